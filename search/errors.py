@@ -1,0 +1,51 @@
+"""The one exception tree of the engine.
+
+    SearchError                  base: catch this to catch everything we raise
+    ├── IndexMissingError        no index at the given directory (build one first)
+    ├── IndexCorruptError        an index is there but cannot be read
+    ├── IndexLockedError         another build holds the index
+    ├── QueryError               a query or a search parameter cannot be used
+    └── DocumentError            a document cannot be read (path and reason)
+
+Every message is written for the person who has to act on it.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "SearchError",
+    "IndexMissingError",
+    "IndexCorruptError",
+    "IndexLockedError",
+    "QueryError",
+    "DocumentError",
+]
+
+
+class SearchError(Exception):
+    """Base class of every error raised by the search engine."""
+
+
+class IndexMissingError(SearchError):
+    """There is no index at the given directory."""
+
+
+class IndexCorruptError(SearchError):
+    """An index exists but cannot be opened or read."""
+
+
+class IndexLockedError(SearchError):
+    """Another process is building the index right now."""
+
+
+class QueryError(SearchError):
+    """A search parameter (page, sort, date, ...) is not usable."""
+
+
+class DocumentError(SearchError):
+    """A document cannot be read; ``path`` and ``reason`` say which and why."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason

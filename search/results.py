@@ -1,0 +1,105 @@
+"""What a search returns: plain dataclasses, ready for JSON."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from .document import join_names
+
+__all__ = ["Hit", "FacetValue", "SearchResults"]
+
+
+@dataclass
+class Hit:
+    """One matching document as shown in a result list.
+
+    ``snippet`` is HTML: escaped text with matched words in ``<mark>``.
+    ``score`` is None when results are sorted by date.
+    """
+
+    id: str
+    title: str
+    authors: list[str]
+    affiliation: str
+    date: str | None
+    source: str
+    url: str
+    tags: list[str]
+    format: str
+    score: float | None
+    snippet: str
+    rank: int
+
+    @property
+    def author(self) -> str:
+        """The authors as one display string."""
+        return join_names(self.authors)
+
+    @property
+    def year(self) -> int | None:
+        """The year of ``date``, if known."""
+        return int(self.date[:4]) if self.date else None
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict (with ``author`` and ``year`` added)."""
+        data = asdict(self)
+        data["author"] = self.author
+        data["year"] = self.year
+        return data
+
+
+@dataclass
+class FacetValue:
+    """One value of a facet and how many matching documents have it."""
+
+    value: str | int
+    count: int
+
+
+@dataclass
+class SearchResults:
+    """A page of results, facet counts over all matches, and what was repaired.
+
+    ``suggestion`` is a corrected query ("did you mean") or None; ``notice``
+    explains anything the engine changed in the query, or None.
+    """
+
+    query: str
+    total: int
+    page: int
+    per_page: int
+    sort: str
+    match: str
+    filters: dict[str, Any]
+    hits: list[Hit] = field(default_factory=list)
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+    suggestion: str | None = None
+    notice: str | None = None
+    took: float = 0.0
+
+    @property
+    def pages(self) -> int:
+        """How many pages the results fill."""
+        return (self.total + self.per_page - 1) // self.per_page
+
+    def to_dict(self) -> dict[str, Any]:
+        """Exactly what ``commentary search --json`` prints and the API returns."""
+        return {
+            "query": self.query,
+            "total": self.total,
+            "page": self.page,
+            "per_page": self.per_page,
+            "pages": self.pages,
+            "sort": self.sort,
+            "match": self.match,
+            "filters": self.filters,
+            "took": round(self.took, 4),
+            "suggestion": self.suggestion,
+            "notice": self.notice,
+            "hits": [h.to_dict() for h in self.hits],
+            "facets": {
+                name: [{"value": v.value, "count": v.count} for v in values]
+                for name, values in self.facets.items()
+            },
+        }

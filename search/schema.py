@@ -1,0 +1,147 @@
+"""The index schema and the text analysis behind it.
+
+All knowledge of which fields exist and how their text is analysed lives
+here, so the writer and the searcher cannot disagree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+
+from whoosh import fields
+from whoosh.analysis import (
+    CharsetFilter,
+    LowercaseFilter,
+    RegexTokenizer,
+    StemFilter,
+    StopFilter,
+)
+from whoosh.support.charset import accent_map
+
+__all__ = [
+    "SCHEMA",
+    "TEXT_FIELDS",
+    "FACET_FIELDS",
+    "FACET_SEPARATOR",
+    "text_analyzer",
+    "name_analyzer",
+    "schema_fingerprint",
+]
+
+# Values of a multi-valued facet field are joined with this character; it
+# never occurs in real names, unlike commas ("Martin Luther King, Jr.").
+FACET_SEPARATOR = "\x1f"
+
+
+def text_analyzer():
+    """Analyzer for prose: words, lower case, accents folded, stop words out, stemmed.
+
+    ``élection``, ``Elections`` and ``election`` all become ``elect``.
+    """
+    return (
+        RegexTokenizer(r"\w+(?:['’]\w+)*(?:\.\w+)*")
+        | LowercaseFilter()
+        | CharsetFilter(accent_map)
+        | StopFilter()
+        | StemFilter(lang="en")
+    )
+
+
+def name_analyzer():
+    """Analyzer for names (authors, affiliations, sources): folded, not stemmed.
+
+    Stemming names makes ``Adams`` match ``Adam``; stop words are kept out so
+    ``Institute of Policy`` still matches ``institute policy``.
+    """
+    return (
+        RegexTokenizer(r"\w+(?:['’]\w+)*")
+        | LowercaseFilter()
+        | CharsetFilter(accent_map)
+        | StopFilter(minsize=1)
+    )
+
+
+def _facet_field() -> fields.KEYWORD:
+    """An exact-value, multi-valued field used for filters and facet counts."""
+    field = fields.KEYWORD(stored=False, lowercase=False, scorable=False)
+    field.analyzer = RegexTokenizer(r"[^%s]+" % FACET_SEPARATOR)
+    return field
+
+
+SCHEMA = fields.Schema(
+    # Identity and change detection.
+    id=fields.ID(stored=True, unique=True, sortable=True),
+    signature=fields.ID(stored=False, sortable=True),
+    content_hash=fields.STORED,
+    # Searchable text.  Title and body keep an unstemmed word list (spelling)
+    # for "did you mean".
+    title=fields.TEXT(analyzer=text_analyzer(), stored=True, spelling=True),
+    body=fields.TEXT(analyzer=text_analyzer(), stored=True, spelling=True),
+    author=fields.TEXT(analyzer=name_analyzer(), stored=False),
+    affiliation=fields.TEXT(analyzer=name_analyzer(), stored=True),
+    source=fields.TEXT(analyzer=name_analyzer(), stored=True),
+    tags=fields.TEXT(analyzer=text_analyzer(), stored=False),
+    # Exact values for filters and facets.
+    author_facet=_facet_field(),
+    affiliation_facet=_facet_field(),
+    source_facet=_facet_field(),
+    tag_facet=_facet_field(),
+    # Dates as YYYYMMDD integers (0 when unknown) for ranges and sorting.
+    dateord=fields.NUMERIC(int, bits=32, stored=False, sortable=True, signed=False),
+    # Display-only values.
+    authors=fields.STORED,
+    date=fields.STORED,
+    url=fields.STORED,
+    tag_list=fields.STORED,
+    format=fields.STORED,
+    markdown=fields.STORED,
+    extra=fields.STORED,
+    warnings=fields.STORED,
+)
+
+# Fields a plain query word is looked for in.
+TEXT_FIELDS = ("title", "body", "author", "affiliation", "source", "tags")
+
+# Facet name (as shown to users) -> index field holding exact values.
+FACET_FIELDS = {
+    "author": "author_facet",
+    "affiliation": "affiliation_facet",
+    "source": "source_facet",
+    "tag": "tag_facet",
+}
+
+
+def schema_fingerprint(schema: fields.Schema) -> str:
+    """A stable digest of a schema: field names, types and analyzer settings.
+
+    An index whose fingerprint differs from that of ``SCHEMA`` was written by
+    another version of this program and has to be rebuilt.
+    """
+    description = [
+        (name, type(field).__name__, _canonical(getattr(field, "analyzer", None)))
+        for name, field in sorted(schema.items())
+    ]
+    return hashlib.sha1(repr(description).encode("utf-8")).hexdigest()
+
+
+def _canonical(value: object) -> object:
+    """A description of an analyzer that is the same in every process.
+
+    ``repr()`` will not do: stop-word sets are frozensets, whose order changes
+    with Python's hash seed.
+    """
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    if isinstance(value, (set, frozenset)):
+        return sorted(repr(v) for v in value)
+    if isinstance(value, (list, tuple)):
+        return [_canonical(v) for v in value]
+    if isinstance(value, dict):
+        return sorted((repr(k), repr(_canonical(v))) for k, v in value.items())
+    if isinstance(value, re.Pattern):
+        return value.pattern
+    if callable(value) and not hasattr(value, "__dict__"):
+        return getattr(value, "__qualname__", type(value).__name__)
+    public = {k: v for k, v in vars(value).items() if not k.startswith("_")}
+    return (type(value).__name__, _canonical(public))
