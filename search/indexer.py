@@ -11,8 +11,10 @@ too.  ``BuildLock`` keeps a second build out.
 
 from __future__ import annotations
 
+import gc
 import os
 import time
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping
@@ -34,6 +36,8 @@ __all__ = [
     "delete_documents",
     "default_index_dir",
     "default_sources",
+    "has_index",
+    "open_whoosh_index",
 ]
 
 ProgressCallback = Callable[[int, int, str], None]
@@ -107,6 +111,33 @@ class BuildReport:
         if self.warnings:
             text += f", {len(self.warnings)} with warnings"
         return text + f" in {self.seconds:.1f} s"
+
+
+def has_index(path: Path) -> bool:
+    """True when ``path`` holds an index (readable or not).
+
+    Whoosh's ``exists_in`` raises on a damaged table of contents; a damaged
+    index still exists and must be reported as corrupt, not missing.
+    """
+    return path.is_dir() and any(path.glob("_MAIN_*.toc"))
+
+
+def open_whoosh_index(path: Path) -> Any:
+    """Open the Whoosh index in ``path``; raise IndexCorruptError if it is damaged."""
+    # Whoosh leaves the table-of-contents file open when reading it fails;
+    # it is closed when the exception goes away, which must not surface as
+    # a ResourceWarning in the caller.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            return whoosh_index.open_dir(str(path))
+        except Exception as exc:  # noqa: BLE001 - a damaged index fails in many ways
+            problem = f"{type(exc).__name__}: {exc}"
+        gc.collect()
+    raise IndexCorruptError(
+        f"the index in {path} cannot be read ({problem}); "
+        "rebuild it with `commentary index --rebuild`"
+    )
 
 
 def default_index_dir() -> Path:
@@ -364,17 +395,14 @@ def _open_for_writing(target: Path, report: BuildReport, *, rebuild: bool) -> An
     Sets ``report.rebuilt`` when every document will be rewritten: on request,
     for a new index, or when the index was written with another schema.
     """
-    if not whoosh_index.exists_in(str(target)):
+    if not has_index(target):
         report.rebuilt = True
         return whoosh_index.create_in(str(target), SCHEMA)
     try:
-        ix = whoosh_index.open_dir(str(target))
-    except Exception as exc:  # noqa: BLE001 - a damaged index fails in many ways
+        ix = open_whoosh_index(target)
+    except IndexCorruptError:
         if not rebuild:
-            raise IndexCorruptError(
-                f"the index in {target} cannot be read ({type(exc).__name__}: {exc}); "
-                "rebuild it with `commentary index --rebuild`"
-            ) from exc
+            raise
         report.rebuilt = True
         return whoosh_index.create_in(str(target), SCHEMA)
     if rebuild or schema_fingerprint(ix.schema) != schema_fingerprint(SCHEMA):

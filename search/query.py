@@ -56,7 +56,8 @@ class Clause:
 
     ``kind`` is ``"word"``, ``"phrase"``, ``"prefix"`` or ``"date"``.
     ``field`` is an index field name, or None for every text field.
-    ``date_range`` holds inclusive YYYYMMDD bounds for ``"date"`` clauses.
+    ``date_range`` holds inclusive YYYYMMDD bounds for ``"date"`` clauses
+    (0 for an open end).
     """
 
     kind: str
@@ -205,7 +206,7 @@ def _scan_date(text: str, pos: int, negated: bool, items: list[Clause | str], no
             notices.append(f"Could not read the date range “[{raw}]”; write date:[2023-01-01 TO 2023-06-30]. It was ignored.")
             return new_pos
         lo = parse_date_bound(parts[0], end=False) if parts[0].strip() != "*" else 0
-        hi = parse_date_bound(parts[1], end=True) if parts[1].strip() != "*" else 99991231
+        hi = parse_date_bound(parts[1], end=True) if parts[1].strip() != "*" else 0
         if lo is None or hi is None:
             notices.append(f"Could not read the date range “[{raw}]”; use YYYY, YYYY-MM or YYYY-MM-DD. It was ignored.")
             return new_pos

@@ -16,7 +16,7 @@ from whoosh.support.charset import accent_map
 from .query import Clause, ParsedQuery
 from .schema import SCHEMA, TEXT_FIELDS
 
-__all__ = ["Ranking", "DEFAULT_RANKING", "QueryBuilder", "MAX_EXPANSION"]
+__all__ = ["Ranking", "DEFAULT_RANKING", "QueryBuilder", "MAX_EXPANSION", "analyze", "date_range_query"]
 
 # A wildcard expands to at most this many words, so `a*` cannot run away.
 MAX_EXPANSION = 200
@@ -82,7 +82,7 @@ class QueryBuilder:
     def _clause(self, clause: Clause) -> wq.Query | None:
         if clause.kind == "date":
             lo, hi = clause.date_range or (0, 0)
-            return wq.NumericRange("dateord", max(lo, 1), hi)
+            return date_range_query(lo, hi)
         fields = [clause.field] if clause.field else list(TEXT_FIELDS)
         if clause.kind == "prefix":
             return self._prefix(clause.text, fields)
@@ -130,6 +130,19 @@ class QueryBuilder:
         if not terms:
             return wq.NullQuery
         return wq.Or(terms)
+
+
+# Dates are YYYYMMDD integers; 0 means undated.  Whoosh's numeric ranges
+# return wrong matches for very wide spans (an upper bound of 5999-12-31
+# matched every document), so bounds are clamped to years 1-2999.
+_FIRST_DATE, _LAST_DATE = 10101, 29991231
+
+
+def date_range_query(lo: int | None, hi: int | None) -> wq.Query:
+    """Documents dated from ``lo`` to ``hi`` inclusive (YYYYMMDD; None is open)."""
+    lo = max(lo or _FIRST_DATE, _FIRST_DATE)
+    hi = min(hi or _LAST_DATE, _LAST_DATE)
+    return wq.NumericRange("dateord", lo, hi)
 
 
 def analyze(fieldname: str, text: str) -> list[str]:

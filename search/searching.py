@@ -17,15 +17,14 @@ import time
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
-from whoosh import index as whoosh_index
 from whoosh import query as wq
 
 from .document import Document
 from .errors import IndexCorruptError, IndexMissingError, QueryError
 from .facets import FacetTable
-from .indexer import BuildReport, DocumentLike, add_documents, default_index_dir, delete_documents
+from .indexer import BuildReport, DocumentLike, add_documents, default_index_dir, delete_documents, has_index, open_whoosh_index
 from .query import ParsedQuery, parse_date_bound, parse_query
-from .ranking import DEFAULT_RANKING, QueryBuilder, Ranking, analyze
+from .ranking import DEFAULT_RANKING, QueryBuilder, Ranking, analyze, date_range_query
 from .results import Hit, SearchResults
 from .schema import FACET_FIELDS, SCHEMA, TEXT_FIELDS, schema_fingerprint
 from .spelling import closest_word
@@ -40,8 +39,7 @@ MAX_PER_PAGE = 1000
 
 def index_exists(index_dir: str | os.PathLike[str] | None = None) -> bool:
     """True when ``index_dir`` (default as for ``open_index``) holds an index."""
-    path = Path(index_dir) if index_dir is not None else default_index_dir()
-    return path.is_dir() and whoosh_index.exists_in(str(path))
+    return has_index(Path(index_dir) if index_dir is not None else default_index_dir())
 
 
 def open_index(index_dir: str | os.PathLike[str] | None = None, *, ranking: Ranking = DEFAULT_RANKING) -> "Index":
@@ -63,20 +61,13 @@ class Index:
     def __init__(self, path: Path, *, ranking: Ranking = DEFAULT_RANKING) -> None:
         self.path = Path(path)
         self.ranking = ranking
-        if not self.path.is_dir() or not whoosh_index.exists_in(str(self.path)):
+        if not has_index(self.path):
             raise IndexMissingError(
                 f"no index in {self.path}; build one with `commentary index` "
                 "(or search.build_index())"
             )
-        try:
-            self._ix = whoosh_index.open_dir(str(self.path))
-            fingerprint = schema_fingerprint(self._ix.schema)
-        except Exception as exc:  # noqa: BLE001 - a damaged index fails in many ways
-            raise IndexCorruptError(
-                f"the index in {self.path} cannot be read ({type(exc).__name__}: {exc}); "
-                "rebuild it with `commentary index --rebuild`"
-            ) from exc
-        if fingerprint != schema_fingerprint(SCHEMA):
+        self._ix = open_whoosh_index(self.path)
+        if schema_fingerprint(self._ix.schema) != schema_fingerprint(SCHEMA):
             raise IndexCorruptError(
                 f"the index in {self.path} was built by another version of this program; "
                 "rebuild it with `commentary index --rebuild`"
@@ -409,7 +400,7 @@ def _filter_query(filters: dict[str, Any], lo: int | None, hi: int | None) -> wq
         if values:
             parts.append(wq.Or([wq.Term(FACET_FIELDS[facet], v) for v in values]))
     if lo is not None or hi is not None:
-        parts.append(wq.NumericRange("dateord", max(lo or 1, 1), hi or 99991231))
+        parts.append(date_range_query(lo, hi))
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else wq.And(parts)

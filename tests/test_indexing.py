@@ -1,0 +1,235 @@
+"""Building the index: incremental updates, bad input, crashes and concurrency."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+import search
+from search.locking import BuildLock
+
+from corpus import DOCS, SEED, plain_text, write_corpus
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    return write_corpus(tmp_path / "docs")
+
+
+@pytest.fixture
+def index_dir(tmp_path: Path) -> Path:
+    return tmp_path / "index"
+
+
+def ids(index_dir: Path) -> set[str]:
+    with search.open_index(index_dir) as ix:
+        return {h.id for h in ix.search("", per_page=1000).hits}
+
+
+def test_seeds_build_and_search(tmp_path: Path) -> None:
+    report = search.build_index([REPO / "seeds"], index_dir=tmp_path / "ix")
+    assert report.added == 1 and not report.skipped
+    with search.open_index(tmp_path / "ix") as ix:
+        res = ix.search("transparent elections")
+        assert [h.id for h in res.hits] == [SEED.name]
+        hit = res.hits[0]
+        assert hit.authors == ["Ilyas Imamzarov"]
+        assert hit.date == "2023-03-19"
+        assert hit.source == "NIKA Group Perspective Research Center"
+
+
+def test_incremental_add_update_remove_unchanged(corpus: Path, index_dir: Path) -> None:
+    first = search.build_index([corpus], index_dir=index_dir)
+    total = len(DOCS) + 2
+    assert (first.added, first.updated, first.removed, first.rebuilt) == (total, 0, 0, True)
+
+    again = search.build_index([corpus], index_dir=index_dir)
+    assert (again.added, again.updated, again.removed, again.unchanged) == (0, 0, 0, total)
+    assert not again.changed
+
+    (corpus / "new.txt").write_text(plain_text("Brand New", "New Author", "2024-01-01", ["Lab"], ["Fresh words here."], "News"))
+    changed = corpus / "tech-2018.txt"
+    changed.write_text(changed.read_text().replace("audits would be better", "audits are overdue"))
+    (corpus / "security-2012.txt").unlink()
+    report = search.build_index([corpus], index_dir=index_dir)
+    assert (report.added, report.updated, report.removed, report.unchanged) == (1, 1, 1, total - 2)
+    assert "security-2012.txt" not in ids(index_dir)
+    with search.open_index(index_dir) as ix:
+        assert ix.search("overdue").hits[0].id == "tech-2018.txt"
+        assert ix.search("audits better").total == 0 or ix.search("audits better").match == "any"
+        assert ix.search("fresh").hits[0].id == "new.txt"
+
+
+def test_touched_but_unchanged_file_is_not_rewritten(corpus: Path, index_dir: Path) -> None:
+    search.build_index([corpus], index_dir=index_dir)
+    path = corpus / "climate-2020.txt"
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))
+    report = search.build_index([corpus], index_dir=index_dir)
+    assert report.updated == 0 and report.unchanged == len(DOCS) + 2
+
+
+def test_rebuild_rewrites_everything(corpus: Path, index_dir: Path) -> None:
+    search.build_index([corpus], index_dir=index_dir)
+    report = search.build_index([corpus], index_dir=index_dir, rebuild=True)
+    assert report.rebuilt and report.added == len(DOCS) + 2
+    assert len(ids(index_dir)) == len(DOCS) + 2
+
+
+def test_bad_files_are_skipped_and_reported(corpus: Path, index_dir: Path) -> None:
+    (corpus / "empty.txt").write_text("")
+    (corpus / "blank.md").write_text("  \n\n ")
+    (corpus / "binary.txt").write_bytes(b"\x00\x01\x02PNG\x00\xff" * 50)
+    (corpus / "latin1.txt").write_bytes(
+        plain_text("Caf\u00e9 Politics", "Jos\u00e9 Garc\u00eda", "2020-05-05", ["Univ"], ["R\u00e9sum\u00e9 of events."], "Le Monde").replace("\u2013", "-").encode("latin-1"))
+    (corpus / "nodate.txt").write_text(plain_text("No Date Here", "Dee Writer", "sometime soon", ["Org"], ["Body text."], "Src"))
+    (corpus / "image.png").write_bytes(b"\x89PNG")
+    (corpus / "notes.csv").write_text("a,b\n")
+    report = search.build_index([corpus], index_dir=index_dir)
+    skipped = {Path(p.path).name: p.reason for p in report.skipped}
+    assert set(skipped) == {"empty.txt", "blank.md", "binary.txt"}
+    assert all(reason for reason in skipped.values())
+    assert report.ignored == 2
+    warned = {Path(p.path).name for p in report.warnings}
+    assert {"latin1.txt", "nodate.txt"} <= warned
+    with search.open_index(index_dir) as ix:
+        assert ix.get("latin1.txt").title == "Café Politics"
+        assert ix.get("nodate.txt").date is None
+        assert ix.search("résumé").hits[0].id == "latin1.txt"
+    assert report.added == len(DOCS) + 2 + 2
+    assert report.to_dict()["skipped"][0]["reason"]
+
+
+def test_missing_source_is_a_clear_error(index_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(search.SearchError, match="source not found"):
+        search.build_index([tmp_path / "nope"], index_dir=index_dir)
+
+
+def test_missing_and_corrupt_index(corpus: Path, index_dir: Path) -> None:
+    with pytest.raises(search.IndexMissingError, match="commentary index"):
+        search.open_index(index_dir)
+    search.build_index([corpus], index_dir=index_dir)
+    for toc in index_dir.glob("_MAIN_*.toc"):
+        toc.write_bytes(b"garbage")
+    with pytest.raises(search.IndexCorruptError, match="--rebuild"):
+        search.open_index(index_dir)
+    with pytest.raises(search.IndexCorruptError):
+        search.build_index([corpus], index_dir=index_dir)
+    report = search.build_index([corpus], index_dir=index_dir, rebuild=True)
+    assert report.rebuilt and len(ids(index_dir)) == len(DOCS) + 2
+
+
+def test_second_build_fails_clearly_while_locked(corpus: Path, index_dir: Path) -> None:
+    search.build_index([corpus], index_dir=index_dir)
+    with BuildLock(index_dir):
+        with pytest.raises(search.IndexLockedError, match="another build"):
+            search.build_index([corpus], index_dir=index_dir)
+        started = time.monotonic()
+        with pytest.raises(search.IndexLockedError):
+            search.build_index([corpus], index_dir=index_dir, wait=0.3)
+        assert time.monotonic() - started >= 0.3
+    assert search.build_index([corpus], index_dir=index_dir).unchanged == len(DOCS) + 2
+
+
+def _write_many(folder: Path, count: int, marker: str) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        body = [f"Paragraph about {marker} number {i}. " * 20, "Second paragraph on policy and budgets. " * 20]
+        (folder / f"{marker}-{i:04d}.txt").write_text(
+            plain_text(f"{marker} essay {i}", f"Writer {i % 7}", "2020-01-01", ["Institute"], body, "Press"))
+
+
+BUILD_SCRIPT = textwrap.dedent("""
+    import os, signal, sys
+    import search
+    kill_at = int(sys.argv[3])
+    def progress(done, total, label):
+        if done == kill_at:
+            os.kill(os.getpid(), signal.SIGKILL)
+    search.build_index([sys.argv[1]], index_dir=sys.argv[2], rebuild=sys.argv[4] == "rebuild", progress=progress)
+""")
+
+
+@pytest.mark.parametrize("mode", ["incremental", "rebuild"])
+def test_killed_build_leaves_previous_index_searchable(tmp_path: Path, mode: str) -> None:
+    old, new, index_dir = tmp_path / "old", tmp_path / "new", tmp_path / "index"
+    _write_many(old, 40, "oldword")
+    search.build_index([old], index_dir=index_dir)
+    _write_many(new, 400, "newword")
+    script = tmp_path / "build.py"
+    script.write_text(BUILD_SCRIPT)
+    proc = subprocess.run([sys.executable, str(script), str(new), str(index_dir), "300", mode],
+                          capture_output=True, text=True)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    with search.open_index(index_dir) as ix:
+        assert ix.search("oldword").total == 40
+        assert ix.search("newword").total == 0
+    # The lock died with the process; the next build completes.
+    report = search.build_index([new], index_dir=index_dir)
+    assert report.added == 400 and report.removed == 40
+
+
+def test_kill_at_random_moments_never_breaks_the_index(tmp_path: Path) -> None:
+    old, new, index_dir = tmp_path / "old", tmp_path / "new", tmp_path / "index"
+    _write_many(old, 30, "oldword")
+    search.build_index([old], index_dir=index_dir)
+    _write_many(new, 150, "newword")
+    code = f"import search; search.build_index([{str(new)!r}], index_dir={str(index_dir)!r}, rebuild=True)"
+    for delay in (0.4, 0.9, 1.5, 2.5):
+        proc = subprocess.Popen([sys.executable, "-c", code])
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        with search.open_index(index_dir) as ix:
+            old_total, new_total = ix.search("oldword").total, ix.search("newword").total
+        # Either the whole old index or the whole new one, never a mixture or a crash.
+        assert (old_total, new_total) in ((30, 0), (0, 150))
+
+
+def test_concurrent_builds_do_not_corrupt(tmp_path: Path) -> None:
+    docs, index_dir = tmp_path / "docs", tmp_path / "index"
+    _write_many(docs, 200, "together")
+    code = f"import search; search.build_index([{str(docs)!r}], index_dir={str(index_dir)!r})"
+    procs = [subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outcomes = [(p.wait(), p.stderr.read()) for p in procs]
+    for p in procs:
+        p.stderr.close()
+    assert any(rc == 0 for rc, _ in outcomes)
+    for rc, err in outcomes:
+        assert rc == 0 or "IndexLockedError" in err and "another build" in err
+    with search.open_index(index_dir) as ix:
+        assert ix.search("together").total == 200
+
+
+def test_documents_from_python(tmp_path: Path) -> None:
+    index_dir = tmp_path / "index"
+    docs = [
+        {"id": "a", "title": "Budget Politics", "authors": ["Ann Lee"], "date": "2022-04-01", "body": "Budgets are moral documents."},
+        search.Document(id="b", title="Fiscal Rules", authors=["Bo Kim", "Cy Park"], body="Rules bind budgets."),
+        {"id": "c", "title": "Pensions", "author": "Dee Fox and Eve Ng", "body": "Pension reform again.", "topic": "pensions"},
+    ]
+    report = search.build_index(documents=docs, index_dir=index_dir)
+    assert report.added == 3
+    assert search.build_index(documents=docs, index_dir=index_dir).unchanged == 3
+    with search.open_index(index_dir) as ix:
+        assert ix.get("c").authors == ["Dee Fox", "Eve Ng"]
+        assert {h.id for h in ix.search("budgets").hits} == {"a", "b"}
+        ix.add_documents([{"id": "a", "title": "Budget Politics", "body": "Now about tariffs."}, {"id": "d", "title": "New", "body": "tariffs"}])
+        assert {h.id for h in ix.search("tariffs").hits} == {"a", "d"}
+        ix.delete_documents(["b", "zzz"])
+        assert ix.get("b") is None and ix.get("d") is not None
+    report = search.build_index(documents=docs[:1], index_dir=index_dir)
+    assert report.removed == 2 and report.updated == 1  # c and d go; a changes back
+
+
+def test_documents_need_ids(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="id"):
+        search.build_index(documents=[{"title": "no id"}], index_dir=tmp_path / "ix")

@@ -1,0 +1,321 @@
+"""Querying: the query language, filters, facets, sorting, paging, snippets."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import search
+
+from corpus import DOCS, SEED, long_document, plain_text, write_corpus
+
+
+@pytest.fixture(scope="module")
+def ix(tmp_path_factory: pytest.TempPathFactory):
+    root = tmp_path_factory.mktemp("searching")
+    corpus = write_corpus(root / "docs")
+    (corpus / "long.txt").write_text(long_document(300, 280, "platypus"))
+    (corpus / "hostile.txt").write_text(plain_text(
+        "<script>alert(1)</script> Hostile Title", "Mal Icious", "2005-05-05", ["Nowhere"],
+        ["Watch this <script>alert('x')</script> and <img src=x onerror=alert(1)> tag & co. "
+         "It goes on for a while, as commentary does, so that it reads as a paragraph of prose.",
+         "A second paragraph makes the layout plain."], "Bad Press"))
+    report = search.build_index([corpus], index_dir=root / "index")
+    assert not report.skipped
+    index = search.open_index(root / "index")
+    yield index
+    index.close()
+
+
+def hit_ids(results: search.SearchResults) -> list[str]:
+    return [h.id for h in results.hits]
+
+
+# -- query language --------------------------------------------------------------
+
+
+def test_plain_words_must_all_match(ix) -> None:
+    res = ix.search("carbon dividend")
+    assert hit_ids(res) == ["climate-2020.txt"]
+    assert res.match == "all" and res.notice is None
+
+
+def test_match_any_ranks_partial_matches(ix) -> None:
+    res = ix.search("carbon drones", match="any")
+    assert set(hit_ids(res)) == {"climate-2020.txt", "security-2012.txt"}
+
+
+def test_all_falls_back_to_partial_matches_with_a_notice(ix) -> None:
+    res = ix.search("carbon drones")
+    assert set(hit_ids(res)) == {"climate-2020.txt", "security-2012.txt"}
+    assert res.match == "any" and "some of them" in res.notice
+
+
+def test_stemming_and_accent_folding_meet(ix) -> None:
+    for q in ("election", "Elections", "élection", "ELECTORAL"):
+        assert "elections-2021.txt" in hit_ids(ix.search(q)), q
+    # The accented spelling in a body is found by the plain one.
+    assert "climate-2023.txt" in hit_ids(ix.search("election pledges"))
+
+
+def test_phrase_requires_adjacent_words(ix) -> None:
+    assert hit_ids(ix.search('"standing army"')) == ["security-2010.txt"]
+    assert ix.search('"army standing"').total == 0
+
+
+def test_exclusion(ix) -> None:
+    with_army = set(hit_ids(ix.search("parliament")))
+    assert with_army == {"security-2010.txt"}
+    assert ix.search("voters -parliament").total == ix.search("voters").total - 1
+    assert "security-2010.txt" not in hit_ids(ix.search("voters NOT parliament"))
+
+
+def test_or(ix) -> None:
+    res = ix.search("hospitals OR platforms")
+    assert set(hit_ids(res)) == {"health-2015.txt", "tech-2018.txt"}
+
+
+def test_field_prefixes(ix) -> None:
+    assert set(hit_ids(ix.search("author:chen"))) == {"climate-2020.txt", "climate-2023.txt"}
+    assert hit_ids(ix.search("title:offsets")) == ["climate-2023.txt"]
+    assert set(hit_ids(ix.search("affiliation:lund"))) == {"climate-2020.txt", "climate-2023.txt"}
+    assert set(hit_ids(ix.search("source:defence"))) == {"security-2010.txt", "security-2012.txt"}
+    assert hit_ids(ix.search('author:"sara okafor"')) == ["health-2015.txt"]
+    assert hit_ids(ix.search("tag:notes")) == ["undated.md"]
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("date:2012", {"security-2012.txt"}),
+    ("date:2019-11", {"elections-2019.txt"}),
+    ("date:2012-02-29", {"security-2012.txt"}),
+    ("date:[2019-11-20 TO 2021-03-03]", {"elections-2019.txt", "climate-2020.txt", "elections-2021.txt"}),
+    ("date:[2019-11-21 TO 2021-03-02]", {"climate-2020.txt"}),
+    ("date:[2020 TO *]", {"climate-2020.txt", "elections-2021.txt", "climate-2023.txt", SEED.name}),
+    ("voters date:2019", {"elections-2019.txt"}),
+    ("voters -date:2019", {"elections-2021.txt", "security-2010.txt", SEED.name}),
+])
+def test_dates_in_queries(ix, query: str, expected: set[str]) -> None:
+    assert set(hit_ids(ix.search(query, per_page=100))) == expected
+
+
+def test_trailing_wildcard(ix) -> None:
+    res = ix.search("regulat*")
+    assert hit_ids(res) == ["tech-2018.txt"]
+    assert "<mark>Regulating</mark>" not in res.hits[0].snippet  # title word, not body
+    res = ix.search("dron*")
+    assert hit_ids(res) == ["security-2012.txt"]
+    assert "<mark>Drone</mark>" in res.hits[0].snippet
+
+
+HOSTILE = [
+    '"unbalanced', "(unbalanced", "[1 TO", "date:[2020 TO", "author:", "author:   ", "AND OR NOT",
+    "OR", "-", "--", "*", "*elect", "?", "e*", "\x00\x01\x1b[31m", "a" * 10_000, "elect* " * 500,
+    "title:", 'title:"', "date:notadate", "date:2023-13-45", "unknownfield:value", "\\", "'", "<script>",
+    "😀 emoji", "NOT", "-elections", "::::", "[]", '""', "a OR OR b", "((((", "date:[* TO *]",
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE)
+def test_any_string_is_answered(ix, query: str) -> None:
+    res = ix.search(query)
+    assert isinstance(res.total, int) and res.total >= 0
+    assert len(res.hits) <= 10
+    for hit in res.hits:
+        assert "<script" not in hit.snippet
+
+
+def test_repairs_are_explained(ix) -> None:
+    assert "not closed" in ix.search('"free elections').notice
+    assert "needs a value" in ix.search("author:").notice
+    assert "cut to" in ix.search("a" * 5000).notice
+    assert "date" in ix.search("date:notadate").notice
+    assert "end of a word" in ix.search("*elect").notice
+
+
+def test_wildcard_expansion_is_capped(ix) -> None:
+    # Any prefix works; only a bounded number of words is searched.
+    from search.ranking import MAX_EXPANSION
+    res = ix.search("te*")
+    assert res.total > 0
+    assert MAX_EXPANSION >= 50
+
+
+def test_only_exclusions_match_everything_else(ix) -> None:
+    everything = ix.search("").total
+    assert ix.search("-elections").total == everything - ix.search("elections").total
+
+
+# -- filters, facets, sorting, paging --------------------------------------------
+
+
+def test_facets_cover_all_matches_not_just_the_page(ix) -> None:
+    res = ix.search("", per_page=1)
+    assert len(res.hits) == 1
+    authors = {f.value: f.count for f in res.facets["author"]}
+    assert authors["Anna Berg"] == 2 and authors["Mei Chen"] == 2 and authors["John Carter"] == 2
+    assert sum(f.count for f in res.facets["year"]) == res.total - 1  # one undated
+    assert {f.value: f.count for f in res.facets["source"]}["Climate Weekly"] == 2
+
+
+def test_facets_respect_filters(ix) -> None:
+    res = ix.search("", authors=["Mei Chen"])
+    assert res.total == 2
+    assert {f.value for f in res.facets["author"]} == {"Mei Chen", "Tomás Ruiz"}
+    assert {f.value: f.count for f in res.facets["year"]} == {2020: 1, 2023: 1}
+
+
+def test_filters_combine(ix) -> None:
+    assert ix.search("", authors=["Anna Berg", "John Carter"]).total == 4
+    assert ix.search("", authors=["Anna Berg"], sources=["Policy Review"], date_from="2020").total == 1
+    assert ix.search("", affiliations=["Director of the Security Forum"]).total == 2
+    assert ix.search("", authors=["anna berg"]).total == 0  # exact values
+
+
+@pytest.mark.parametrize("since, until, expected", [
+    ("2012-02-29", "2012-02-29", 1),
+    ("2012-03-01", "2015-05-01", 1),
+    ("2012", "2012", 1),
+    ("2019-11", "2021-03", 3),
+    (None, "2010-11-04", 3),
+])
+def test_date_range_edges(ix, since, until, expected) -> None:
+    assert ix.search("", date_from=since, date_to=until).total == expected
+
+
+def test_bad_parameters_raise_query_error(ix) -> None:
+    for kwargs in ({"sort": "random"}, {"match": "some"}, {"page": 0}, {"page": "x"},
+                   {"per_page": 0}, {"per_page": 1001}, {"date_from": "yesterday"},
+                   {"date_from": "2020-02-30"}, {"date_from": "2021", "date_to": "2020"}):
+        with pytest.raises(search.QueryError):
+            ix.search("x", **kwargs)
+
+
+def test_sorting_by_date_keeps_undated_last(ix) -> None:
+    newest = ix.search("elections", sort="newest", per_page=100)
+    dates = [h.date for h in newest.hits]
+    assert dates[-1] is None and dates[:-1] == sorted(dates[:-1], reverse=True)
+    oldest = ix.search("elections", sort="oldest", per_page=100)
+    dates = [h.date for h in oldest.hits]
+    assert dates[-1] is None and dates[:-1] == sorted(dates[:-1])
+    assert all(h.score is None for h in oldest.hits)
+
+
+def test_empty_query_lists_newest_first(ix) -> None:
+    res = ix.search("")
+    assert res.sort == "newest" and res.hits[0].id == SEED.name
+
+
+def test_paging(ix) -> None:
+    total = ix.search("", per_page=1000).total
+    seen = []
+    for page in range(1, 5):
+        seen += hit_ids(ix.search("", page=page, per_page=4))
+    assert len(seen) == len(set(seen)) == min(total, 16)
+    past = ix.search("", page=99, per_page=10)
+    assert past.hits == [] and past.total == total
+    assert ix.search("", per_page=1000).pages == 1
+
+
+def test_relevance_ranks_title_matches_first(ix) -> None:
+    res = ix.search("offsets")
+    assert res.hits[0].id == "climate-2023.txt"
+    scores = [h.score for h in ix.search("elections", per_page=100).hits]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_did_you_mean(ix) -> None:
+    res = ix.search("hospitls reform")
+    assert res.suggestion == "hospitals reform"
+    assert ix.search("hospitals").suggestion is None
+    assert ix.search("Carter").suggestion is None  # a name, known from the author field
+
+
+# -- snippets ----------------------------------------------------------------------
+
+
+def test_snippet_marks_original_words(ix) -> None:
+    snippet = ix.search("election").hits[0].snippet
+    assert "<mark>elections</mark>" in snippet.lower() or "<mark>election</mark>" in snippet.lower()
+
+
+def test_snippet_is_escaped(ix) -> None:
+    res = ix.search("watch")
+    snippet = res.hits[0].snippet
+    assert "<script>" not in snippet and "&lt;script&gt;" in snippet
+    assert "<img" not in snippet and "&amp;" in snippet
+    assert "<mark>Watch</mark>" in snippet
+
+
+def test_match_deep_in_long_document(ix) -> None:
+    res = ix.search("platypus")
+    assert hit_ids(res) == ["long.txt"]
+    snippet = res.hits[0].snippet
+    assert "<mark>platypus</mark>" in snippet and not snippet.startswith("The committee")
+    assert len(snippet) < 800
+
+
+def test_title_only_match_gets_the_opening(ix) -> None:
+    res = ix.search("title:trustworthy")
+    assert res.hits[0].snippet.startswith("I think elections have become more open.")
+    assert "<mark>" not in res.hits[0].snippet
+
+
+def test_phrase_highlights_only_the_phrase(ix) -> None:
+    snippet = ix.search('"standing army"').hits[0].snippet
+    assert "<mark>standing</mark> <mark>army</mark>" in snippet
+    assert "The <mark>army</mark> should" not in snippet
+
+
+# -- documents -------------------------------------------------------------------
+
+
+def test_get_and_more_like(ix) -> None:
+    doc = ix.get("climate-2020.txt")
+    assert doc.authors == ["Tomás Ruiz", "Mei Chen"] and doc.date == "2020-06-12"
+    assert "dividend" in doc.body
+    md = ix.get("undated.md")
+    assert md.format == "markdown" and "*thoughts*" in md.body and md.tags == ["elections", "notes"]
+    assert ix.get("nope.txt") is None
+    similar = [h.id for h in ix.more_like("elections-2021.txt")]
+    assert similar and "elections-2021.txt" not in similar
+    assert ix.more_like("nope.txt") == []
+
+
+def test_highlight_whole_text(ix) -> None:
+    html = ix.highlight("Free <b>elections</b>\n\nand voters.", "election voter")
+    assert html == "Free &lt;b&gt;<mark>elections</mark>&lt;/b&gt;\n\nand <mark>voters</mark>."
+
+
+def test_to_dict_shape(ix) -> None:
+    data = ix.search("voters", authors=["Anna Berg"]).to_dict()
+    assert set(data) >= {"query", "total", "page", "per_page", "pages", "sort", "match", "filters",
+                         "hits", "facets", "suggestion", "notice", "took"}
+    assert data["filters"]["authors"] == ["Anna Berg"]
+    hit = data["hits"][0]
+    assert set(hit) >= {"id", "title", "authors", "author", "affiliation", "date", "year", "source", "score", "snippet"}
+    assert set(data["facets"]) >= {"author", "affiliation", "source", "year"}
+
+
+def test_stats(ix) -> None:
+    stats = ix.stats()
+    assert stats["documents"] == len(DOCS) + 4
+    assert stats["undated"] == 1 and stats["earliest"] == "2001-01-01" and stats["latest"] == "2023-03-19"
+
+
+def test_api_works_without_flask(tmp_path: Path) -> None:
+    code = textwrap.dedent(f"""
+        import sys
+        sys.modules["flask"] = None  # any `import flask` now fails
+        import search
+        search.build_index([{str(SEED.parent)!r}], index_dir={str(tmp_path / 'ix')!r})
+        with search.open_index({str(tmp_path / 'ix')!r}) as ix:
+            assert ix.search("elections").total == 1
+        assert not any(name.startswith(("flask", "webui")) for name in sys.modules if sys.modules[name] is not None)
+        print("ok")
+    """)
+    proc = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
