@@ -146,6 +146,7 @@ class Index:
         page: int = 1,
         per_page: int = 10,
         match: str = "all",
+        snippets: bool = True,
     ) -> SearchResults:
         """Search the commentary; see the README for the query language.
 
@@ -153,6 +154,8 @@ class Index:
         of one filter are alternatives, different filters must all hold.
         Dates are ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``, inclusive.  An empty
         query lists every document that passes the filters, newest first.
+        ``snippets=False`` leaves ``Hit.snippet`` empty, for callers that
+        only need ids and scores of many hits.
         Raises ``QueryError`` for unusable parameters; never for query text.
         """
         started = time.perf_counter()
@@ -192,7 +195,7 @@ class Index:
         notices.extend(builder.notices)
 
         table = self._table(searcher)
-        matcher = _term_matcher(parsed, builder)
+        matcher = _term_matcher(parsed, builder) if snippets else None
         offset = (page - 1) * per_page
         if sort == "relevance":
             ranked = searcher.search(q, limit=offset + per_page, filter=matched) if matched else []
@@ -219,7 +222,8 @@ class Index:
             took=time.perf_counter() - started,
         )
 
-    def _hit(self, searcher: Any, docnum: int, score: float | None, rank: int, matcher: TermMatcher) -> Hit:
+    def _hit(self, searcher: Any, docnum: int, score: float | None, rank: int, matcher: TermMatcher | None) -> Hit:
+        """A result row from stored fields; no snippet when ``matcher`` is None."""
         stored = searcher.stored_fields(docnum)
         return Hit(
             id=stored["id"],
@@ -232,7 +236,7 @@ class Index:
             tags=list(stored.get("tag_list") or []),
             format=stored.get("format") or "text",
             score=round(score, 4) if score is not None else None,
-            snippet=make_snippet(stored.get("body") or "", matcher),
+            snippet=make_snippet(stored.get("body") or "", matcher) if matcher is not None else "",
             rank=rank,
         )
 
