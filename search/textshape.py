@@ -1,0 +1,33 @@
+"""Small text-shaping helpers shared by the document readers."""
+
+from __future__ import annotations
+
+import re
+from pathlib import PurePosixPath
+
+__all__ = ["normalise_newlines", "title_from_id", "tidy_body"]
+
+
+def normalise_newlines(text: str) -> str:
+    """Turn CRLF/CR into LF and drop a BOM, so the parsers see one kind of line."""
+    return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def title_from_id(doc_id: str) -> str:
+    """A readable title from the file name: stem with dashes/underscores as spaces."""
+    stem = PurePosixPath(doc_id).stem or doc_id
+    return " ".join(re.sub(r"[-_]+", " ", stem).split()) or doc_id
+
+
+def tidy_body(lines: list[str]) -> str:
+    """Join body lines, keeping paragraph breaks but no runs of blank lines."""
+    out: list[str] = []
+    for line in lines:
+        if not line.strip():
+            if out and out[-1] != "":
+                out.append("")
+        else:
+            out.append(line.rstrip())
+    while out and out[-1] == "":
+        out.pop()
+    return "\n".join(out)
