@@ -231,3 +231,7 @@ def serve_command(index_dir: Path | None, host: str, port: int, threads: int, so
 def main() -> None:
     """Entry point of the ``commentary`` console script."""
     cli(prog_name="commentary")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,55 @@
+"""A real `commentary serve` process on a free port, for end-to-end tests.
+
+The server runs in its own process, as in production: waitress cannot be
+stopped cleanly from another thread of the same process (its loop races the
+closing sockets), and a separate process also proves the console entry works.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+from typing import Iterator
+
+_URL = re.compile(r"(http://127\.0\.0\.1:\d+)/")
+
+
+@contextlib.contextmanager
+def running_server(index_dir: Path, env: dict[str, str] | None = None, threads: int = 4) -> Iterator[str]:
+    """Start `commentary serve` on port 0; yield its base URL; stop it afterwards."""
+    command = [sys.executable, "-m", "search.cli", "serve", "--index-dir", str(index_dir),
+               "--host", "127.0.0.1", "--port", "0", "--threads", str(threads)]
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            env={**os.environ, **(env or {})})
+    try:
+        base = _wait_for_url(proc)
+        with urllib.request.urlopen(f"{base}/healthz", timeout=10) as response:
+            response.read()
+        yield base
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout:
+            proc.stdout.close()
+
+
+def _wait_for_url(proc: subprocess.Popen[str]) -> str:
+    """Read the server's output until it prints the URL it serves on."""
+    assert proc.stdout is not None
+    seen = []
+    for line in proc.stdout:
+        seen.append(line)
+        match = _URL.search(line)
+        if match:
+            return match.group(1)
+    raise RuntimeError("commentary serve exited before serving:\n" + "".join(seen))

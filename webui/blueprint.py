@@ -1,0 +1,103 @@
+"""The blueprint: every page, feed and API of the web UI, over one ``Index``.
+
+``create_blueprint(index)`` is for a host application that opened the index
+itself; ``create_app`` (in ``app.py``) builds the same blueprint over an index
+it opens from its configuration.  All links are built with ``url_for``
+relative to the blueprint, so the pages work under any URL prefix.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, g
+from jinja2 import BaseLoader, FileSystemLoader, PrefixLoader
+
+from search import Index
+
+from . import api, feeds, views
+from .errors import register_error_handlers
+from .holder import IndexHolder
+from .links import BLUEPRINT_NAME, url
+from .params import Limits
+from .render import display_date, safe_snippet
+
+__all__ = ["create_blueprint", "make_blueprint", "BLUEPRINT_NAME", "SECURITY_HEADERS", "add_security_headers", "template_helpers"]
+
+# No inline script or style anywhere: the pages, the SVG timeline and the
+# highlights use classes and SVG attributes only, so the policy can be strict.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+
+
+class _Blueprint(Blueprint):
+    """A blueprint whose templates are named ``commentary/<file>``.
+
+    A host application's own templates win over a blueprint's in Flask, so
+    plain names like ``base.html`` could be shadowed by the host's.  The files
+    stay flat in ``templates/`` (as packaged) and are addressed under a prefix.
+    """
+
+    @property
+    def jinja_loader(self) -> BaseLoader | None:  # type: ignore[override]
+        assert self.root_path is not None
+        return PrefixLoader({BLUEPRINT_NAME: FileSystemLoader(f"{self.root_path}/templates")})
+
+
+def template_helpers() -> dict[str, Any]:
+    """Names every template may use."""
+    return {"url": url, "display_date": display_date, "safe_snippet": safe_snippet}
+
+
+def add_security_headers(response: Response) -> Response:
+    """Set the security headers (CSP and friends) on a response."""
+    for name, value in SECURITY_HEADERS.items():
+        response.headers[name] = value
+    return response
+
+
+def create_blueprint(index: Index, *, limits: Limits | None = None, name: str = BLUEPRINT_NAME) -> Blueprint:
+    """The web UI as a blueprint over an ``Index`` the host application opened.
+
+    Mount it with ``app.register_blueprint(bp, url_prefix="/commentary")``.
+    The host keeps ownership of ``index`` (the blueprint never closes it).
+    ``limits`` sets the default and maximum page size and the feed length.
+    """
+    return make_blueprint(IndexHolder(index=index), limits=limits, name=name)
+
+
+def make_blueprint(holder: IndexHolder, *, limits: Limits | None = None, name: str = BLUEPRINT_NAME) -> Blueprint:
+    """The blueprint over an ``IndexHolder`` (``create_app`` passes one that opens lazily)."""
+    limits = limits or Limits()
+    bp = _Blueprint(name, __name__, template_folder="templates",
+                    static_folder="static", static_url_path="/assets")
+
+    @bp.before_request
+    def attach_state() -> None:
+        # Per-blueprint state travels on g, so one app can mount two blueprints
+        # over two indexes without them seeing each other.
+        g.commentary_index_holder = holder
+        g.commentary_limits = limits
+
+    bp.after_request(add_security_headers)
+    bp.context_processor(template_helpers)
+    register_error_handlers(bp)
+
+    bp.add_url_rule("/", "home", views.search_page)
+    bp.add_url_rule("/search", "search", views.search_page)
+    bp.add_url_rule("/doc/<path:doc_id>", "doc", views.document_page)
+    bp.add_url_rule("/author/<path:name>", "author", views.author_page)
+    bp.add_url_rule("/search.atom", "feed", feeds.atom_feed)
+    bp.add_url_rule("/opensearch.xml", "opensearch", feeds.opensearch_description)
+    bp.add_url_rule("/healthz", "healthz", api.healthz)
+    bp.add_url_rule("/api/search", "api_search", api.api_search)
+    bp.add_url_rule("/api/doc/<path:doc_id>", "api_doc", api.api_document)
+    return bp

@@ -1,0 +1,259 @@
+"""Turning document text into safe HTML, with matched words highlighted.
+
+Two rules hold for everything here:
+
+* Text from documents is escaped, or, for Markdown, rendered and then cleaned
+  with an allowlist (bleach), before anything is marked safe.
+* Highlighting never touches markup: it works on the text of the document and
+  inserts ``<mark>`` around the engine's match spans, so a query cannot
+  reach inside a tag or an attribute.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import re
+import threading
+from html.parser import HTMLParser
+from typing import Any, Callable
+
+import bleach
+import markdown
+from bleach.linkifier import LinkifyFilter, build_url_re
+from bleach.sanitizer import Cleaner
+from markdown.extensions import Extension
+from markupsafe import Markup
+
+from search import Document, Index
+
+__all__ = [
+    "render_body",
+    "RenderedBody",
+    "markdown_to_safe_html",
+    "safe_snippet",
+    "safe_url",
+    "display_date",
+    "FIRST_MATCH_ID",
+]
+
+FIRST_MATCH_ID = "first-match"
+
+# What Markdown may produce and keep.  No <img>: a picture would be fetched
+# from another server, which the page must not do (CSP img-src 'self').
+# No <mark>: the only marks on the page are the highlights we insert.
+ALLOWED_TAGS = frozenset({
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em",
+    "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "li", "ol", "p", "pre",
+    "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "ul",
+})
+ALLOWED_ATTRIBUTES = {"a": ["href", "title"], "abbr": ["title"], "th": ["colspan", "rowspan"], "td": ["colspan", "rowspan"]}
+ALLOWED_PROTOCOLS = frozenset({"http", "https", "mailto"})
+LINK_REL = "nofollow noopener"
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July",
+           "August", "September", "October", "November", "December")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n\s*")
+
+
+class _EscapeRawHtml(Extension):
+    """Show raw HTML written in a Markdown document as text instead of passing it on.
+
+    Commentary is prose; HTML pasted into it is junk or hostile.  Escaping it
+    shows the reader exactly what the file holds, where stripping would make
+    words silently disappear (and leave the text of a <style> or <script>).
+    """
+
+    def extendMarkdown(self, md: markdown.Markdown) -> None:  # noqa: N802 - Markdown's API name
+        md.preprocessors.deregister("html_block")
+        md.inlinePatterns.deregister("html")
+
+
+def _link_attributes(attrs: dict[Any, str], new: bool = False) -> dict[Any, str] | None:
+    """bleach callback: keep links to http(s)/mailto only, and mark them nofollow noopener."""
+    href = attrs.get((None, "href"), "")
+    scheme = href.split(":", 1)[0].lower() if ":" in href.split("/", 1)[0] else ""
+    if not href or (scheme and scheme not in ALLOWED_PROTOCOLS):
+        return None  # bleach then drops the <a> and keeps its text
+    attrs[(None, "rel")] = LINK_REL
+    return attrs
+
+
+# bleach's Cleaner holds parser state and is not thread-safe: one per thread.
+_local = threading.local()
+
+
+def _cleaner() -> Cleaner:
+    cleaner = getattr(_local, "cleaner", None)
+    if cleaner is None:
+        # Only http(s) text is turned into links; bleach's default list would
+        # also linkify data: and other schemes, after its sanitizer has run.
+        url_re = build_url_re(protocols=["http", "https"])
+
+        def make_filter(source: Any) -> Any:
+            return LinkifyFilter(source, callbacks=[_link_attributes], skip_tags={"pre", "code"}, url_re=url_re)
+
+        cleaner = Cleaner(
+            tags=ALLOWED_TAGS,
+            attributes=ALLOWED_ATTRIBUTES,
+            protocols=ALLOWED_PROTOCOLS,
+            strip=True,
+            strip_comments=True,
+            filters=[make_filter],
+        )
+        _local.cleaner = cleaner
+    return cleaner
+
+
+_HEADING_TAG = re.compile(r"<(/?)h([1-5])>")
+
+
+def markdown_to_safe_html(source: str) -> str:
+    """Markdown rendered to HTML and cleaned down to the allowlist.
+
+    Headings move one level down (``#`` becomes ``<h2>``): the page's only
+    ``<h1>`` is the document's title, which keeps the outline sound.
+    """
+    md = markdown.Markdown(extensions=["fenced_code", "tables", "sane_lists", _EscapeRawHtml()])
+    cleaned = _cleaner().clean(md.convert(source))
+    # Safe on cleaned output: headings carry no attributes there, and any "<"
+    # in text is escaped, so only real heading tags match.
+    return _HEADING_TAG.sub(lambda m: f"<{m.group(1)}h{int(m.group(2)) + 1}>", cleaned)
+
+
+class RenderedBody:
+    """A document body as safe HTML, and how many matches were highlighted in it."""
+
+    def __init__(self, html_text: str, matches: int) -> None:
+        self.html = Markup(html_text)
+        self.matches = matches
+
+
+def render_body(doc: Document, index: Index | None = None, query: str = "") -> RenderedBody:
+    """The body of ``doc`` as safe HTML; with a query, its matches in ``<mark>``.
+
+    The first mark gets ``id="first-match"`` so a link can jump to it.
+    Markdown is rendered and cleaned; plain text becomes escaped paragraphs.
+    """
+    query = query.strip()
+    highlighting = bool(query and index is not None)
+    if doc.format == "markdown":
+        cleaned = markdown_to_safe_html(doc.body)
+        if not highlighting:
+            return RenderedBody(cleaned, 0)
+        assert index is not None
+        return _highlight_markup(cleaned, lambda text: index.match_spans(text, query))
+    if highlighting:
+        assert index is not None
+        # highlight() escapes every character it does not wrap in <mark>, and
+        # never puts a line break inside a mark, so splitting its output into
+        # paragraphs afterwards is safe.
+        marked = index.highlight(doc.body, query)
+    else:
+        marked = html.escape(doc.body)
+    paragraphs = [p.strip() for p in _PARAGRAPH_BREAK.split(marked.strip()) if p.strip()]
+    body = "\n".join(f"<p>{p}</p>" for p in paragraphs)
+    count = body.count("<mark>")
+    if count:
+        body = body.replace("<mark>", f'<mark id="{FIRST_MATCH_ID}">', 1)
+    return RenderedBody(body, count)
+
+
+class _TextNodeHighlighter(HTMLParser):
+    """Re-emits clean HTML unchanged except for ``<mark>`` inside text nodes."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[tuple[str, str]] = []  # ("tag", raw markup) or ("text", unescaped text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.parts.append(("tag", self.get_starttag_text() or ""))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.parts.append(("tag", self.get_starttag_text() or ""))
+
+    def handle_endtag(self, tag: str) -> None:
+        self.parts.append(("tag", f"</{tag}>"))
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(("text", data))
+
+
+def _highlight_markup(clean_html: str, spans_of: Callable[[str], list[tuple[int, int]]]) -> RenderedBody:
+    """Wrap matches in the text nodes of already-clean HTML in ``<mark>``.
+
+    The text nodes are joined (with line breaks, which no match spans) so the
+    engine sees the document's words in order and a phrase split by inline
+    markup still matches; spans are then cut back to their nodes.
+    """
+    parser = _TextNodeHighlighter()
+    parser.feed(clean_html)
+    parser.close()
+    texts = [(i, text) for i, (kind, text) in enumerate(parser.parts) if kind == "text"]
+    joined, starts, pos = [], [], 0
+    for _, text in texts:
+        starts.append(pos)
+        joined.append(text)
+        pos += len(text) + 1
+    spans = spans_of("\n".join(joined))
+    out = [part if kind == "tag" else html.escape(part) for kind, part in parser.parts]
+    count, next_span = 0, 0
+    for (index, text), start in zip(texts, starts):
+        # Spans and nodes are both in text order: walk them together.
+        local = []
+        while next_span < len(spans) and spans[next_span][0] < start + len(text):
+            s, e = spans[next_span]
+            if s >= start and e <= start + len(text):
+                local.append((s - start, e - start))
+            next_span += 1
+        if not local:
+            continue
+        pieces, cursor = [], 0
+        for s, e in local:
+            pieces.append(html.escape(text[cursor:s]))
+            attr = f' id="{FIRST_MATCH_ID}"' if count == 0 else ""
+            pieces.append(f"<mark{attr}>{html.escape(text[s:e])}</mark>")
+            cursor = e
+            count += 1
+        pieces.append(html.escape(text[cursor:]))
+        out[index] = "".join(pieces)
+    return RenderedBody("".join(out), count)
+
+
+_SNIPPET_TAG = re.compile(r"</?mark>")
+
+
+def safe_snippet(snippet: str) -> Markup:
+    """A hit's snippet as Markup, after checking it holds no markup but ``<mark>``.
+
+    The engine promises escaped text with only ``<mark>`` tags; if that
+    promise is ever broken, the snippet is shown escaped rather than trusted.
+    """
+    rest = _SNIPPET_TAG.sub("", snippet)
+    if "<" in rest or ">" in rest or snippet.count("<mark>") != snippet.count("</mark>"):
+        return Markup.escape(html.unescape(_SNIPPET_TAG.sub("", snippet)))
+    return Markup(snippet)
+
+
+def safe_url(url: str) -> str | None:
+    """``url`` if it is an absolute http(s) URL, else None (never a javascript: link)."""
+    url = (url or "").strip()
+    if re.match(r"^https?://[^\s/]", url, re.IGNORECASE) and not any(c in url for c in "\"'<> \t\r\n"):
+        return url
+    return None
+
+
+def display_date(value: str | None) -> str:
+    """``2023-03-19`` as ``19 March 2023``; anything unreadable as given; None as ``Undated``."""
+    if not value:
+        return "Undated"
+    try:
+        day = dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return value
+    return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
+
+
+def strip_html(fragment: str) -> str:
+    """Plain text of a snippet (for feeds and titles): tags dropped, entities decoded."""
+    return html.unescape(bleach.clean(fragment, tags=set(), strip=True))

@@ -1,0 +1,298 @@
+"""The HTML pages: search, document, author.  Each has a JSON twin (``?format=json``).
+
+Views read their arguments through ``SearchParams`` (``params.py``), ask the
+shared ``Index`` (``holder.py``), and hand plain objects to the templates.
+Links that change the search (facet toggles, chips, paging, sort, timeline)
+are computed here from the parameters, so the whole state stays in the URL.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable
+
+from flask import g, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+
+from search import Document, Hit, SearchResults
+
+from .errors import Missing
+from .holder import get_index
+from .links import url
+from .params import FILTERS, SearchParams, read_format
+from .render import display_date, render_body, safe_snippet, safe_url
+from .timeline import build_timeline
+
+__all__ = ["search_page", "document_page", "author_page", "read_params", "FacetGroup", "Chip", "Pager"]
+
+# Builds a URL to the page being shown from URL arguments (search or author page).
+LinkBuilder = Callable[..., str]
+
+# Facets shown beside results, in this order, with their labels.
+FACETS = (("author", "Author"), ("affiliation", "Affiliation"), ("source", "Source"), ("tag", "Topic"))
+FACET_VALUES_SHOWN = 8  # the rest sit behind a "more" disclosure
+MORE_LIKE_THIS = 5
+
+# Shown when nothing matches, and in the help under the search box.
+QUERY_EXAMPLES = (
+    ("free elections", "both words"),
+    ('"rule of law"', "an exact phrase"),
+    ("tariffs OR sanctions", "either word"),
+    ("elections -parliament", "without a word"),
+    ("author:smith", "in one field (title, author, affiliation, source, tag)"),
+    ("date:2019", "from one year, month or day"),
+    ("elect*", "words starting with “elect”"),
+)
+
+
+def read_params() -> SearchParams:
+    """This request's search parameters, within the blueprint's limits."""
+    return SearchParams.from_args(request.args, g.commentary_limits)
+
+
+# -- view models -----------------------------------------------------------------
+
+
+@dataclass
+class FacetValueLink:
+    """One facet value: its count, whether it is an active filter, and the toggle URL."""
+
+    value: str
+    label: str
+    count: int
+    active: bool
+    url: str
+
+
+@dataclass
+class FacetGroup:
+    """One facet beside the results."""
+
+    name: str
+    label: str
+    values: list[FacetValueLink] = field(default_factory=list)
+
+    @property
+    def shown(self) -> list[FacetValueLink]:
+        """Values listed at once (active ones always among them)."""
+        return self.values[:FACET_VALUES_SHOWN]
+
+    @property
+    def more(self) -> list[FacetValueLink]:
+        """Values behind the "more" disclosure."""
+        return self.values[FACET_VALUES_SHOWN:]
+
+
+@dataclass
+class Chip:
+    """An active filter shown as a removable chip."""
+
+    label: str
+    value: str
+    remove_url: str
+
+
+@dataclass
+class PageLink:
+    """A page number in the pager (``number`` None for a gap)."""
+
+    number: int | None
+    url: str = ""
+    current: bool = False
+
+
+@dataclass
+class Pager:
+    """Previous/next links and a window of page numbers."""
+
+    prev_url: str | None
+    next_url: str | None
+    pages: list[PageLink]
+
+
+def facet_groups(results: SearchResults, params: SearchParams, link: LinkBuilder,
+                 names: tuple[tuple[str, str], ...] = FACETS) -> list[FacetGroup]:
+    """Facets with toggle URLs; ``link(**args)`` builds a URL for the page being shown."""
+    groups = []
+    for name, label in names:
+        active = params.values(name)
+        values = [
+            FacetValueLink(str(v.value), str(v.value), v.count, str(v.value) in active,
+                           link(**params.toggle(name, str(v.value))))
+            for v in results.facets.get(name, [])
+        ]
+        listed = {v.value for v in values}
+        # An active filter must stay visible (and removable) even when the
+        # engine's top-N list of values no longer includes it.
+        for value in active:
+            if value not in listed:
+                values.insert(0, FacetValueLink(value, value, 0, True, link(**params.toggle(name, value))))
+        values.sort(key=lambda v: not v.active)  # active first, otherwise the engine's order
+        if values:
+            groups.append(FacetGroup(name, label, values))
+    years = [
+        FacetValueLink(str(v.value), str(v.value), v.count,
+                       params.since == params.until == str(v.value),
+                       link(**params.period_args(str(v.value), str(v.value))))
+        for v in sorted(results.facets.get("year", []), key=lambda v: -int(v.value))
+    ]
+    if years:
+        years.sort(key=lambda v: not v.active)
+        groups.insert(min(3, len(groups)), FacetGroup("year", "Year", years))
+    return groups
+
+
+def chips(params: SearchParams, link: LinkBuilder) -> list[Chip]:
+    """Every active filter as a chip whose link removes it."""
+    out = []
+    labels = dict(FACETS)
+    for name in FILTERS:
+        for value in params.values(name):
+            out.append(Chip(labels[name], value, link(**params.toggle(name, value))))
+    if params.since and params.since == params.until:
+        out.append(Chip("Period", _period_label(params.since), link(**params.to_args(since=None, until=None))))
+    else:
+        if params.since:
+            out.append(Chip("Since", _period_label(params.since), link(**params.to_args(since=None))))
+        if params.until:
+            out.append(Chip("Until", _period_label(params.until), link(**params.to_args(until=None))))
+    return out
+
+
+def pager(results: SearchResults, params: SearchParams, link: LinkBuilder, window: int = 2) -> Pager | None:
+    """Paging links, or None when everything fits on one page."""
+    last = results.pages
+    if last <= 1:
+        return None
+    current = params.page
+    numbers = sorted({1, last, *range(max(1, current - window), min(last, current + window) + 1)})
+    pages: list[PageLink] = []
+    previous = 0
+    for n in numbers:
+        if n - previous > 1:
+            pages.append(PageLink(None))
+        pages.append(PageLink(n, link(**params.to_args(page=n)), n == current))
+        previous = n
+    return Pager(
+        prev_url=link(**params.to_args(page=current - 1)) if 1 < current <= last + 1 else None,
+        next_url=link(**params.to_args(page=current + 1)) if current < last else None,
+        pages=pages,
+    )
+
+
+def _period_label(value: str) -> str:
+    if len(value) == 4:
+        return value
+    if len(value) == 7:
+        return display_date(value + "-01").split(" ", 1)[1]
+    return display_date(value)
+
+
+def result_range(results: SearchResults) -> tuple[int, int]:
+    """The rank of the first and last hit shown (0, 0 when none)."""
+    if not results.hits:
+        return 0, 0
+    return results.hits[0].rank, results.hits[-1].rank
+
+
+# -- views -------------------------------------------------------------------------
+
+
+def search_page() -> ResponseReturnValue:
+    """The search page: results, facets, timeline, chips, paging (``/`` and ``/search``)."""
+    fmt = read_format(request.args)
+    params = read_params()
+    results = get_index().search(params.q, **params.search_kwargs())
+    if fmt == "json":
+        return jsonify(results.to_dict())
+
+    def link(**args: Any) -> str:
+        return url("search", **args)
+
+    return render_template(
+        "commentary/search.html",
+        params=params,
+        form_params=params,
+        results=results,
+        first_last=result_range(results),
+        facets=facet_groups(results, params, link),
+        chips=chips(params, link),
+        pager=pager(results, params, link),
+        timeline=build_timeline(results.facets, params.since, params.until),
+        link=link,
+        examples=QUERY_EXAMPLES,
+        browsing=not params.q.strip(),
+    )
+
+
+def document_page(doc_id: str) -> ResponseReturnValue:
+    """One document, its matches highlighted when reached with ``?q=``, and related pieces."""
+    fmt = read_format(request.args)
+    params = read_params()
+    index = get_index()
+    doc = index.get(doc_id)
+    if doc is None:
+        raise Missing(f"There is no document with the id “{_shorten(doc_id)}”. It may have been removed from the index.")
+    body = render_body(doc, index, params.q)
+    if fmt == "json":
+        return jsonify(document_json(doc, body.html))
+    by_author: list[Hit] = []
+    if doc.authors:
+        same = index.search("", authors=doc.authors, sort="newest", per_page=MORE_LIKE_THIS + 1)
+        by_author = [h for h in same.hits if h.id != doc.id][:MORE_LIKE_THIS]
+    return render_template(
+        "commentary/doc.html",
+        doc=doc,
+        source_url=safe_url(doc.url),
+        body=body,
+        q=params.q.strip(),
+        title_html=safe_snippet(index.highlight(doc.title or doc.id, params.q)) if params.q.strip() else None,
+        related=index.more_like(doc.id, limit=MORE_LIKE_THIS),
+        by_author=by_author,
+    )
+
+
+def author_page(name: str) -> ResponseReturnValue:
+    """Every piece by one author, newest first, with their affiliations and timeline."""
+    fmt = read_format(request.args)
+    # The author is in the path; author= arguments would only confuse the links.
+    params = replace(read_params(), authors=())
+    index = get_index()
+    kwargs = params.search_kwargs()
+    kwargs["authors"] = [name]
+    if params.sort == "relevance" and not params.q.strip():
+        kwargs["sort"] = "newest"
+    results = index.search(params.q, **kwargs)
+    if results.total == 0 and index.search("", authors=[name], per_page=1).total == 0:
+        raise Missing(f"There is no commentary by “{_shorten(name)}” in the index. "
+                      "Author names must be written exactly as listed on documents.")
+    if fmt == "json":
+        return jsonify({"author": name, **results.to_dict()})
+
+    def link(**args: Any) -> str:
+        return url("author", name=name, **args)
+
+    return render_template(
+        "commentary/author.html",
+        name=name,
+        author_page=name,
+        params=params,
+        results=results,
+        first_last=result_range(results),
+        facets=facet_groups(results, params, link, names=(("affiliation", "Affiliation"), ("source", "Source"))),
+        chips=chips(params, link),
+        pager=pager(results, params, link),
+        timeline=build_timeline(results.facets, params.since, params.until),
+        link=link,
+    )
+
+
+def document_json(doc: Document, body_html: str) -> dict[str, Any]:
+    """A document as the API returns it: every field plus the rendered, sanitized ``html``."""
+    data = doc.to_dict()
+    data["html"] = str(body_html)
+    return data
+
+
+def _shorten(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else text[:limit] + "…"
