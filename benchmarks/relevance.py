@@ -11,8 +11,10 @@ run and runs every judged query (top 1,000) against each:
 
 * ``ours``: ``search.build_index`` into a temporary directory (removed
   afterwards), then ``search.open_index(...).search(q, match="any",
-  per_page=1000)``.  Documents are passed whole (id, title, authors, source,
-  body), as the product would index them.
+  per_page=1000, snippets=False)``.  Documents are passed whole (id, title,
+  authors, source, body), as the product would index them, and everything
+  else is the product's default analysis and ranking (``DEFAULT_RANKING``,
+  pseudo-relevance feedback included); there is no evaluation mode.
 * ``fts5 unicode61``: SQLite FTS5 ``bm25()`` (k1 = 1.2, b = 0.75, built in),
   tokenizer ``unicode61``: no stemming, no stop words.
 * ``fts5 porter unicode61``: the same with the Porter stemmer.  This is the

@@ -10,6 +10,7 @@ import hashlib
 import re
 
 from whoosh import fields
+from whoosh.analysis import STOP_WORDS as STOP_FILTER_DEFAULT
 from whoosh.analysis import (
     CharsetFilter,
     LowercaseFilter,
@@ -17,6 +18,7 @@ from whoosh.analysis import (
     StemFilter,
     StopFilter,
 )
+from whoosh.lang import stopwords_for_language
 from whoosh.support.charset import accent_map
 
 __all__ = [
@@ -24,6 +26,9 @@ __all__ = [
     "TEXT_FIELDS",
     "FACET_FIELDS",
     "FACET_SEPARATOR",
+    "STEMMED_FIELDS",
+    "STOP_WORDS",
+    "WORD_PATTERN",
     "text_analyzer",
     "name_analyzer",
     "schema_fingerprint",
@@ -34,16 +39,33 @@ __all__ = [
 FACET_SEPARATOR = "\x1f"
 
 
+# What a word is in prose: letters and digits, with inner apostrophes and
+# dots kept ("don't", "3.5", "u.s").
+WORD_PATTERN = r"\w+(?:['’]\w+)*(?:\.\w+)*"
+
+# Words too common in English prose to tell documents apart: Whoosh's short
+# default list ("a", "the", "us", "may" ...) joined with its English list
+# (pronouns, auxiliaries, "what", "which", "about" ...).  Questions such as
+# "what problems are there in ..." otherwise rank documents by how often
+# they say "what" and "there".  Removed at indexing and query time alike,
+# so phrases, highlighting and scoring agree.
+# "don" is left out: it is there for "don't" split in two, which our
+# tokenizer keeps whole, and it is also a first name.
+STOP_WORDS = (frozenset(STOP_FILTER_DEFAULT) | frozenset(stopwords_for_language("en"))) - {"don"}
+
+
 def text_analyzer():
     """Analyzer for prose: words, lower case, accents folded, stop words out, stemmed.
 
     ``élection``, ``Elections`` and ``election`` all become ``elect``.
+    Stop words (``STOP_WORDS``) leave no gap: ``"free and fair"`` as a
+    phrase is ``free fair`` and matches "free and fair" and "free or fair".
     """
     return (
-        RegexTokenizer(r"\w+(?:['’]\w+)*(?:\.\w+)*")
+        RegexTokenizer(WORD_PATTERN)
         | LowercaseFilter()
         | CharsetFilter(accent_map)
-        | StopFilter()
+        | StopFilter(STOP_WORDS)
         | StemFilter(lang="en")
     )
 
@@ -52,13 +74,15 @@ def name_analyzer():
     """Analyzer for names (authors, affiliations, sources): folded, not stemmed.
 
     Stemming names makes ``Adams`` match ``Adam``; stop words are kept out so
-    ``Institute of Policy`` still matches ``institute policy``.
+    ``Institute of Policy`` still matches ``institute policy``.  The stop
+    list is the prose one, so a query word is either searched in every
+    field or in none ("what is inflation" does not look for "what" in names).
     """
     return (
         RegexTokenizer(r"\w+(?:['’]\w+)*")
         | LowercaseFilter()
         | CharsetFilter(accent_map)
-        | StopFilter(minsize=1)
+        | StopFilter(STOP_WORDS, minsize=1)
     )
 
 
@@ -102,6 +126,9 @@ SCHEMA = fields.Schema(
 
 # Fields a plain query word is looked for in.
 TEXT_FIELDS = ("title", "body", "author", "affiliation", "source", "tags")
+
+# Text fields analysed by ``text_analyzer`` (their terms are stems).
+STEMMED_FIELDS = ("title", "body", "tags")
 
 # Facet name (as shown to users) -> index field holding exact values.
 FACET_FIELDS = {

@@ -10,10 +10,12 @@ and stale hits.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import os
 import re
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -21,10 +23,11 @@ from whoosh import query as wq
 
 from .document import Document
 from .errors import IndexCorruptError, IndexMissingError, QueryError
+from .expansion import feedback_features, stored_terms
 from .facets import FacetTable
 from .indexer import BuildReport, DocumentLike, add_documents, default_index_dir, delete_documents, has_index, open_whoosh_index
-from .query import ParsedQuery, parse_date_bound, parse_query
-from .ranking import DEFAULT_RANKING, QueryBuilder, Ranking, analyze, date_range_query
+from .query import Clause, ParsedQuery, parse_date_bound, parse_query
+from .ranking import DEFAULT_RANKING, Feature, QueryBuilder, Ranking, RankingStats, Scorer, analyze, date_range_query
 from .results import Hit, SearchResults
 from .schema import FACET_FIELDS, SCHEMA, TEXT_FIELDS, schema_fingerprint
 from .spelling import closest_word
@@ -76,6 +79,7 @@ class Index:
         self._lock = threading.Lock()
         self._searchers: list[Any] = []
         self._tables: dict[int, FacetTable] = {}
+        self._generations: dict[int, _Generation] = {}
 
     # -- resources --------------------------------------------------------
 
@@ -115,11 +119,23 @@ class Index:
                 self._tables = {generation: table}
             return table
 
+    def _generation(self, searcher: Any) -> "_Generation":
+        """What is kept between queries for the searcher's index generation."""
+        generation = searcher.reader().generation()
+        with self._lock:
+            kept = self._generations.get(generation)
+            if kept is None:
+                kept = _Generation(RankingStats(searcher, self.ranking))
+                # Older generations are not needed once a newer one is read.
+                self._generations = {generation: kept}
+            return kept
+
     def close(self) -> None:
         """Close every searcher this index opened."""
         with self._lock:
             searchers, self._searchers = self._searchers, []
             self._tables = {}
+            self._generations = {}
         for searcher in searchers:
             searcher.close()
         self._local = threading.local()
@@ -147,6 +163,7 @@ class Index:
         per_page: int = 10,
         match: str = "all",
         snippets: bool = True,
+        expand: bool = True,
     ) -> SearchResults:
         """Search the commentary; see the README for the query language.
 
@@ -155,7 +172,10 @@ class Index:
         Dates are ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``, inclusive.  An empty
         query lists every document that passes the filters, newest first.
         ``snippets=False`` leaves ``Hit.snippet`` empty, for callers that
-        only need ids and scores of many hits.
+        only need ids and scores of many hits.  ``expand`` (on by default)
+        re-ranks with words learnt from the best first-pass results
+        (pseudo-relevance feedback, see ``docs/relevance.md``); it changes
+        the order of the matches, never which documents match.
         Raises ``QueryError`` for unusable parameters; never for query text.
         """
         started = time.perf_counter()
@@ -176,21 +196,25 @@ class Index:
         parsed = parse_query(query)
         searcher = self._searcher()
         builder = QueryBuilder(searcher.reader(), self.ranking)
+        kept = self._generation(searcher)
+        scorer = Scorer(searcher, kept.stats)
         notices = list(parsed.notices)
 
-        q = builder.build(parsed, match)
-        if q is None:
-            q = wq.Every()
+        filter_q = _filter_query(filters, lo, hi)
+        allowed = set(searcher.docs_for_query(filter_q)) if filter_q is not None else None
+        found = _match(searcher, builder, scorer, parsed, match)
+        if found is None:
+            found = set(searcher.reader().all_doc_ids())
             if sort == "relevance":
                 sort = "newest"  # nothing to rank by: show the latest first
-        filter_q = _filter_query(filters, lo, hi)
-        matched = _matching(searcher, q, filter_q)
+        matched = found & allowed if allowed is not None else found
         effective_match = match
         if not matched and match == "all" and len(parsed.groups) > 1:
-            relaxed = builder.build(parsed, "any")
-            matched = _matching(searcher, relaxed, filter_q)
-            if matched:
-                q, effective_match = relaxed, "any"
+            relaxed = _match(searcher, builder, scorer, parsed, "any") or set()
+            if allowed is not None:
+                relaxed &= allowed
+            if relaxed:
+                matched, effective_match = relaxed, "any"
                 notices.append("No document contains all of your search terms; showing those that contain some of them.")
         notices.extend(builder.notices)
 
@@ -198,15 +222,24 @@ class Index:
         matcher = _term_matcher(parsed, builder) if snippets else None
         offset = (page - 1) * per_page
         if sort == "relevance":
-            ranked = searcher.search(q, limit=offset + per_page, filter=matched) if matched else []
-            page_docs = [(hit.docnum, hit.score) for hit in list(ranked)[offset:offset + per_page]]
+            ranked = _rank(searcher, scorer, builder.features(parsed), matched, expand, kept, offset + per_page)
+            page_docs = ranked[offset:offset + per_page]
         else:
             ordered = _sort_by_date(matched, table, newest=(sort == "newest"))
             page_docs = [(d, None) for d in ordered[offset:offset + per_page]]
-        hits = [
-            self._hit(searcher, docnum, score, offset + i + 1, matcher)
-            for i, (docnum, score) in enumerate(page_docs)
-        ]
+        if matcher is None:
+            # Without snippets a hit needs only the short display fields:
+            # keep them, instead of decompressing whole documents (bodies
+            # included) for every one of up to 1,000 hits again.
+            hits = [
+                _hit_from_row(kept.row(searcher, docnum), score, offset + i + 1)
+                for i, (docnum, score) in enumerate(page_docs)
+            ]
+        else:
+            hits = [
+                self._hit(searcher, docnum, score, offset + i + 1, matcher)
+                for i, (docnum, score) in enumerate(page_docs)
+            ]
         return SearchResults(
             query=query,
             total=len(matched),
@@ -217,7 +250,7 @@ class Index:
             filters=filters,
             hits=hits,
             facets=table.count(matched),
-            suggestion=self._suggestion(searcher, parsed),
+            suggestion=self._suggestion(searcher, parsed, kept.spelling),
             notice=" ".join(_unique(notices)) or None,
             took=time.perf_counter() - started,
         )
@@ -225,33 +258,30 @@ class Index:
     def _hit(self, searcher: Any, docnum: int, score: float | None, rank: int, matcher: TermMatcher | None) -> Hit:
         """A result row from stored fields; no snippet when ``matcher`` is None."""
         stored = searcher.stored_fields(docnum)
-        return Hit(
-            id=stored["id"],
-            title=stored.get("title") or "",
-            authors=list(stored.get("authors") or []),
-            affiliation=stored.get("affiliation") or "",
-            date=stored.get("date"),
-            source=stored.get("source") or "",
-            url=stored.get("url") or "",
-            tags=list(stored.get("tag_list") or []),
-            format=stored.get("format") or "text",
-            score=round(score, 4) if score is not None else None,
-            snippet=make_snippet(stored.get("body") or "", matcher) if matcher is not None else "",
-            rank=rank,
-        )
+        snippet = make_snippet(stored.get("body") or "", matcher) if matcher is not None else ""
+        return _hit_from_row(_display_row(stored), score, rank, snippet)
 
-    def _suggestion(self, searcher: Any, parsed: ParsedQuery) -> str | None:
-        """The query with unknown words replaced by close known ones, or None."""
+    def _suggestion(self, searcher: Any, parsed: ParsedQuery, known: dict[str, str | None] | None = None) -> str | None:
+        """The query with unknown words replaced by close known ones, or None.
+
+        ``known`` remembers each word's correction (None: none needed or
+        found) for this index generation; finding one is the slow part.
+        """
         reader = searcher.reader()
         spell_field = SCHEMA["body"].spelling_fieldname("body")
+        known = {} if known is None else known
         replacements: dict[str, str] = {}
         for clause in parsed.positive:
             if clause.kind != "word" or clause.field is not None:
                 continue
             for word in re.findall(r"\w+", clause.text):
-                if word in replacements or _known(reader, word):
+                if word in replacements:
                     continue
-                found = closest_word(reader, spell_field, word)
+                if word not in known:
+                    if len(known) >= _KEEP_SUGGESTIONS:
+                        known.clear()
+                    known[word] = None if _known(reader, word) else closest_word(reader, spell_field, word)
+                found = known[word]
                 if found:
                     replacements[word] = found
         if not replacements:
@@ -357,6 +387,85 @@ class Index:
 
 # -- helpers -------------------------------------------------------------------
 
+# Bounds on what a generation keeps: display rows of hits and spelling
+# corrections (a few hundred bytes each).  When full, they start over.
+_KEEP_ROWS = 50_000
+_KEEP_SUGGESTIONS = 10_000
+# Term counts of feedback documents (a few kilobytes each): the best
+# documents come back often, with every page of the same query.
+_KEEP_TERMS = 2_000
+
+# The stored values a result row shows: id, title, authors, affiliation,
+# date, source, url, tags, format.
+_Row = tuple[str, str, tuple[str, ...], str, Any, str, str, tuple[str, ...], str]
+
+
+class _Generation:
+    """What one index generation keeps between queries.
+
+    Everything here is derived from the index files of that generation,
+    so it can never go stale; a new generation starts afresh.
+    """
+
+    def __init__(self, stats: RankingStats) -> None:
+        self.stats = stats
+        self.rows: dict[int, _Row] = {}
+        self.spelling: dict[str, str | None] = {}
+        self.doc_terms: dict[int, Counter[str]] = {}
+
+    def row(self, searcher: Any, docnum: int) -> _Row:
+        """The display fields of a document, read once."""
+        row = self.rows.get(docnum)
+        if row is None:
+            if len(self.rows) >= _KEEP_ROWS:
+                self.rows.clear()
+            row = self.rows[docnum] = _display_row(searcher.stored_fields(docnum))
+        return row
+
+
+    def terms(self, searcher: Any, docnum: int) -> Counter[str]:
+        """A document's term counts for feedback, computed once."""
+        counts = self.doc_terms.get(docnum)
+        if counts is None:
+            if len(self.doc_terms) >= _KEEP_TERMS:
+                self.doc_terms.clear()
+            counts = self.doc_terms[docnum] = stored_terms(searcher, docnum)
+        return counts
+
+
+def _display_row(stored: dict[str, Any]) -> _Row:
+    """The values of a result row, from a document's stored fields."""
+    return (
+        stored["id"],
+        stored.get("title") or "",
+        tuple(stored.get("authors") or ()),
+        stored.get("affiliation") or "",
+        stored.get("date"),
+        stored.get("source") or "",
+        stored.get("url") or "",
+        tuple(stored.get("tag_list") or ()),
+        stored.get("format") or "text",
+    )
+
+
+def _hit_from_row(row: _Row, score: float | None, rank: int, snippet: str = "") -> Hit:
+    """A fresh ``Hit`` (its lists are its own) from display values."""
+    doc_id, title, authors, affiliation, date, source, url, tags, fmt = row
+    return Hit(
+        id=doc_id,
+        title=title,
+        authors=list(authors),
+        affiliation=affiliation,
+        date=date,
+        source=source,
+        url=url,
+        tags=list(tags),
+        format=fmt,
+        score=round(score, 4) if score is not None else None,
+        snippet=snippet,
+        rank=rank,
+    )
+
 
 def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
     if value not in allowed:
@@ -410,10 +519,87 @@ def _filter_query(filters: dict[str, Any], lo: int | None, hi: int | None) -> wq
     return parts[0] if len(parts) == 1 else wq.And(parts)
 
 
-def _matching(searcher: Any, q: wq.Query, filter_q: wq.Query | None) -> set[int]:
-    """Every live document number matching the query and the filters."""
-    combined = wq.And([q, filter_q]) if filter_q is not None else q
-    return set(searcher.docs_for_query(combined))
+def _match(searcher: Any, builder: QueryBuilder, scorer: Scorer, parsed: ParsedQuery, match: str) -> set[int] | None:
+    """The live documents the query matches, or None when it asks for nothing.
+
+    The same matches as Whoosh gives for ``builder.build(parsed, match)``,
+    computed from the postings the scorer reads anyway, so that each
+    posting list is read once per search rather than twice.  A query whose
+    clauses are all stop words (or only exclusions) matches every document
+    not excluded.
+    """
+    groups: list[set[int]] = []
+    for group in parsed.groups:
+        sets = [d for d in (_clause_docs(searcher, builder, scorer, c) for c in group) if d is not None]
+        if sets:
+            groups.append(set().union(*sets))
+    excluded = [d for d in (_clause_docs(searcher, builder, scorer, c) for c in parsed.excluded) if d is not None]
+    if groups:
+        found = set.intersection(*groups) if match == "all" else set().union(*groups)
+    elif excluded or parsed.groups:
+        found = set(searcher.reader().all_doc_ids())
+    else:
+        return None
+    for docs in excluded:
+        found -= docs
+    return found
+
+
+def _clause_docs(searcher: Any, builder: QueryBuilder, scorer: Scorer, clause: Clause) -> set[int] | None:
+    """The live documents one clause matches (None: the clause is ignored)."""
+    if clause.kind == "date":
+        lo, hi = clause.date_range or (0, 0)
+        return set(searcher.docs_for_query(date_range_query(lo, hi)))
+    parts = builder.parts(clause)
+    return None if parts is None else scorer.docs(parts)
+
+
+def _rank(
+    searcher: Any,
+    scorer: Scorer,
+    features: list[Feature],
+    matched: set[int],
+    expand: bool,
+    kept: _Generation,
+    limit: int,
+) -> list[tuple[int, float]]:
+    """The best ``limit`` matched documents with their scores, best first
+    (ties in index order).
+
+    With ``expand``, words learnt from the first pass's top documents are
+    scored too (pseudo-relevance feedback), for the first pass's best
+    ``feedback_depth`` documents: they re-order the matches and never change
+    which documents match.  The rest keep their first-pass scores, which are
+    no higher than those of any re-ranked document.
+    """
+    if not matched:
+        return []
+    ranking = scorer.ranking
+    scores = scorer.score(features, matched)
+    if expand and features:
+        depth = max(ranking.feedback_depth, ranking.feedback_docs)
+        first = _best(matched, scores, depth)
+        extra = feedback_features(
+            searcher, first, sum(f.weight for f in features), ranking,
+            terms_of=lambda docnum: kept.terms(searcher, docnum),
+        )
+        if extra:
+            pool = {d for d, _ in first}
+            for docnum, score in scorer.score(extra, pool).items():
+                scores[docnum] = scores.get(docnum, 0.0) + score
+    return _best(matched, scores, limit)
+
+
+def _best(docnums: set[int], scores: dict[int, float], limit: int) -> list[tuple[int, float]]:
+    """The ``limit`` best documents with their scores, best first; ties in index order."""
+    items = ((d, scores.get(d, 0.0)) for d in docnums)
+    if limit >= len(docnums):
+        return sorted(items, key=_rank_key)
+    return heapq.nsmallest(limit, items, key=_rank_key)
+
+
+def _rank_key(item: tuple[int, float]) -> tuple[float, int]:
+    return -item[1], item[0]
 
 
 def _sort_by_date(docnums: set[int], table: FacetTable, *, newest: bool) -> list[int]:
