@@ -280,7 +280,11 @@ class Index:
                 if word not in known:
                     if len(known) >= _KEEP_SUGGESTIONS:
                         known.clear()
-                    known[word] = None if _known(reader, word) else closest_word(reader, spell_field, word)
+                    known[word] = None if _known(reader, word) else (
+                        closest_word(reader, spell_field, word)
+                        # Names are not in the body's word list: "madisson".
+                        or closest_word(reader, "author", word, term_of=_name_term)
+                    )
                 found = known[word]
                 if found:
                     replacements[word] = found
@@ -624,6 +628,12 @@ def _term_matcher(parsed: ParsedQuery, builder: QueryBuilder) -> TermMatcher:
             matcher.terms.update(terms)
     matcher.terms.update(builder.expanded.get("body", ()))
     return matcher
+
+
+def _name_term(word: str) -> str | None:
+    """The author-field term of one word (None for a stop word)."""
+    terms = analyze("author", word)
+    return terms[0] if terms else None
 
 
 def _known(reader: Any, word: str) -> bool:

@@ -1,17 +1,7 @@
-""""Did you mean": the closest known word to one the index does not have.
-
-Suggestions come from the index's own vocabulary, so no separate spelling
-word list has to be written at build time (one doubled the indexing work):
-
-* for stemmed fields, the typed word's stem is compared with the stems in
-  the index, and the winner is shown as it is written in a document that
-  uses it (``hospitls`` -> stem ``hospitl`` ~ ``hospit`` -> ``hospitals``);
-* for name fields (not stemmed), the words themselves are compared.
-"""
+""""Did you mean": the closest known word to one the index does not have."""
 
 from __future__ import annotations
 
-import re
 from typing import Any, Callable
 
 __all__ = ["closest_word", "edit_distance", "MAX_WORD_CHARS"]
@@ -20,26 +10,24 @@ __all__ = ["closest_word", "edit_distance", "MAX_WORD_CHARS"]
 MAX_WORD_CHARS = 30
 MAX_DISTANCE = 2
 
-_WORD = re.compile(r"\w+(?:['’]\w+)*")
-
 
 def closest_word(
     reader: Any,
     fieldname: str,
     word: str,
     term_of: Callable[[str], str | None] | None = None,
-    text_of_doc: Callable[[int], str] | None = None,
 ) -> str | None:
-    """The known word nearest to ``word`` in ``fieldname``, as a document spells it.
+    """The indexed term of ``fieldname`` nearest to ``word``, or None.
 
-    ``term_of`` turns a word into the field's index term (its stem, or the
-    folded word for unstemmed fields; by default the word itself).  ``text_of_doc`` gives a document's
-    text for a document number; it is needed for stemmed fields, to turn the
-    winning stem back into a real word.  Returns None when nothing is close.
+    ``term_of`` turns the typed word into the field's form (folded, for name
+    fields); by default the lower-cased word is used, which suits the
+    unstemmed spelling word lists.  Nearest by edit distance (a transposition
+    counts as one edit), then by how many documents use it.  Whoosh's own
+    corrector ranks rare near-misses above common closer words
+    ("goverment" -> "movement"), hence this.
     """
-    term_of = term_of or (lambda w: w)
     typed = word.lower()
-    term = term_of(typed)
+    term = term_of(typed) if term_of else typed
     if term is None or not 3 <= len(typed) <= MAX_WORD_CHARS:
         return None
     best: tuple[int, int, str] | None = None
@@ -50,31 +38,7 @@ def closest_word(
         key = (edit_distance(term, candidate), -reader.doc_frequency(fieldname, candidate), candidate)
         if best is None or key < best:
             best = key
-    if best is None:
-        return None
-    winner = best[2]
-    if text_of_doc is None:
-        return winner
-    return _surface_form(reader, fieldname, winner, typed, term_of, text_of_doc)
-
-
-def _surface_form(
-    reader: Any,
-    fieldname: str,
-    term: str,
-    typed: str,
-    term_of: Callable[[str], str | None],
-    text_of_doc: Callable[[int], str],
-) -> str | None:
-    """The word closest to what was typed, among a document's words with index term ``term``."""
-    postings = reader.postings(fieldname, term)
-    if not postings.is_active():
-        return None
-    text = text_of_doc(postings.id())
-    forms = {w.lower() for w in _WORD.findall(text) if term_of(w.lower()) == term}
-    if not forms:
-        return None
-    return min(forms, key=lambda form: (edit_distance(typed, form), form))
+    return best[2] if best else None
 
 
 def edit_distance(a: str, b: str) -> int:

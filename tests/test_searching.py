@@ -232,6 +232,7 @@ def test_did_you_mean(ix) -> None:
     assert res.suggestion == "hospitals reform"
     assert ix.search("hospitals").suggestion is None
     assert ix.search("Carter").suggestion is None  # a name, known from the author field
+    assert ix.search("okafr").suggestion == "okafor"  # names are suggested too
 
 
 # -- snippets ----------------------------------------------------------------------
