@@ -93,6 +93,11 @@ def run_build(sources: list[Path] | None, index_dir: Path | None, *, rebuild: bo
             bar.__enter__()
             bar_holder["bar"] = bar
         bar.update(1)
+        if done == total:
+            # Reading is done; the commit that follows can take as long again.
+            bar.__exit__(None, None, None)
+            del bar_holder["bar"]
+            click.echo("Saving the index…", err=True)
 
     try:
         return build_index(sources, index_dir, rebuild=rebuild, wait=wait, progress=progress)
