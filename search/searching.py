@@ -78,7 +78,6 @@ class Index:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._searchers: list[Any] = []
-        self._tables: dict[int, FacetTable] = {}
         self._generations: dict[int, _Generation] = {}
 
     # -- resources --------------------------------------------------------
@@ -108,17 +107,6 @@ class Index:
                 self._searchers.remove(searcher)
         searcher.close()
 
-    def _table(self, searcher: Any) -> FacetTable:
-        """The facet table for the searcher's generation, built once."""
-        generation = searcher.reader().generation()
-        with self._lock:
-            table = self._tables.get(generation)
-            if table is None:
-                table = FacetTable(searcher.reader())
-                # Older generations are not needed once a newer one is read.
-                self._tables = {generation: table}
-            return table
-
     def _generation(self, searcher: Any) -> "_Generation":
         """What is kept between queries for the searcher's index generation."""
         generation = searcher.reader().generation()
@@ -134,7 +122,6 @@ class Index:
         """Close every searcher this index opened."""
         with self._lock:
             searchers, self._searchers = self._searchers, []
-            self._tables = {}
             self._generations = {}
         for searcher in searchers:
             searcher.close()
@@ -218,7 +205,7 @@ class Index:
                 notices.append("No document contains all of your search terms; showing those that contain some of them.")
         notices.extend(builder.notices)
 
-        table = self._table(searcher)
+        table = self._generation(searcher).facets(searcher)
         matcher = _term_matcher(parsed, builder) if snippets else None
         offset = (page - 1) * per_page
         if sort == "relevance":
@@ -350,7 +337,7 @@ class Index:
         """Counts and dates that describe the index."""
         searcher = self._searcher()
         reader = searcher.reader()
-        table = self._table(searcher)
+        table = self._generation(searcher).facets(searcher)
         live = list(reader.all_doc_ids())
         facets = table.count(live, limit=10**9)
         dates = sorted(d for d in (table.date_of(n) for n in live) if d)
@@ -416,6 +403,15 @@ class _Generation:
         self.rows: dict[int, _Row] = {}
         self.spelling: dict[str, str | None] = {}
         self.doc_terms: dict[int, Counter[str]] = {}
+        self._facets: FacetTable | None = None
+        self._facets_lock = threading.Lock()
+
+    def facets(self, searcher: Any) -> FacetTable:
+        """Every document's facet values, read from the postings once."""
+        with self._facets_lock:
+            if self._facets is None:
+                self._facets = FacetTable(searcher.reader())
+            return self._facets
 
     def row(self, searcher: Any, docnum: int) -> _Row:
         """The display fields of a document, read once."""
