@@ -210,24 +210,8 @@ def delete_documents(
     index_dir: str | os.PathLike[str], ids: Iterable[str], *, wait: float = 0.0
 ) -> BuildReport:
     """Remove documents by id; unknown ids are ignored."""
-    target = Path(index_dir)
-    report = BuildReport(index_dir=str(target))
-    started = time.perf_counter()
-    with BuildLock(target, wait=wait):
-        ix = _open_for_writing(target, report, rebuild=False)
-        existing = _existing_signatures(ix)
-        writer = ix.writer(limitmb=_WRITER_LIMIT_MB, compound=False)
-        try:
-            for doc_id in set(ids):
-                if doc_id in existing:
-                    writer.delete_by_term("id", doc_id)
-                    report.removed += 1
-        except BaseException:
-            writer.cancel()
-            raise
-        _finish(writer, report, rebuild=False)
-    report.seconds = time.perf_counter() - started
-    return report
+    return _write(Path(index_dir), [], rebuild=False, remove_missing=False,
+                  progress=None, wait=wait, scan=None, remove=ids)
 
 
 @dataclass
@@ -301,8 +285,13 @@ def _write(
     progress: ProgressCallback | None,
     wait: float,
     scan: _Scan | None,
+    remove: Iterable[str] = (),
 ) -> BuildReport:
-    """Apply candidates to the index under the build lock, in one commit."""
+    """Apply candidates and removals to the index under the build lock, in one commit.
+
+    ``remove_missing`` removes every indexed document that is not a
+    candidate; ``remove`` names documents to remove explicitly.
+    """
     report = BuildReport(index_dir=str(target))
     if scan is not None:
         report.ignored = scan.ignored
@@ -320,10 +309,10 @@ def _write(
             writer.schema = SCHEMA
         try:
             seen = _apply(writer, candidates, existing, report, progress)
-            if remove_missing:
-                for doc_id in existing.keys() - seen:
-                    writer.delete_by_term("id", doc_id)
-                    report.removed += 1
+            gone = existing.keys() - seen if remove_missing else existing.keys() & set(remove)
+            for doc_id in gone:
+                writer.delete_by_term("id", doc_id)
+                report.removed += 1
         except BaseException:
             writer.cancel()
             raise

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import json
-import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
 
-from search.errors import DocumentError  # noqa: E402
-from search.readers import (  # noqa: E402
+from search.errors import DocumentError
+from search.readers import (
     SUPPORTED_SUFFIXES,
     markdown_to_text,
     parse_markdown,
