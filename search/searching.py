@@ -28,7 +28,7 @@ from .facets import FacetTable
 from .indexer import BuildReport, DocumentLike, add_documents, default_index_dir, delete_documents, has_index, open_whoosh_index
 from .query import Clause, ParsedQuery, parse_date_bound, parse_query
 from .ranking import DEFAULT_RANKING, Feature, QueryBuilder, Ranking, RankingStats, Scorer, analyze, date_range_query
-from .results import Hit, SearchResults
+from .results import FacetValue, Hit, SearchResults
 from .schema import FACET_FIELDS, SCHEMA, TEXT_FIELDS, schema_fingerprint
 from .spelling import closest_word
 from .snippets import TermMatcher, highlight_html, make_snippet, match_spans
@@ -333,13 +333,30 @@ class Index:
         builder.build(parsed, "any")
         return _term_matcher(parsed, builder)
 
+    def facet_values(self, facet: str) -> list[FacetValue]:
+        """Every value of a facet over the whole index, most frequent first.
+
+        ``facet`` is ``author``, ``affiliation``, ``source``, ``tag``, ``year``
+        or ``month``; raises ``QueryError`` for anything else.
+        """
+        values = self._all_facets().get(facet)
+        if values is None:
+            raise QueryError(f"no facet named {facet!r}")
+        return list(values)
+
+    def _all_facets(self) -> dict[str, list[FacetValue]]:
+        """Facet counts over every live document, computed once per generation."""
+        searcher = self._searcher()
+        kept = self._generation(searcher)
+        return kept.all_facets(searcher)
+
     def stats(self) -> dict[str, Any]:
         """Counts and dates that describe the index."""
         searcher = self._searcher()
         reader = searcher.reader()
         table = self._generation(searcher).facets(searcher)
         live = list(reader.all_doc_ids())
-        facets = table.count(live, limit=10**9)
+        facets = self._all_facets()
         dates = sorted(d for d in (table.date_of(n) for n in live) if d)
         size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
         return {
@@ -404,6 +421,7 @@ class _Generation:
         self.spelling: dict[str, str | None] = {}
         self.doc_terms: dict[int, Counter[str]] = {}
         self._facets: FacetTable | None = None
+        self._all_facets: dict[str, list[FacetValue]] | None = None
         self._facets_lock = threading.Lock()
 
     def facets(self, searcher: Any) -> FacetTable:
@@ -412,6 +430,15 @@ class _Generation:
             if self._facets is None:
                 self._facets = FacetTable(searcher.reader())
             return self._facets
+
+    def all_facets(self, searcher: Any) -> dict[str, list[FacetValue]]:
+        """Facet counts over every live document, counted once."""
+        table = self.facets(searcher)
+        with self._facets_lock:
+            if self._all_facets is None:
+                live = searcher.reader().all_doc_ids()
+                self._all_facets = table.count(live, limit=10**9)
+            return self._all_facets
 
     def row(self, searcher: Any, docnum: int) -> _Row:
         """The display fields of a document, read once."""

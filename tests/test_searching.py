@@ -301,6 +301,14 @@ def test_to_dict_shape(ix) -> None:
     assert set(data["facets"]) >= {"author", "affiliation", "source", "year"}
 
 
+def test_facet_values_cover_the_whole_index(ix) -> None:
+    authors = {f.value: f.count for f in ix.facet_values("author")}
+    assert authors["Anna Berg"] == 2 and authors["Sara Okafor"] == 1
+    assert len(authors) == ix.stats()["authors"]
+    with pytest.raises(search.QueryError):
+        ix.facet_values("colour")
+
+
 def test_stats(ix) -> None:
     stats = ix.stats()
     assert stats["documents"] == len(DOCS) + 4

@@ -502,6 +502,13 @@ def test_unknown_author_is_404(client):
     assert_error_shape(client.get("/author/Nobody%20Atall?format=json"), 404)
 
 
+def test_author_url_is_forgiving_about_case_and_spacing(client):
+    response = client.get("/author/maria%20%20ALVAREZ?format=json")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/author/Maria%20Alvarez?format=json"
+    assert client.get(response.headers["Location"]).get_json()["author"] == "Maria Alvarez"
+
+
 # -- feed, opensearch, healthz --------------------------------------------------------------------
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
 
-from flask import g, jsonify, render_template, request
+from flask import g, jsonify, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
 from search import Document, Hit, SearchResults
@@ -264,8 +264,11 @@ def author_page(name: str) -> ResponseReturnValue:
         kwargs["sort"] = "newest"
     results = index.search(params.q, **kwargs)
     if results.total == 0 and index.search("", authors=[name], per_page=1).total == 0:
-        raise Missing(f"There is no commentary by “{_shorten(name)}” in the index. "
-                      "Author names must be written exactly as listed on documents.")
+        # A hand-typed URL rarely matches the case and spacing of the byline.
+        listed = _listed_author(index, name)
+        if listed is not None:
+            return redirect(url("author", name=listed, **request.args.to_dict(flat=False)))
+        raise Missing(f"There is no commentary by “{_shorten(name)}” in the index.")
     if fmt == "json":
         return jsonify({"author": name, **results.to_dict()})
 
@@ -285,6 +288,15 @@ def author_page(name: str) -> ResponseReturnValue:
         timeline=build_timeline(results.facets, params.since, params.until),
         link=link,
     )
+
+
+def _listed_author(index: Any, name: str) -> str | None:
+    """The author name as documents list it, matched ignoring case and spacing."""
+    wanted = " ".join(name.split()).casefold()
+    for value in index.facet_values("author"):
+        if " ".join(str(value.value).split()).casefold() == wanted:
+            return str(value.value)
+    return None
 
 
 def document_json(doc: Document, body_html: str) -> dict[str, Any]:
