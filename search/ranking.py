@@ -138,9 +138,6 @@ class QueryBuilder:
         self.reader = reader
         self.ranking = ranking
         self.notices: list[str] = []
-        # field -> terms that wildcards expanded to (for highlighting).
-        self.expanded: dict[str, set[str]] = {}
-        self._prefixes: dict[tuple[str, str], tuple[str, ...]] = {}
         self._parts: dict[tuple[str, str, str | None], tuple[FieldPart, ...] | None] = {}
 
     def parts(self, clause: Clause) -> tuple[FieldPart, ...] | None:
@@ -229,9 +226,6 @@ class QueryBuilder:
 
     def _expand(self, name: str, prefix: str) -> tuple[str, ...]:
         """The index terms of field ``name`` whose words start with ``prefix``."""
-        key = (name, prefix)
-        if key in self._prefixes:
-            return self._prefixes[key]
         folded = fold(prefix)
         # Stemmed fields keep their unstemmed words in a spelling field:
         # expanding against stems would miss `governm*` -> government.
@@ -247,9 +241,7 @@ class QueryBuilder:
                     f"“{prefix}*” matches too many words; only the first {MAX_EXPANSION} were used."
                 )
                 break
-        self.expanded.setdefault(name, set()).update(words)
-        self._prefixes[key] = tuple(sorted(words))
-        return self._prefixes[key]
+        return tuple(sorted(words))
 
 
 class RankingStats:

@@ -205,7 +205,7 @@ class Index:
                 notices.append("No document contains all of your search terms; showing those that contain some of them.")
         notices.extend(builder.notices)
 
-        table = self._generation(searcher).facets(searcher)
+        table = kept.facets(searcher)
         matcher = _term_matcher(parsed, builder) if snippets else None
         offset = (page - 1) * per_page
         if sort == "relevance":
@@ -238,14 +238,14 @@ class Index:
             hits=hits,
             facets=table.count(matched),
             suggestion=self._suggestion(searcher, parsed, kept.spelling),
-            notice=" ".join(_unique(notices)) or None,
+            notice=" ".join(dict.fromkeys(notices)) or None,  # each notice once, in order
             took=time.perf_counter() - started,
         )
 
-    def _hit(self, searcher: Any, docnum: int, score: float | None, rank: int, matcher: TermMatcher | None) -> Hit:
-        """A result row from stored fields; no snippet when ``matcher`` is None."""
+    def _hit(self, searcher: Any, docnum: int, score: float | None, rank: int, matcher: TermMatcher) -> Hit:
+        """A result row from stored fields, with a snippet of its body."""
         stored = searcher.stored_fields(docnum)
-        snippet = make_snippet(stored.get("body") or "", matcher) if matcher is not None else ""
+        snippet = make_snippet(stored.get("body") or "", matcher)
         return _hit_from_row(_display_row(stored), score, rank, snippet)
 
     def _suggestion(self, searcher: Any, parsed: ParsedQuery, known: dict[str, str | None] | None = None) -> str | None:
@@ -328,10 +328,8 @@ class Index:
         return match_spans(text, self._matcher_for(query))
 
     def _matcher_for(self, query: str) -> TermMatcher:
-        parsed = parse_query(query)
         builder = QueryBuilder(self._searcher().reader(), self.ranking)
-        builder.build(parsed, "any")
-        return _term_matcher(parsed, builder)
+        return _term_matcher(parse_query(query), builder)
 
     def facet_values(self, facet: str) -> list[FacetValue]:
         """Every value of a facet over the whole index, most frequent first.
@@ -637,19 +635,18 @@ def _sort_by_date(docnums: set[int], table: FacetTable, *, newest: bool) -> list
 
 
 def _term_matcher(parsed: ParsedQuery, builder: QueryBuilder) -> TermMatcher:
-    """What to highlight in bodies: the positive words, phrases and expansions."""
+    """What to highlight in bodies: the body terms the positive clauses search for."""
     matcher = TermMatcher()
     for clause in parsed.positive:
-        if clause.field not in (None, "body") or clause.kind == "date":
+        if clause.field not in (None, "body"):
             continue
-        if clause.kind == "prefix":
-            continue
-        terms = analyze("body", clause.text)
-        if clause.kind == "phrase" and len(terms) > 1:
-            matcher.phrases.append(tuple(terms))
-        else:
-            matcher.terms.update(terms)
-    matcher.terms.update(builder.expanded.get("body", ()))
+        for part in builder.parts(clause) or ():
+            if part.field != "body":
+                continue
+            if part.phrase:
+                matcher.phrases.append(part.words)
+            else:
+                matcher.terms.update(part.words)
     return matcher
 
 
@@ -667,11 +664,3 @@ def _known(reader: Any, word: str) -> bool:
                 return True
     # A stop word or a number-only token is never "misspelled".
     return not analyze("body", word)
-
-
-def _unique(items: list[str]) -> list[str]:
-    seen: list[str] = []
-    for item in items:
-        if item not in seen:
-            seen.append(item)
-    return seen
