@@ -232,10 +232,7 @@ def webui_corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def webui_index_dir(webui_corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An index of the web UI corpus, built once per session; treat it as read-only."""
-    target = tmp_path_factory.mktemp("webui-index") / "index"
-    report = search.build_index([webui_corpus_dir], index_dir=target)
-    assert not report.skipped, report.skipped
-    return target
+    return _webui_build(webui_corpus_dir, tmp_path_factory.mktemp("webui-index"))
 
 
 @pytest.fixture(scope="session")
@@ -247,8 +244,13 @@ def webui_hostile_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def webui_hostile_index_dir(webui_hostile_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An index of the hostile corpus alone."""
-    target = tmp_path_factory.mktemp("webui-hostile-index") / "index"
-    report = search.build_index([webui_hostile_dir], index_dir=target)
+    return _webui_build(webui_hostile_dir, tmp_path_factory.mktemp("webui-hostile-index"))
+
+
+def _webui_build(corpus: Path, folder: Path) -> Path:
+    """Index ``corpus`` into ``folder/index``; every document must be readable."""
+    target = folder / "index"
+    report = search.build_index([corpus], index_dir=target)
     assert not report.skipped, report.skipped
     return target
 
