@@ -16,11 +16,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from functools import lru_cache
 from typing import Any, Callable, Iterable
 
 from .ranking import Feature, FieldPart, Ranking
-from .schema import STEMMED_FIELDS, WORD_PATTERN, text_analyzer
+from .schema import STEMMED_FIELDS, WORD_PATTERN, text_term
 
 __all__ = ["feedback_features", "document_terms", "stored_terms", "FEEDBACK_TEXT_CHARS", "COMMON_SHARE"]
 
@@ -34,20 +33,6 @@ FEEDBACK_TEXT_CHARS = 20_000
 COMMON_SHARE = 0.5
 
 _WORD = re.compile(WORD_PATTERN)
-_ANALYZER = text_analyzer()
-
-
-@lru_cache(maxsize=200_000)
-def _term_of(word: str) -> str | None:
-    """The index term one word becomes (None for a stop word).
-
-    The analyzer treats each token on its own, so looking words up one by
-    one (and caching them) gives the same terms as analysing a whole text,
-    several times faster.
-    """
-    for token in _ANALYZER(word, mode="query"):
-        return token.text
-    return None
 
 
 def document_terms(texts: Iterable[str]) -> Counter[str]:
@@ -55,7 +40,7 @@ def document_terms(texts: Iterable[str]) -> Counter[str]:
     counts: Counter[str] = Counter()
     for text in texts:
         for match in _WORD.finditer(text or ""):
-            term = _term_of(match.group())
+            term = text_term(match.group())
             if term is not None:
                 counts[term] += 1
     return counts

@@ -7,6 +7,7 @@ here, so the writer and the searcher cannot disagree.
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 import re
 
 from whoosh import fields
@@ -29,6 +30,7 @@ __all__ = [
     "STEMMED_FIELDS",
     "STOP_WORDS",
     "WORD_PATTERN",
+    "text_term",
     "text_analyzer",
     "name_analyzer",
     "schema_fingerprint",
@@ -68,6 +70,22 @@ def text_analyzer():
         | StopFilter(STOP_WORDS)
         | StemFilter(lang="en")
     )
+
+
+_TEXT_ANALYZER = text_analyzer()
+
+
+@lru_cache(maxsize=200_000)
+def text_term(word: str) -> str | None:
+    """The index term one word of prose becomes (None for a stop word).
+
+    The analyzer treats each token on its own, so looking words up one by
+    one (cached) gives the terms of a whole text several times faster than
+    analysing it; snippets and feedback both read bodies this way.
+    """
+    for token in _TEXT_ANALYZER(word, mode="query"):
+        return token.text
+    return None
 
 
 def name_analyzer():

@@ -27,7 +27,8 @@ from .expansion import feedback_features, stored_terms
 from .facets import FacetTable
 from .indexer import BuildReport, DocumentLike, add_documents, default_index_dir, delete_documents, has_index, open_whoosh_index
 from .query import Clause, ParsedQuery, parse_date_bound, parse_query
-from .ranking import DEFAULT_RANKING, Feature, QueryBuilder, Ranking, RankingStats, Scorer, analyze, date_range_query
+from .ranking import DEFAULT_RANKING, Feature, QueryBuilder, Ranking, analyze, date_range_query
+from .scoring import RankingStats, Scorer
 from .results import FacetValue, Hit, SearchResults
 from .schema import FACET_FIELDS, SCHEMA, TEXT_FIELDS, schema_fingerprint
 from .spelling import closest_word

@@ -11,30 +11,18 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 
-from .schema import text_analyzer
+from .schema import WORD_PATTERN, text_term
 
 __all__ = ["TermMatcher", "make_snippet", "highlight_html", "match_spans"]
 
-_WORD = re.compile(r"\w+(?:['’]\w+)*(?:\.\w+)*")
+_WORD = re.compile(WORD_PATTERN)
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s+")
 
 FRAGMENTS = 3
 FRAGMENT_CHARS = 220      # target length of one fragment
 CONTEXT_BEFORE = 70       # characters shown before the first match of a fragment
 OPENING_CHARS = 260       # length of the opening shown when nothing matched
-
-_ANALYZER = text_analyzer()
-
-
-@lru_cache(maxsize=200_000)
-def _term_of(word: str) -> str | None:
-    """The body term a single word becomes (None for stop words)."""
-    for token in _ANALYZER(word, mode="query"):
-        return token.text
-    return None
-
 
 @dataclass
 class TermMatcher:
@@ -53,7 +41,7 @@ def match_spans(text: str, matcher: TermMatcher) -> list[tuple[int, int]]:
         return []
     tokens = []  # (start, end, term) for words that are not stop words
     for m in _WORD.finditer(text):
-        term = _term_of(m.group())
+        term = text_term(m.group())
         if term is not None:
             tokens.append((m.start(), m.end(), term))
     marked = [t[2] in matcher.terms for t in tokens]

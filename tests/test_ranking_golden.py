@@ -17,7 +17,8 @@ import pytest
 
 import search
 from search.query import parse_query
-from search.ranking import QueryBuilder, Scorer
+from search.ranking import QueryBuilder
+from search.scoring import Scorer
 from search.searching import _match
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "ranking.json"
@@ -170,13 +171,16 @@ def test_matches_equal_the_whoosh_query(ix, query: str, match: str) -> None:
 def test_block_reading_equals_the_public_posting_api(ix, monkeypatch: pytest.MonkeyPatch) -> None:
     # Postings are read block by block from the codec's matcher when it is
     # the known one; the public one-at-a-time path must give the same.
-    import search.ranking as ranking
+    import search.scoring as scoring
+
+    def postings(reader, fieldname, text):
+        return [p for ids, tfs in scoring.term_blocks(reader, fieldname, text) for p in zip(ids, tfs)]
 
     reader = ix._searcher().reader()
     terms = [("body", "water"), ("body", "drought"), ("title", "inflat"), ("author", "okafor"), ("body", "zzz")]
-    fast = {t: list(ranking.term_postings(reader, *t)) for t in terms}
-    monkeypatch.setattr(ranking, "_raw_blocks", lambda matcher: None)
-    slow = {t: list(ranking.term_postings(reader, *t)) for t in terms}
+    fast = {t: postings(reader, *t) for t in terms}
+    monkeypatch.setattr(scoring, "_raw_blocks", lambda matcher: None)
+    slow = {t: postings(reader, *t) for t in terms}
     assert fast == slow
     assert fast[("body", "water")] and not fast[("body", "zzz")]
 

@@ -1,0 +1,219 @@
+"""BM25F scores and matches, from postings read once.
+
+``Scorer`` reads the postings of a query's field parts once and uses them
+twice: to decide which documents match (set algebra with the same meaning
+as the Whoosh query ``QueryBuilder.build`` returns), and to score them.
+
+Scoring is a true BM25F: the occurrences of a query word in every field are
+combined, each weighted by its field, *before* BM25's saturation, and the
+word's IDF counts the documents that have it in any field.  (Whoosh's own
+BM25F scores each field on its own and adds the scores up, so a word found
+in the title and in the body counts like two different words.)  A word that
+appears twice in the query weighs twice as much.
+"""
+
+from __future__ import annotations
+
+import math
+from array import array
+from itertools import accumulate
+from typing import Any, Iterable, Sequence
+
+from whoosh import query as wq
+
+from .ranking import Feature, FieldPart, Ranking
+from .schema import TEXT_FIELDS
+
+__all__ = ["RankingStats", "Scorer", "term_blocks"]
+
+
+class RankingStats:
+    """Collection statistics for one index generation, shared between queries.
+
+    Length factors are computed the first time a document is scored and
+    kept: reading every length up front would pause the first query after
+    each index change.
+    """
+
+    def __init__(self, searcher: Any, ranking: Ranking) -> None:
+        self.ranking = ranking
+        self.doc_count = max(searcher.doc_count(), 1)
+        size = searcher.reader().doc_count_all()
+        self._avg: dict[str, float] = {}
+        self._norms: dict[str, array] = {}
+        for name in TEXT_FIELDS:
+            self._avg[name] = searcher.avg_field_length(name) or 1.0
+            # 0.0 marks "not computed yet"; a real factor is always > 0.
+            self._norms[name] = array("d", bytes(8 * size))
+        # For any other field: never filled in, so `norm` answers 1.0.
+        self._unknown = array("d", bytes(8 * size))
+
+    def norms(self, fieldname: str) -> array:
+        """Length factors of a field by document; 0.0 where not computed yet."""
+        return self._norms.get(fieldname, self._unknown)
+
+    def norm(self, reader: Any, fieldname: str, docnum: int) -> float:
+        """BM25's length factor ``1 - b + b * length / average length``.
+
+        ``reader`` is any reader of this generation (each thread has its own).
+        """
+        norms = self._norms.get(fieldname)
+        if norms is None:
+            return 1.0
+        value = norms[docnum]
+        if value == 0.0:
+            b = self.ranking.b
+            length = reader.doc_field_length(docnum, fieldname, 0) or 0
+            value = max((1.0 - b) + b * length / self._avg[fieldname], 1e-6)
+            norms[docnum] = value
+        return value
+
+    def idf(self, df: int) -> float:
+        """IDF of a feature found in ``df`` documents (Lucene's BM25 form).
+
+        ``log(1 + (N - df + 0.5) / (df + 0.5))`` stays positive, so a word
+        found in most documents still counts a little, and falls faster with
+        ``df`` than Whoosh's ``1 + log(N / (df + 1))``, so a rare word
+        outweighs several common ones.
+        """
+        df = min(df, self.doc_count)
+        return math.log(1.0 + (self.doc_count - df + 0.5) / (df + 0.5))
+
+
+# A run of postings: document numbers (ascending) and term frequencies.
+Block = tuple[Sequence[int], Sequence[float]]
+
+
+class Scorer:
+    """Matches and BM25F scores for one query, from postings read once."""
+
+    def __init__(self, searcher: Any, stats: RankingStats) -> None:
+        self.searcher = searcher
+        self.reader = searcher.reader()
+        self.stats = stats
+        self.ranking = stats.ranking
+        self._blocks: dict[FieldPart, list[Block]] = {}
+
+    def docs(self, parts: Iterable[FieldPart]) -> set[int]:
+        """The live documents that have any of ``parts``."""
+        found: set[int] = set()
+        for part in parts:
+            for ids, _ in self.blocks(part):
+                found.update(ids)
+        return found
+
+    def score(self, features: Iterable[Feature], candidates: set[int]) -> dict[int, float]:
+        """Scores of those ``candidates`` that have a feature (others score 0).
+
+        Each feature adds ``weight * idf * tf' * (k1 + 1) / (tf' + k1)``,
+        where ``tf'`` sums ``field weight * tf / length factor`` over fields
+        and the idf counts every document that has the feature in a scored
+        field, candidate or not.
+        """
+        k1 = self.ranking.k1
+        scores: dict[int, float] = {}
+        get = scores.get
+        for feature in features:
+            found, pseudo_tf = self._pseudo_tf(feature, candidates)
+            if not found:
+                continue
+            factor = feature.weight * self.stats.idf(found) * (k1 + 1.0)
+            for docnum, tf in pseudo_tf.items():
+                scores[docnum] = get(docnum, 0.0) + factor * tf / (tf + k1)
+        return scores
+
+    def blocks(self, part: FieldPart) -> list[Block]:
+        """The postings of a field part (phrase occurrences for a phrase), cached."""
+        found = self._blocks.get(part)
+        if found is None:
+            if part.phrase:
+                found = [self._phrase_postings(part)]
+            else:
+                found = [b for word in part.words for b in term_blocks(self.reader, part.field, word)]
+            self._blocks[part] = found
+        return found
+
+    def _phrase_postings(self, part: FieldPart) -> Block:
+        ids: list[int] = []
+        counts: list[float] = []
+        matcher = wq.Phrase(part.field, list(part.words)).matcher(
+            self.searcher, self.searcher.boolean_context()
+        )
+        while matcher.is_active():
+            ids.append(matcher.id())
+            counts.append(float(len(matcher.spans()) or 1))
+            matcher.next()
+        return ids, counts
+
+    def _pseudo_tf(self, feature: Feature, candidates: set[int]) -> tuple[int, dict[int, float]]:
+        """How many documents have the feature, and its weighted,
+        length-normalised frequency in each candidate that has it."""
+        seen: set[int] = set()
+        combined: dict[int, float] = {}
+        get = combined.get
+        for part in feature.parts:
+            weight = self.ranking.weight_of(part.field)
+            if weight <= 0:
+                continue
+            norms = self.stats.norms(part.field)
+            fill = self.stats.norm
+            for ids, tfs in self.blocks(part):
+                seen.update(ids)
+                # This loop runs once per posting: keep it lean.
+                for docnum, tf in zip(ids, tfs):
+                    if docnum in candidates:
+                        factor = norms[docnum] or fill(self.reader, part.field, docnum)
+                        combined[docnum] = get(docnum, 0.0) + weight * tf / factor
+        return len(seen), combined
+
+
+def term_blocks(reader: Any, fieldname: str, text: str) -> list[Block]:
+    """The postings of a term in every segment, as blocks of live documents."""
+    found: list[Block] = []
+    for leaf, base in reader.leaf_readers():
+        if (fieldname, text) not in leaf:
+            continue
+        matcher = leaf.postings(fieldname, text)
+        blocks = _raw_blocks(matcher)
+        if blocks is None:
+            ids: list[int] = []
+            tfs: list[float] = []
+            while matcher.is_active():
+                ids.append(matcher.id())
+                tfs.append(matcher.weight())
+                matcher.next()
+            blocks = [(ids, tfs)]
+        for ids, tfs in blocks:
+            found.append((ids, tfs) if not base else ([base + d for d in ids], tfs))
+    return found
+
+
+# The posting-list reader of Whoosh's current codec, whose blocks of ids and
+# weights can be taken whole; the public one-posting-at-a-time interface
+# costs several method calls per posting, which dominated query time.
+_BLOCK_MATCHER = "W3LeafMatcher"
+_BLOCK_API = ("is_active", "_read_data", "_read_weights", "_next_block", "_data", "_byteids", "_weights")
+
+
+def _raw_blocks(matcher: Any) -> list[Block] | None:
+    """The matcher's blocks of (ids, weights), or None when it is not a plain
+    posting list of the known codec (the caller then uses the public API).
+
+    A segment with deleted documents gives a filtering wrapper instead, which
+    takes the public path, so deleted documents are never read here.
+    """
+    if type(matcher).__name__ != _BLOCK_MATCHER or not all(hasattr(matcher, a) for a in _BLOCK_API):
+        return None
+    blocks: list[Block] = []
+    while matcher.is_active():
+        if matcher._data is None:
+            matcher._read_data()
+        # Ids are stored as gaps; summing them in C is what makes reading a
+        # long posting list cheap (the codec does it in a Python loop).
+        raw = matcher._data[0]
+        ids = raw if matcher._byteids else tuple(accumulate(raw))
+        if matcher._weights is None:
+            matcher._read_weights()
+        blocks.append((ids, matcher._weights))
+        matcher._next_block()
+    return blocks
