@@ -14,17 +14,21 @@ appears twice in the query weighs twice as much.
 
 from __future__ import annotations
 
+import heapq
 import math
+from collections import Counter
 from array import array
 from itertools import accumulate
-from typing import Any, Iterable, Sequence
+from typing import Any, Callable, Iterable, Sequence
 
 from whoosh import query as wq
 
-from .ranking import Feature, FieldPart, Ranking
+from .expansion import feedback_features
+from .query import Clause, ParsedQuery
+from .ranking import Feature, FieldPart, QueryBuilder, Ranking, date_range_query
 from .schema import TEXT_FIELDS
 
-__all__ = ["RankingStats", "Scorer", "term_blocks"]
+__all__ = ["RankingStats", "Scorer", "term_blocks", "match_documents", "clause_documents", "rank_documents"]
 
 
 class RankingStats:
@@ -217,3 +221,86 @@ def _raw_blocks(matcher: Any) -> list[Block] | None:
         blocks.append((ids, matcher._weights))
         matcher._next_block()
     return blocks
+
+
+def match_documents(searcher: Any, builder: QueryBuilder, scorer: Scorer, parsed: ParsedQuery, match: str) -> set[int] | None:
+    """The live documents the query matches, or None when it asks for nothing.
+
+    The same matches as Whoosh gives for ``builder.build(parsed, match)``,
+    computed from the postings the scorer reads anyway, so that each
+    posting list is read once per search rather than twice.  A query whose
+    clauses are all stop words (or only exclusions) matches every document
+    not excluded.
+    """
+    groups: list[set[int]] = []
+    for group in parsed.groups:
+        sets = [d for d in (clause_documents(searcher, builder, scorer, c) for c in group) if d is not None]
+        if sets:
+            groups.append(set().union(*sets))
+    excluded = [d for d in (clause_documents(searcher, builder, scorer, c) for c in parsed.excluded) if d is not None]
+    if groups:
+        found = set.intersection(*groups) if match == "all" else set().union(*groups)
+    elif excluded or parsed.groups:
+        found = set(searcher.reader().all_doc_ids())
+    else:
+        return None
+    for docs in excluded:
+        found -= docs
+    return found
+
+
+def clause_documents(searcher: Any, builder: QueryBuilder, scorer: Scorer, clause: Clause) -> set[int] | None:
+    """The live documents one clause matches (None: the clause is ignored)."""
+    if clause.kind == "date":
+        lo, hi = clause.date_range or (0, 0)
+        return set(searcher.docs_for_query(date_range_query(lo, hi)))
+    parts = builder.parts(clause)
+    return None if parts is None else scorer.docs(parts)
+
+
+def rank_documents(
+    searcher: Any,
+    scorer: Scorer,
+    features: list[Feature],
+    matched: set[int],
+    expand: bool,
+    terms_of: Callable[[int], Counter[str]],
+    limit: int,
+) -> list[tuple[int, float]]:
+    """The best ``limit`` matched documents with their scores, best first
+    (ties in index order).
+
+    With ``expand``, words learnt from the first pass's top documents are
+    scored too (pseudo-relevance feedback), for the first pass's best
+    ``feedback_depth`` documents: they re-order the matches and never change
+    which documents match.  The rest keep their first-pass scores, which are
+    no higher than those of any re-ranked document.
+    """
+    if not matched:
+        return []
+    ranking = scorer.ranking
+    scores = scorer.score(features, matched)
+    if expand and features:
+        depth = max(ranking.feedback_depth, ranking.feedback_docs)
+        first = _best(matched, scores, depth)
+        extra = feedback_features(
+            searcher, first, sum(f.weight for f in features), ranking,
+            terms_of=terms_of,
+        )
+        if extra:
+            pool = {d for d, _ in first}
+            for docnum, score in scorer.score(extra, pool).items():
+                scores[docnum] = scores.get(docnum, 0.0) + score
+    return _best(matched, scores, limit)
+
+
+def _best(docnums: set[int], scores: dict[int, float], limit: int) -> list[tuple[int, float]]:
+    """The ``limit`` best documents with their scores, best first; ties in index order."""
+    items = ((d, scores.get(d, 0.0)) for d in docnums)
+    if limit >= len(docnums):
+        return sorted(items, key=_rank_key)
+    return heapq.nsmallest(limit, items, key=_rank_key)
+
+
+def _rank_key(item: tuple[int, float]) -> tuple[float, int]:
+    return -item[1], item[0]

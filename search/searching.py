@@ -10,7 +10,6 @@ and stale hits.
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 import os
 import re
 import threading
@@ -23,12 +22,12 @@ from whoosh import query as wq
 
 from .document import Document
 from .errors import IndexCorruptError, IndexMissingError, QueryError
-from .expansion import feedback_features, stored_terms
+from .expansion import stored_terms
 from .facets import FacetTable
 from .indexer import BuildReport, DocumentLike, add_documents, default_index_dir, delete_documents, has_index, open_whoosh_index
-from .query import Clause, ParsedQuery, parse_date_bound, parse_query
-from .ranking import DEFAULT_RANKING, Feature, QueryBuilder, Ranking, analyze, date_range_query
-from .scoring import RankingStats, Scorer
+from .query import ParsedQuery, parse_date_bound, parse_query
+from .ranking import DEFAULT_RANKING, QueryBuilder, Ranking, analyze, date_range_query
+from .scoring import RankingStats, Scorer, match_documents, rank_documents
 from .results import FacetValue, Hit, SearchResults
 from .schema import FACET_FIELDS, SCHEMA, TEXT_FIELDS, schema_fingerprint
 from .spelling import closest_word
@@ -190,7 +189,7 @@ class Index:
 
         filter_q = _filter_query(filters, lo, hi)
         allowed = set(searcher.docs_for_query(filter_q)) if filter_q is not None else None
-        found = _match(searcher, builder, scorer, parsed, match)
+        found = match_documents(searcher, builder, scorer, parsed, match)
         if found is None:
             found = set(searcher.reader().all_doc_ids())
             if sort == "relevance":
@@ -198,7 +197,7 @@ class Index:
         matched = found & allowed if allowed is not None else found
         effective_match = match
         if not matched and match == "all" and len(parsed.groups) > 1:
-            relaxed = _match(searcher, builder, scorer, parsed, "any") or set()
+            relaxed = match_documents(searcher, builder, scorer, parsed, "any") or set()
             if allowed is not None:
                 relaxed &= allowed
             if relaxed:
@@ -210,7 +209,8 @@ class Index:
         matcher = _term_matcher(parsed, builder) if snippets else None
         offset = (page - 1) * per_page
         if sort == "relevance":
-            ranked = _rank(searcher, scorer, builder.features(parsed), matched, expand, kept, offset + per_page)
+            ranked = rank_documents(searcher, scorer, builder.features(parsed), matched, expand,
+                                    lambda docnum: kept.terms(searcher, docnum), offset + per_page)
             page_docs = ranked[offset:offset + per_page]
         else:
             ordered = _sort_by_date(matched, table, newest=(sort == "newest"))
@@ -543,89 +543,6 @@ def _filter_query(filters: dict[str, Any], lo: int | None, hi: int | None) -> wq
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else wq.And(parts)
-
-
-def _match(searcher: Any, builder: QueryBuilder, scorer: Scorer, parsed: ParsedQuery, match: str) -> set[int] | None:
-    """The live documents the query matches, or None when it asks for nothing.
-
-    The same matches as Whoosh gives for ``builder.build(parsed, match)``,
-    computed from the postings the scorer reads anyway, so that each
-    posting list is read once per search rather than twice.  A query whose
-    clauses are all stop words (or only exclusions) matches every document
-    not excluded.
-    """
-    groups: list[set[int]] = []
-    for group in parsed.groups:
-        sets = [d for d in (_clause_docs(searcher, builder, scorer, c) for c in group) if d is not None]
-        if sets:
-            groups.append(set().union(*sets))
-    excluded = [d for d in (_clause_docs(searcher, builder, scorer, c) for c in parsed.excluded) if d is not None]
-    if groups:
-        found = set.intersection(*groups) if match == "all" else set().union(*groups)
-    elif excluded or parsed.groups:
-        found = set(searcher.reader().all_doc_ids())
-    else:
-        return None
-    for docs in excluded:
-        found -= docs
-    return found
-
-
-def _clause_docs(searcher: Any, builder: QueryBuilder, scorer: Scorer, clause: Clause) -> set[int] | None:
-    """The live documents one clause matches (None: the clause is ignored)."""
-    if clause.kind == "date":
-        lo, hi = clause.date_range or (0, 0)
-        return set(searcher.docs_for_query(date_range_query(lo, hi)))
-    parts = builder.parts(clause)
-    return None if parts is None else scorer.docs(parts)
-
-
-def _rank(
-    searcher: Any,
-    scorer: Scorer,
-    features: list[Feature],
-    matched: set[int],
-    expand: bool,
-    kept: _Generation,
-    limit: int,
-) -> list[tuple[int, float]]:
-    """The best ``limit`` matched documents with their scores, best first
-    (ties in index order).
-
-    With ``expand``, words learnt from the first pass's top documents are
-    scored too (pseudo-relevance feedback), for the first pass's best
-    ``feedback_depth`` documents: they re-order the matches and never change
-    which documents match.  The rest keep their first-pass scores, which are
-    no higher than those of any re-ranked document.
-    """
-    if not matched:
-        return []
-    ranking = scorer.ranking
-    scores = scorer.score(features, matched)
-    if expand and features:
-        depth = max(ranking.feedback_depth, ranking.feedback_docs)
-        first = _best(matched, scores, depth)
-        extra = feedback_features(
-            searcher, first, sum(f.weight for f in features), ranking,
-            terms_of=lambda docnum: kept.terms(searcher, docnum),
-        )
-        if extra:
-            pool = {d for d, _ in first}
-            for docnum, score in scorer.score(extra, pool).items():
-                scores[docnum] = scores.get(docnum, 0.0) + score
-    return _best(matched, scores, limit)
-
-
-def _best(docnums: set[int], scores: dict[int, float], limit: int) -> list[tuple[int, float]]:
-    """The ``limit`` best documents with their scores, best first; ties in index order."""
-    items = ((d, scores.get(d, 0.0)) for d in docnums)
-    if limit >= len(docnums):
-        return sorted(items, key=_rank_key)
-    return heapq.nsmallest(limit, items, key=_rank_key)
-
-
-def _rank_key(item: tuple[int, float]) -> tuple[float, int]:
-    return -item[1], item[0]
 
 
 def _sort_by_date(docnums: set[int], table: FacetTable, *, newest: bool) -> list[int]:

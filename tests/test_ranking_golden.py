@@ -19,7 +19,7 @@ import search
 from search.query import parse_query
 from search.ranking import QueryBuilder
 from search.scoring import Scorer
-from search.searching import _match
+from search.scoring import match_documents
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "ranking.json"
 
@@ -160,7 +160,7 @@ def test_matches_equal_the_whoosh_query(ix, query: str, match: str) -> None:
     builder = QueryBuilder(searcher.reader(), ix.ranking)
     parsed = parse_query(query)
     scorer = Scorer(searcher, ix._generation(searcher).stats)
-    ours = _match(searcher, builder, scorer, parsed, match)
+    ours = match_documents(searcher, builder, scorer, parsed, match)
     q = builder.build(parsed, match)
     if q is None:
         assert ours is None
@@ -205,4 +205,4 @@ def test_several_segments_and_deletions(tmp_path: Path) -> None:
             builder = QueryBuilder(searcher.reader(), index.ranking)
             scorer = Scorer(searcher, index._generation(searcher).stats)
             q = builder.build(parsed, "any")
-            assert _match(searcher, builder, scorer, parsed, "any") == set(searcher.docs_for_query(q))
+            assert match_documents(searcher, builder, scorer, parsed, "any") == set(searcher.docs_for_query(q))
