@@ -84,26 +84,24 @@ def run_build(sources: list[Path] | None, index_dir: Path | None, *, rebuild: bo
     """Run ``build_index`` with a progress bar when stderr is a terminal."""
     if quiet or not sys.stderr.isatty():
         return build_index(sources, index_dir, rebuild=rebuild, wait=wait)
-    bar_holder: dict[str, Any] = {}
+    bar: Any = None  # created on the first call, when the total is known
 
     def progress(done: int, total: int, label: str) -> None:
-        bar = bar_holder.get("bar")
+        nonlocal bar
         if bar is None:
-            bar = click.progressbar(length=total, label="Indexing", file=sys.stderr)
-            bar.__enter__()
-            bar_holder["bar"] = bar
+            bar = click.progressbar(length=total, label="Indexing", file=sys.stderr).__enter__()
         bar.update(1)
         if done == total:
             # Reading is done; the commit that follows can take as long again.
             bar.__exit__(None, None, None)
-            del bar_holder["bar"]
             click.echo("Saving the index…", err=True)
 
     try:
         return build_index(sources, index_dir, rebuild=rebuild, wait=wait, progress=progress)
-    finally:
-        if "bar" in bar_holder:
-            bar_holder["bar"].__exit__(None, None, None)
+    except BaseException:
+        if bar is not None:
+            bar.__exit__(None, None, None)  # leave the terminal tidy before the error
+        raise
 
 
 def print_report(report: BuildReport) -> None:
