@@ -316,11 +316,14 @@ def test_stats(ix) -> None:
 
 
 def test_api_works_without_flask(tmp_path: Path) -> None:
+    source = tmp_path / "src"
+    source.mkdir()
+    (source / SEED.name).write_bytes(SEED.read_bytes())
     code = textwrap.dedent(f"""
         import sys
         sys.modules["flask"] = None  # any `import flask` now fails
         import search
-        search.build_index([{str(SEED.parent)!r}], index_dir={str(tmp_path / 'ix')!r})
+        search.build_index([{str(source)!r}], index_dir={str(tmp_path / 'ix')!r})
         with search.open_index({str(tmp_path / 'ix')!r}) as ix:
             assert ix.search("elections").total == 1
         assert not any(name.startswith(("flask", "webui")) for name in sys.modules if sys.modules[name] is not None)
