@@ -126,7 +126,7 @@ def print_report(report: BuildReport) -> None:
 @click.option("--limit", "per_page", type=int, default=10, show_default=True, help="Results per page.")
 @click.option("--match", type=click.Choice(MATCHES), default="all", show_default=True,
               help="all: every word must match; any: any word may.")
-@click.option("--expand/--no-expand", default=True, show_default=True,
+@click.option("--expand/--no-expand", default=False, show_default=True,
               help="Re-rank with words from the best matches (pseudo-relevance feedback).")
 @index_dir_option
 @json_option

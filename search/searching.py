@@ -150,7 +150,7 @@ class Index:
         per_page: int = 10,
         match: str = "all",
         snippets: bool = True,
-        expand: bool = True,
+        expand: bool = False,
     ) -> SearchResults:
         """Search the commentary; see the README for the query language.
 
@@ -159,10 +159,11 @@ class Index:
         Dates are ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``, inclusive.  An empty
         query lists every document that passes the filters, newest first.
         ``snippets=False`` leaves ``Hit.snippet`` empty, for callers that
-        only need ids and scores of many hits.  ``expand`` (on by default)
-        re-ranks with words learnt from the best first-pass results
-        (pseudo-relevance feedback, see ``docs/relevance.md``); it changes
-        the order of the matches, never which documents match.
+        only need ids and scores of many hits.  ``expand=True`` re-ranks
+        with words learnt from the best first-pass results (pseudo-relevance
+        feedback); it changes the order of the matches, never which
+        documents match.  It is off by default: it did not generalise to
+        collections it was not tuned on (see ``docs/relevance.md``).
         Raises ``QueryError`` for unusable parameters; never for query text.
         """
         started = time.perf_counter()
