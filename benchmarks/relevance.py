@@ -1,48 +1,44 @@
-"""Ranking quality of our search engine on Cranfield and CISI, next to BM25.
+"""Ranking quality on five test collections, next to SQLite FTS5's BM25.
 
 Run from the repository root::
 
-    python -m benchmarks.relevance [--eval-dir DIR] [--collections cranfield,cisi]
-                                   [--json FILE] [--check]
+    python -m benchmarks.relevance [--eval-dir DIR] [--collections cranfield,cisi,adi,time,lisa]
+                                   [--protocol] [--json FILE] [--check]
     python benchmarks/relevance.py ...
 
-For each collection the script indexes the documents three ways in the same
-run and runs every judged query (top 1,000) against each:
+For each collection (``benchmarks.ir_collections``) the script indexes the
+documents once with our engine (``search.build_index`` into a temporary
+directory, removed afterwards, from whole documents: id, title, authors,
+source, body) and twice with SQLite FTS5, then runs every judged query
+(top 1,000) against each:
 
-* ``ours``: ``search.build_index`` into a temporary directory (removed
-  afterwards), then ``search.open_index(...).search(q, match="any",
-  per_page=1000, snippets=False)``.  Documents are passed whole (id, title,
-  authors, source, body), as the product would index them, and everything
-  else is the product's default analysis and ranking (``DEFAULT_RANKING``,
-  pseudo-relevance feedback included); there is no evaluation mode.
-* ``fts5 unicode61``: SQLite FTS5 ``bm25()`` (k1 = 1.2, b = 0.75, built in),
-  tokenizer ``unicode61``: no stemming, no stop words.
-* ``fts5 porter unicode61``: the same with the Porter stemmer.  This is the
-  baseline ``--check`` compares against.
+* ``default``: ``search.open_index(dir).search(q, match="any",
+  per_page=1000, snippets=False)`` with the product's ``DEFAULT_RANKING``
+  and ``search``'s own ``expand`` default; there is no evaluation mode.
+* ``fts5 unicode61``: FTS5 ``bm25(docs, 1, 1)`` over ``title`` and ``body``
+  (k1 1.2, b 0.75), no stemming, no stop words.
+* ``fts5 porter unicode61``: the same with the Porter stemmer: the baseline
+  of every ratio, significance test and ``--check``.
 
-The FTS5 tables have two columns, ``title`` and ``body``, holding the same
-title and body text that ours receives, weighted equally (``bm25(t, 1, 1)``).
+Queries are searched as words, never as syntax: every character that is
+not a letter, digit or whitespace becomes a space and the text is
+lowercased (``NON-USERS`` -> ``non users``, ``AND`` -> ``and``).  FTS5 gets
+the words as ``"w1" OR "w2" ...``, ours with ``match="any"``.
 
-Query cleaning: collection queries contain punctuation, parentheses, quotes,
-colons, hyphens and capitalised AND/OR/NOT, which our query language would
-read as syntax (``-word`` excludes, ``"..."`` is a phrase, ``OR`` is an
-operator, ``field:`` restricts).  Every query is therefore cleaned before any
-system sees it: each character that is not a letter, digit or whitespace
-becomes a space, and the text is lowercased (which also turns AND/OR/NOT into
-plain words).  For FTS5 the cleaned words become an OR-query of quoted tokens
-(``"word" OR "word" ...``; double quotes doubled, empty tokens dropped), so all
-three systems see the same words.
+Measures (``benchmarks.measures``, trec_eval-compatible): MAP, nDCG@10
+(graded on Cranfield), P@10, Recall@100 over judged queries, and a paired
+randomization test of per-query AP against stemmed FTS5.
 
-Measures (``benchmarks.measures``, trec_eval-compatible): MAP, nDCG@10 with
-graded gains (Cranfield: 5 - code), P@10 and Recall@100, averaged over judged
-queries; a judged query with no results scores 0.  The table also shows ours
-and the plain baseline as a ratio of the stemmed FTS5 baseline on MAP and
-nDCG@10.
+``--protocol`` also runs every configuration of ``grid()`` and chooses by
+leave-one-collection-out: for each collection, the configuration best on
+the other four (mean of MAP and nDCG@10 ratios) gives its *validation*
+figures; the best on the collection itself its *tuned* figures.  It prints
+both, and the validation means when the choice is limited to each feature
+family (see docs/relevance.md).
 
-Options: ``--eval-dir`` (default ``../shared/eval`` from the repository root),
-``--collections`` (comma-separated), ``--json FILE`` (write the figures) and
-``--check`` (exit status 1, with the reason, when ours scores a lower MAP than
-the stemmed FTS5 baseline on any collection).
+``--check`` exits 1, with the reason, when the default's MAP is below
+``CHECK_FLOOR`` times stemmed FTS5's on a collection, or below
+``CHECK_MEAN`` times on average.
 """
 
 from __future__ import annotations

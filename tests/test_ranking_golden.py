@@ -122,9 +122,9 @@ def ix(tmp_path_factory: pytest.TempPathFactory):
     index.close()
 
 
-@pytest.mark.parametrize("case", _cases(), ids=lambda c: c["query"] + ("" if c.get("expand", True) else " (no feedback)"))
+@pytest.mark.parametrize("case", _cases(), ids=lambda c: c["query"] + (" (feedback)" if c.get("expand", False) else ""))
 def test_golden_top_results(ix, case: dict[str, Any]) -> None:
-    res = ix.search(case["query"], match=case.get("match", "all"), expand=case.get("expand", True), per_page=50)
+    res = ix.search(case["query"], match=case.get("match", "all"), expand=case.get("expand", False), per_page=50)
     got = [h.id for h in res.hits]
     expected = case["top"]
     if case.get("ordered", True):
