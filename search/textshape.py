@@ -5,12 +5,27 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
-__all__ = ["normalise_newlines", "title_from_id", "tidy_body"]
+__all__ = ["TITLE_MAX_CHARS", "cap_title", "normalise_newlines", "title_from_id", "tidy_body"]
+
+# Longest title kept whole.  Real titles are well under 200 characters; a
+# longer "title" is a paragraph or an attack, and would fill every results page.
+TITLE_MAX_CHARS = 250
 
 
 def normalise_newlines(text: str) -> str:
     """Turn CRLF/CR into LF and drop a BOM, so the parsers see one kind of line."""
     return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def cap_title(title: str, warnings: list[str]) -> str:
+    """``title`` cut to ``TITLE_MAX_CHARS`` at a word boundary (with a warning) when longer."""
+    if len(title) <= TITLE_MAX_CHARS:
+        return title
+    cut = title[:TITLE_MAX_CHARS]
+    if " " in cut[TITLE_MAX_CHARS // 2:]:
+        cut = cut[: cut.rindex(" ")]
+    warnings.append(f"title is longer than {TITLE_MAX_CHARS} characters; shortened")
+    return cut.rstrip() + "…"
 
 
 def title_from_id(doc_id: str) -> str:
