@@ -17,7 +17,7 @@ import time
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from whoosh import index as whoosh_index
 from whoosh import writing
@@ -25,7 +25,8 @@ from whoosh import writing
 from .document import Document
 from .errors import DocumentError, IndexCorruptError, SearchError
 from .locking import BuildLock
-from .readers import SUPPORTED_SUFFIXES, markdown_to_text, read_document
+from .readers import markdown_to_text
+from .sources import SourceScan, max_file_bytes, scan_sources
 from .schema import FACET_SEPARATOR, SCHEMA, schema_fingerprint
 
 __all__ = [
@@ -68,7 +69,7 @@ class BuildReport:
 
     ``skipped`` lists documents that could not be indexed; ``warnings`` lists
     documents indexed with only part of their metadata; ``ignored`` counts
-    files of other types.
+    files not read at all (other types, hidden), ``ignored_reasons`` by reason.
     """
 
     index_dir: str
@@ -77,6 +78,7 @@ class BuildReport:
     removed: int = 0
     unchanged: int = 0
     ignored: int = 0
+    ignored_reasons: dict[str, int] = field(default_factory=dict)
     rebuilt: bool = False
     seconds: float = 0.0
     skipped: list[Problem] = field(default_factory=list)
@@ -98,6 +100,7 @@ class BuildReport:
             "skipped": [p.to_dict() for p in self.skipped],
             "warnings": [p.to_dict() for p in self.warnings],
             "ignored": self.ignored,
+            "ignored_reasons": dict(self.ignored_reasons),
             "rebuilt": self.rebuilt,
             "seconds": round(self.seconds, 3),
         }
@@ -109,7 +112,8 @@ class BuildReport:
             f"{self.unchanged} unchanged, {len(self.skipped)} skipped"
         )
         if self.ignored:
-            text += f", {self.ignored} other files ignored"
+            reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(self.ignored_reasons.items()))
+            text += f", {self.ignored} other files ignored" + (f" ({reasons})" if reasons else "")
         if self.warnings:
             text += f", {len(self.warnings)} with warnings"
         return text + f" in {self.seconds:.1f} s"
@@ -173,14 +177,20 @@ def build_index(
     rebuild: bool = False,
     progress: ProgressCallback | None = None,
     wait: float = 0.0,
+    follow_links: bool = False,
+    max_file_mb: float | None = None,
 ) -> BuildReport:
     """Make the index at ``index_dir`` mirror ``sources`` (folders) or ``documents``.
 
     Incremental unless ``rebuild``: only added, changed and removed documents
     are touched.  Documents in the index but no longer in the sources are
-    removed.  Unreadable files are skipped and listed in the report.  Raises
-    ``IndexLockedError`` when another build holds the index for longer than
-    ``wait`` seconds.
+    removed.  Unreadable files are skipped and listed in the report (their
+    previous versions stay, as do the documents of a folder that cannot be
+    listed).  Files larger than ``max_file_mb`` megabytes (default
+    ``$COMMENTARY_MAX_FILE_MB`` or 20) are skipped unread; symbolic links
+    leading outside a source folder are skipped unless ``follow_links``.
+    Raises ``IndexLockedError`` when another build holds the index for longer
+    than ``wait`` seconds.
     """
     if documents is not None and sources is not None:
         raise SearchError("give either source folders or documents, not both")
@@ -188,7 +198,8 @@ def build_index(
         candidates, report_extra = _document_candidates(documents), None
     else:
         roots = [Path(s) for s in (sources if sources is not None else default_sources())]
-        candidates, report_extra = _file_candidates(roots)
+        report_extra = scan_sources(roots, follow_links=follow_links, max_bytes=max_file_bytes(max_file_mb))
+        candidates = [_Candidate(f.id, f.label, f.signature, f.load) for f in report_extra.files]
     target = Path(index_dir) if index_dir is not None else default_index_dir()
     return _write(target, candidates, rebuild=rebuild, remove_missing=True,
                   progress=progress, wait=wait, scan=report_extra)
@@ -214,56 +225,6 @@ def delete_documents(
                   progress=None, wait=wait, scan=None, remove=ids)
 
 
-@dataclass
-class _Scan:
-    """What walking the source folders found besides candidates."""
-
-    ignored: int = 0
-    skipped: list[Problem] = field(default_factory=list)
-
-
-def _file_candidates(roots: list[Path]) -> tuple[list[_Candidate], _Scan]:
-    """Every readable-looking file under the roots, with mtime/size signatures."""
-    scan = _Scan()
-    candidates: list[_Candidate] = []
-    seen: set[str] = set()
-    for root in roots:
-        if not root.exists():
-            raise SearchError(f"source not found: {root}")
-        files = [root] if root.is_file() else sorted(_walk(root))
-        base = root.parent if root.is_file() else root
-        for path in files:
-            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                scan.ignored += 1
-                continue
-            doc_id = path.relative_to(base).as_posix()
-            if doc_id in seen:
-                scan.skipped.append(Problem(str(path), f"another source already has a document with id {doc_id!r}"))
-                continue
-            seen.add(doc_id)
-            try:
-                stat = path.stat()
-            except OSError as exc:
-                scan.skipped.append(Problem(str(path), f"cannot read file: {exc.strerror or exc}"))
-                continue
-            candidates.append(_Candidate(
-                id=doc_id,
-                label=str(path),
-                signature=f"file:{stat.st_mtime_ns}:{stat.st_size}",
-                load=lambda path=path, base=base: read_document(path, base),
-            ))
-    return candidates, scan
-
-
-def _walk(root: Path) -> Iterator[Path]:
-    """Regular files below ``root``, skipping hidden files and folders."""
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        for name in filenames:
-            if not name.startswith("."):
-                yield Path(dirpath) / name
-
-
 def _document_candidates(documents: Iterable[DocumentLike]) -> list[_Candidate]:
     """Candidates for documents given from Python, signed by their content hash."""
     candidates = []
@@ -284,7 +245,7 @@ def _write(
     remove_missing: bool,
     progress: ProgressCallback | None,
     wait: float,
-    scan: _Scan | None,
+    scan: SourceScan | None,
     remove: Iterable[str] = (),
 ) -> BuildReport:
     """Apply candidates and removals to the index under the build lock, in one commit.
@@ -294,8 +255,9 @@ def _write(
     """
     report = BuildReport(index_dir=str(target))
     if scan is not None:
-        report.ignored = scan.ignored
-        report.skipped.extend(scan.skipped)
+        report.ignored = sum(scan.ignored.values())
+        report.ignored_reasons = dict(scan.ignored)
+        report.skipped.extend(Problem(path, reason) for path, reason in scan.skipped)
     started = time.perf_counter()
     target.mkdir(parents=True, exist_ok=True)
     with BuildLock(target, wait=wait):
@@ -310,6 +272,8 @@ def _write(
         try:
             seen = _apply(writer, candidates, existing, report, progress)
             gone = existing.keys() - seen if remove_missing else existing.keys() & set(remove)
+            if scan is not None:
+                gone = {doc_id for doc_id in gone if not scan.keeps(doc_id)}
             for doc_id in gone:
                 writer.delete_by_term("id", doc_id)
                 report.removed += 1

@@ -18,7 +18,7 @@ import yaml
 from .dates import parse_date
 from .document import Document
 from .names import split_authors
-from .textshape import cap_title, normalise_newlines, tidy_body, title_from_id
+from .textshape import cap_title, normalise_newlines, tidy_text, title_from_id
 
 __all__ = ["parse_markdown", "markdown_to_text"]
 
@@ -327,9 +327,7 @@ def markdown_to_text(md: str) -> str:
     for pattern, replacement in _MD_RULES:
         text = pattern.sub(replacement, text)
     text = _plain_inline(text)
-    text = text.replace("|", " ")
-    lines = [" ".join(line.split()) for line in text.split("\n")]
-    return tidy_body(lines)
+    return tidy_text(text.replace("|", " "))
 
 
 def _strip_comments(text: str) -> str:
