@@ -18,7 +18,7 @@ import yaml
 from .dates import parse_date
 from .document import Document
 from .names import split_authors
-from .textshape import cap_title, normalise_newlines, tidy_text, title_from_id
+from .textshape import cap_title, normalise_newlines, one_line, tidy_text, title_from_id, valid_text
 
 __all__ = ["parse_markdown", "markdown_to_text"]
 
@@ -36,7 +36,6 @@ _MAX_FRONT_MATTER_CHARS = 64 * 1024
 _MAX_DEPTH = 20
 _MAX_INT_CHARS = 40
 _MAX_HEADINGS_FOR_TITLE = 20
-_SURROGATES = re.compile("[\ud800-\udfff]")
 _KNOWN_KEYS = frozenset(
     "title author authors affiliation date source url tags topic topics".split()
 )
@@ -174,7 +173,7 @@ def _split_front_matter(text: str, warnings: list[str]) -> tuple[dict[str, Any],
 
 def _apply_front_matter(doc: Document, meta: dict[str, Any], warnings: list[str]) -> None:
     """Fill ``doc`` from front matter keys; unknown keys go to ``extra``."""
-    meta = {_valid_text(str(key)).strip().lower(): value for key, value in meta.items()}
+    meta = {valid_text(str(key)).strip().lower(): value for key, value in meta.items()}
     doc.title = _as_text(meta.get("title"))
     doc.authors = _as_authors(meta.get("authors")) or _as_authors(meta.get("author"))
     affiliation = meta.get("affiliation")
@@ -200,15 +199,7 @@ def _as_text(value: Any) -> str:
         return ""
     if isinstance(value, (_dt.date, _dt.datetime)):
         return value.isoformat()
-    return " ".join(_valid_text(str(value)).split())
-
-
-def _valid_text(text: str) -> str:
-    """``text`` with lone surrogates (from YAML escapes such as ``"\\ud800"``) replaced by U+FFFD.
-
-    They cannot be encoded as UTF-8, so the index could not store them.
-    """
-    return text if text.isascii() else _SURROGATES.sub("\ufffd", text)
+    return one_line(str(value))
 
 
 def _as_list(value: Any) -> list[str]:
@@ -252,16 +243,16 @@ def _json_safe(value: Any) -> Any:
     if isinstance(value, float) and not math.isfinite(value):
         return str(value)
     if isinstance(value, str):
-        return _valid_text(value)
+        return valid_text(value)
     if value is None or isinstance(value, (bool, int, float)):
         return value
     if isinstance(value, (_dt.date, _dt.datetime, _dt.time)):
         return value.isoformat()
     if isinstance(value, dict):
-        return {_valid_text(str(key)): _json_safe(item) for key, item in value.items()}
+        return {valid_text(str(key)): _json_safe(item) for key, item in value.items()}
     if isinstance(value, (list, tuple, set)):
         return [_json_safe(item) for item in value]
-    return _valid_text(str(value))
+    return valid_text(str(value))
 
 
 # ---------------------------------------------------------------------------

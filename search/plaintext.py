@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from .dates import looks_like_date, parse_date
 from .document import Document
 from .names import split_authors
-from .textshape import TITLE_MAX_CHARS, cap_title, normalise_newlines, tidy_body, title_from_id
+from .textshape import TITLE_MAX_CHARS, cap_title, normalise_newlines, one_line, tidy_body, title_from_id
 
 __all__ = ["parse_plain_text"]
 
@@ -456,11 +456,12 @@ def _join_affiliation(lines: list[str]) -> str:
 def _finish(head: _Header, body: str, doc_id: str) -> Document:
     """Build the ``Document`` from what was read, adding warnings for what was missing."""
     warnings = list(head.warnings)
-    title = head.title
+    title = one_line(head.title)
+    authors = [name for name in map(one_line, head.authors) if name]
     if not title:
         title = title_from_id(doc_id)
         warnings.append(f"no title found; using the file name {title!r}")
-    if not head.authors:
+    if not authors:
         warnings.append("no author found")
     if head.date_text:
         warnings.append(f"unreadable date {head.date_text!r}")
@@ -471,11 +472,11 @@ def _finish(head: _Header, body: str, doc_id: str) -> Document:
     return Document(
         id=doc_id,
         title=title,
-        authors=list(head.authors),
-        affiliation=_join_affiliation(head.affiliation),
+        authors=authors,
+        affiliation=one_line(_join_affiliation(head.affiliation)),
         date=head.date,
-        source=head.source,
-        url=head.url,
+        source=one_line(head.source),
+        url=one_line(head.url),
         body=body,
         format="text",
         warnings=warnings,

@@ -5,7 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
-__all__ = ["TITLE_MAX_CHARS", "cap_title", "normalise_newlines", "title_from_id", "tidy_body", "tidy_text"]
+__all__ = [
+    "TITLE_MAX_CHARS", "cap_title", "normalise_newlines", "one_line", "title_from_id",
+    "tidy_body", "tidy_text", "valid_text",
+]
 
 # Longest title kept whole.  Real titles are well under 200 characters; a
 # longer "title" is a paragraph or an attack, and would fill every results page.
@@ -15,6 +18,25 @@ TITLE_MAX_CHARS = 250
 def normalise_newlines(text: str) -> str:
     """Turn CRLF/CR into LF and drop a BOM, so the parsers see one kind of line."""
     return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
+# Control characters other than whitespace (NUL, ESC, DEL, C1): never part
+# of a title or a name, and harmful in a terminal (escape sequences).
+_CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def valid_text(text: str) -> str:
+    """``text`` with lone surrogates (e.g. from YAML ``"\\ud800"``) replaced by U+FFFD.
+
+    They cannot be encoded as UTF-8, so the index could not store them.
+    """
+    return text if text.isascii() else _SURROGATES.sub("\ufffd", text)
+
+
+def one_line(text: str) -> str:
+    """A metadata value as one clean line: whitespace collapsed, control characters dropped."""
+    return " ".join(_CONTROLS.sub("", valid_text(text)).split())
 
 
 def cap_title(title: str, warnings: list[str]) -> str:
@@ -31,7 +53,7 @@ def cap_title(title: str, warnings: list[str]) -> str:
 def title_from_id(doc_id: str) -> str:
     """A readable title from the file name: stem with dashes/underscores as spaces."""
     stem = PurePosixPath(doc_id).stem or doc_id
-    return " ".join(re.sub(r"[-_]+", " ", stem).split()) or doc_id
+    return one_line(re.sub(r"[-_]+", " ", stem)) or one_line(doc_id) or "Untitled"
 
 
 def tidy_body(lines: list[str]) -> str:
