@@ -279,6 +279,23 @@ def test_file_name_that_is_not_utf8(source: Path, index_dir: Path) -> None:
     json.dumps(report.to_dict(), ensure_ascii=False).encode("utf-8")
 
 
+def test_deeply_nested_folders(tmp_path: Path, index_dir: Path) -> None:
+    # os.walk recurses on Python 3.11: 1,100 levels raised RecursionError and aborted the build.
+    source = tmp_path / "deep"
+    folder = source
+    folder.mkdir()
+    try:
+        for _ in range(1100):
+            folder = folder / "d"
+            folder.mkdir()
+        (folder / "bottom.txt").write_text(essay("At The Bottom"))
+        report = search.build_index([source], index_dir=index_dir)
+        assert report.added == 1 and not report.skipped
+    finally:
+        # shutil.rmtree (and so pytest's clean-up) recurses too.
+        subprocess.run(["rm", "-rf", str(source)], check=True)
+
+
 # ---------------------------------------------------------------------------
 # One file's failure is that file's problem
 # ---------------------------------------------------------------------------
