@@ -171,6 +171,9 @@ class Index:
             raise QueryError(_unknown_options(unknown))
         if not isinstance(query, str):
             raise QueryError(f"the query must be a string; got {type(query).__name__}")
+        for name, flag in (("snippets", snippets), ("expand", expand)):
+            if not isinstance(flag, bool):
+                raise QueryError(f"{name} must be True or False; got {flag!r}")
         options = check_options(author=author, affiliation=affiliation, source=source, tag=tag,
                                 since=since, until=until, sort=sort, page=page, limit=limit, match=match)
         sort, page, limit = options.sort, options.page, options.limit

@@ -348,3 +348,30 @@ def test_filters_echo_the_option_names(ix):
     assert res.filters == {"author": ["Anna Berg"], "affiliation": [], "source": [], "tag": [],
                            "since": "2020-01", "until": "2024-12-31"}
     assert res.total == ix.search("", author=["Anna Berg"], since="2020-01", until="2024").total
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"page": float("inf")}, "page must be a whole number; got inf"),
+    ({"page": True}, "page must be a whole number; got True"),
+    ({"page": 2.7}, "page must be a whole number; got 2.7"),
+    ({"limit": "ten"}, "limit must be a whole number; got 'ten'"),
+    ({"page": 10**12}, "page must be between 1 and 10000"),
+    ({"author": [1]}, "author must be a string or a list of strings; got [1]"),
+    ({"tag": 5}, "tag must be a string or a list of strings; got 5"),
+    ({"since": 2020}, "since must be a date as YYYY, YYYY-MM or YYYY-MM-DD; got 2020"),
+    ({"sort": None, "match": "most"}, "match must be one of all, any; got 'most'"),
+    ({"expand": "no"}, "expand must be True or False; got 'no'"),
+])
+def test_loose_api_arguments_are_refused_clearly(ix, options, message):
+    with pytest.raises(search.QueryError) as caught:
+        ix.search("elections", **options)
+    assert str(caught.value) == message or str(caught.value).startswith(message)
+
+
+def test_a_string_filter_is_one_value(ix):
+    one = ix.search("", author="Anna Berg")
+    assert one.total == 2 and {h.author for h in one.hits} == {"Anna Berg"}
+    assert one.filters["author"] == ["Anna Berg"]
+    assert ix.search("", author=("Anna Berg", "  Anna   Berg ")).filters["author"] == ["Anna Berg"]
+    with pytest.raises(search.QueryError, match="the query must be a string"):
+        ix.search(None)  # type: ignore[arg-type]
