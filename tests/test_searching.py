@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import subprocess
 import sys
@@ -375,3 +376,63 @@ def test_a_string_filter_is_one_value(ix):
     assert ix.search("", author=("Anna Berg", "  Anna   Berg ")).filters["author"] == ["Anna Berg"]
     with pytest.raises(search.QueryError, match="the query must be a string"):
         ix.search(None)  # type: ignore[arg-type]
+
+
+# -- names are not prose ------------------------------------------------------------
+
+NAMES = [
+    {"id": "will", "title": "On Standing Armies", "authors": ["Will Turner"], "affiliation": "The Society of Friends",
+     "source": "The Independent Journal", "date": "1788-01-02", "body": "A standing army in time of peace."},
+    {"id": "adams", "title": "On Taxation", "authors": ["John Adams"], "affiliation": "Boston Committee",
+     "source": "Boston Gazette", "date": "1788-02-03", "body": "Taxation without representation, in peace or war."},
+    {"id": "adam", "title": "On Commerce", "authors": ["Adam Smith"], "affiliation": "University of Glasgow",
+     "source": "The Wealth of Nations", "date": "1776-03-09", "body": "The division of labour in commerce."},
+]
+
+
+@pytest.fixture(scope="module")
+def names_ix(tmp_path_factory: pytest.TempPathFactory):
+    folder = tmp_path_factory.mktemp("names") / "index"
+    search.build_index(documents=NAMES, index_dir=folder)
+    with search.open_index(folder) as index:
+        yield index
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("author:will", {"will"}),              # a stop word in prose, a name here
+    ("author:adams", {"adams"}),            # no stemming: Adams is not Adam
+    ("author:adam", {"adam"}),
+    ("affiliation:\"society of friends\"", {"will"}),
+    ("source:\"wealth of nations\"", {"adam"}),
+    ("affiliation:of", {"will", "adam"}),
+])
+def test_names_keep_stop_words_and_are_not_stemmed(names_ix, query, expected):
+    assert set(hit_ids(names_ix.search(query))) == expected
+
+
+def test_a_plain_stop_word_is_not_looked_for_in_names(names_ix):
+    # "will" and "of" are prose stop words: a plain query ignores them
+    # instead of asking for documents by Will or from a Society "of" ...
+    assert set(hit_ids(names_ix.search("will peace"))) == {"will", "adams"}
+    assert set(hit_ids(names_ix.search("division of labour"))) == {"adam"}
+
+
+def test_an_index_with_an_older_schema_is_rebuilt(tmp_path: Path):
+    from whoosh import fields, index as whoosh_index
+    from whoosh.analysis import StopFilter
+
+    from search.schema import SCHEMA, STOP_WORDS, name_analyzer
+
+    # The schema before names kept their stop words.
+    old = copy.deepcopy(SCHEMA)
+    old.remove("author")
+    old.add("author", fields.TEXT(analyzer=name_analyzer() | StopFilter(STOP_WORDS, minsize=1), stored=False))
+    folder = tmp_path / "index"
+    folder.mkdir()
+    whoosh_index.create_in(str(folder), old).writer().commit()
+    with pytest.raises(search.IndexCorruptError, match="another version"):
+        search.open_index(folder)
+    report = search.build_index(documents=NAMES, index_dir=folder)
+    assert report.rebuilt and report.added == len(NAMES)
+    with search.open_index(folder) as index:
+        assert hit_ids(index.search("author:will")) == ["will"]
