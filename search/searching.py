@@ -24,6 +24,7 @@ from .document import Document
 from .errors import IndexCorruptError, IndexMissingError, QueryError
 from .expansion import stored_terms
 from .facets import FacetTable
+from .filtervalues import ValueFinder
 from .indexer import BuildReport, DocumentLike, add_documents, default_index_dir, delete_documents, has_index, open_whoosh_index
 from .options import FILTERS, MATCHES, MAX_LIMIT, SORTS, check_options
 from .query import ParsedQuery, parse_date_bound, parse_query
@@ -187,7 +188,11 @@ class Index:
         scorer = Scorer(searcher, kept.stats)
         notices = list(parsed.notices)
 
-        filter_q = _filter_query(filters, lo, hi)
+        stored: dict[str, list[str]] = {}
+        for name, finder in kept.finders(searcher).items():
+            stored[name], missing = finder.find(filters[name])
+            notices.extend(missing)
+        filter_q = _filter_query(filters, stored, lo, hi)
         allowed = set(searcher.docs_for_query(filter_q)) if filter_q is not None else None
         found = match_documents(searcher, builder, scorer, parsed, match)
         if found is None:
@@ -421,6 +426,7 @@ class _Generation:
         self.doc_terms: dict[int, Counter[str]] = {}
         self._facets: FacetTable | None = None
         self._all_facets: dict[str, list[FacetValue]] | None = None
+        self._finders: dict[str, ValueFinder] | None = None
         self._facets_lock = threading.Lock()
 
     def facets(self, searcher: Any) -> FacetTable:
@@ -438,6 +444,15 @@ class _Generation:
                 live = searcher.reader().all_doc_ids()
                 self._all_facets = table.count(live, limit=10**9)
             return self._all_facets
+
+    def finders(self, searcher: Any) -> dict[str, ValueFinder]:
+        """For each filter, its stored values findable by what people type."""
+        facets = self.all_facets(searcher)
+        with self._facets_lock:
+            if self._finders is None:
+                self._finders = {name: ValueFinder(name, ((str(v.value), v.count) for v in facets[name]))
+                                 for name in FILTERS}
+            return self._finders
 
     def row(self, searcher: Any, docnum: int) -> _Row:
         """The display fields of a document, read once."""
@@ -514,13 +529,18 @@ def _iso_of(dateord: int) -> str:
     return f"{dateord // 10000:04d}-{dateord // 100 % 100:02d}-{dateord % 100:02d}"
 
 
-def _filter_query(filters: dict[str, Any], lo: int | None, hi: int | None) -> wq.Query | None:
-    """Exact-value filters: any value within one facet, every facet."""
+def _filter_query(typed: dict[str, Any], stored: dict[str, list[str]], lo: int | None, hi: int | None) -> wq.Query | None:
+    """Exact-value filters: any value within one facet, every facet.
+
+    ``stored`` holds the index's values for what was ``typed``; a filter
+    that was given values none of which is stored matches nothing.
+    """
     parts: list[wq.Query] = []
     for facet in FILTERS:
-        values = filters[facet]
-        if values:
-            parts.append(wq.Or([wq.Term(FACET_FIELDS[facet], v) for v in values]))
+        if stored[facet]:
+            parts.append(wq.Or([wq.Term(FACET_FIELDS[facet], v) for v in stored[facet]]))
+        elif typed[facet]:
+            parts.append(wq.NullQuery)
     if lo is not None or hi is not None:
         parts.append(date_range_query(lo, hi))
     if not parts:

@@ -124,3 +124,12 @@ def test_every_command_and_option_is_documented() -> None:
             for opt in getattr(param, "opts", []):
                 if opt.startswith("--") and opt != "--help":
                     assert opt in readme, f"README does not document {opt} of `commentary {name}`"
+
+
+def test_filter_values_as_typed_and_did_you_mean(built: Path, runner: CliRunner) -> None:
+    found = runner.invoke(cli, ["search", "--author", "anna berg", "--index-dir", str(built)])
+    assert found.exit_code == 0 and "Results 1–2 of 2" in found.stdout
+    missed = runner.invoke(cli, ["search", "--author", "Ana Berg", "--index-dir", str(built)])
+    assert missed.exit_code == 0
+    assert "No author “Ana Berg”; did you mean Anna Berg?" in missed.stderr
+    assert "Anna Berg" not in missed.stdout

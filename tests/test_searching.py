@@ -175,7 +175,7 @@ def test_filters_combine(ix) -> None:
     assert ix.search("", author=["Anna Berg", "John Carter"]).total == 4
     assert ix.search("", author=["Anna Berg"], source=["Policy Review"], since="2020").total == 1
     assert ix.search("", affiliation=["Director of the Security Forum"]).total == 2
-    assert ix.search("", author=["anna berg"]).total == 0  # exact values
+    assert ix.search("", author=["anna  BERG"]).total == 2  # case and spacing do not matter
 
 
 @pytest.mark.parametrize("since, until, expected", [
@@ -436,3 +436,33 @@ def test_an_index_with_an_older_schema_is_rebuilt(tmp_path: Path):
     assert report.rebuilt and report.added == len(NAMES)
     with search.open_index(folder) as index:
         assert hit_ids(index.search("author:will")) == ["will"]
+
+
+# -- filter values as typed ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("typed, expected, notice", [
+    ("will  TURNER", {"will"}, None),                                   # case and spacing
+    ("Jöhn Adams", {"adams"}, None),                                    # accents
+    ("turner", {"will"}, "Author “turner” taken as Will Turner."),       # one name holds the word
+    ("jon adams", set(), "No author “jon adams”; did you mean John Adams?"),
+    ("adamz", set(), "No author “adamz”; did you mean Adam Smith or John Adams?"),
+    ("zzzz", set(), "No author “zzzz” in the index."),
+])
+def test_author_filter_finds_the_stored_value(names_ix, typed, expected, notice):
+    res = names_ix.search("", author=typed)
+    assert set(hit_ids(res)) == expected
+    assert res.notice == notice
+    assert res.filters["author"] == [" ".join(typed.split())]  # the echo is what was asked
+
+
+def test_a_word_in_several_names_offers_them(names_ix):
+    res = names_ix.search("", source="the")
+    assert res.total == 0
+    assert res.notice == "No source “the”; did you mean The Independent Journal or The Wealth of Nations?"
+
+
+def test_a_filter_value_that_matches_nothing_does_not_widen_the_search(names_ix):
+    # One unknown value among known ones: the known ones still filter.
+    res = names_ix.search("", author=["Adam Smith", "nobody at all"])
+    assert hit_ids(res) == ["adam"] and "No author “nobody at all”" in res.notice
