@@ -114,7 +114,44 @@ def print_report(report: BuildReport) -> None:
         click.echo(f"  warning {problem.path}: {problem.reason}")
 
 
-@cli.command("search")
+class QueryCommand(click.Command):
+    """A command whose words are query text, even those that look like options.
+
+    ``commentary search militia -war`` searches for militia without war:
+    a word starting with one ``-`` is query text unless it is an option of
+    the command (``-h``).  Long options (``--limit``) are options wherever
+    they stand, and an unknown one is an error, so a typo is not searched.
+    After ``--`` everything is query text.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        valued = {opt for param in self.get_params(ctx) if isinstance(param, click.Option)
+                  and not param.is_flag and not param.count for opt in param.opts}
+        known = {opt for param in self.get_params(ctx) for opt in getattr(param, "opts", [])}
+        known |= {opt for param in self.get_params(ctx) for opt in getattr(param, "secondary_opts", [])}
+        options: list[str] = []
+        words: list[str] = []
+        rest = iter(args)
+        for arg in rest:
+            if arg == "--":
+                after = list(rest)
+                looks = [a for a in after if a.split("=", 1)[0] in known and a.startswith("--")]
+                if looks:
+                    # Said, not silently searched: the user may have meant an option.
+                    ctx.meta["options_as_text"] = looks
+                words.extend(after)
+                break
+            if arg.startswith("--") or arg in known:
+                options.append(arg)
+                value = next(rest, None) if arg in valued else None
+                if value is not None:
+                    options.append(value)
+            else:
+                words.append(arg)
+        return super().parse_args(ctx, options + ["--"] + words)
+
+
+@cli.command("search", cls=QueryCommand)
 @click.argument("query", nargs=-1)
 @click.option("--author", multiple=True, help="Only this author (repeatable).")
 @click.option("--affiliation", multiple=True, help="Only this affiliation (repeatable).")
@@ -133,7 +170,14 @@ def print_report(report: BuildReport) -> None:
 @json_option
 @library_errors
 def search_command(query: tuple[str, ...], index_dir: Path | None, as_json: bool, expand: bool, **options: Any) -> None:
-    """Search the index for QUERY and print ranked results with snippets."""
+    """Search the index for QUERY and print ranked results with snippets.
+
+    QUERY is in the query language of the README: `militia -war` leaves out
+    documents with "war". Options may come before or after it; after `--`
+    everything is query text.
+    """
+    for text in click.get_current_context().meta.get("options_as_text", []):
+        click.echo(f"Note: “{text}” comes after “--”, so it is searched as text; put options before “--”.", err=True)
     # Checked here, with the options' names as typed, so an error says
     # "--since", not the library's "since"; the library checks them again.
     checked = check_options(**options, spell=lambda name: f"--{name}")

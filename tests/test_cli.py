@@ -133,3 +133,28 @@ def test_filter_values_as_typed_and_did_you_mean(built: Path, runner: CliRunner)
     assert missed.exit_code == 0
     assert "No author “Ana Berg”; did you mean Anna Berg?" in missed.stderr
     assert "Anna Berg" not in missed.stdout
+
+
+@pytest.mark.parametrize("args, query", [
+    (["-carbon"], "-carbon"),
+    (["elections", "-turnout"], "elections -turnout"),
+    (["elections", "-turnout", "--limit", "1"], "elections -turnout"),
+    (["--limit", "1", "-hospitals", "voters"], "-hospitals voters"),
+])
+def test_query_words_that_look_like_options_are_query_text(built: Path, runner: CliRunner, args, query) -> None:
+    result = runner.invoke(cli, ["search", *args, "--index-dir", str(built), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    with search.open_index(built) as ix:
+        expected = ix.search(query, limit=data["limit"])
+    assert data["query"] == query and data["total"] == expected.total > 0
+    assert [h["id"] for h in data["hits"]] == [h.id for h in expected.hits]
+
+
+def test_after_double_dash_everything_is_query_text_and_said(built: Path, runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["search", "--index-dir", str(built), "--json", "--", "-carbon", "--limit", "1"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["query"] == "-carbon --limit 1"
+    assert "“--limit” comes after “--”, so it is searched as text" in result.stderr
+    typo = runner.invoke(cli, ["search", "x", "--limt", "1", "--index-dir", str(built)])
+    assert typo.exit_code == 2 and "No such option '--limt'" in typo.output
