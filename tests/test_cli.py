@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
+import socket
 from pathlib import Path
 
 import pytest
@@ -34,8 +37,10 @@ def test_index_prints_summary_and_json(tmp_path: Path, runner: CliRunner) -> Non
     index_dir = tmp_path / "index"
     result = runner.invoke(cli, ["index", str(corpus), "--index-dir", str(index_dir)])
     assert result.exit_code == 0
-    assert f"{len(DOCS) + 2} added" in result.output
-    assert "skipped" in result.output and "empty.txt" in result.output
+    assert f"Indexed {corpus} into {index_dir} in " in result.output
+    assert f": {len(DOCS) + 2} added, 0 updated, 0 removed, 0 unchanged." in result.output
+    assert "Skipped 1 file:" in result.output and "empty.txt: " in result.output
+    assert "Indexed 1 file with 1 warning:" in result.output
     result = runner.invoke(cli, ["index", str(corpus), "--index-dir", str(index_dir), "--json"])
     data = json.loads(result.output)
     assert data["unchanged"] == len(DOCS) + 2 and data["added"] == 0
@@ -158,3 +163,76 @@ def test_after_double_dash_everything_is_query_text_and_said(built: Path, runner
     assert "“--limit” comes after “--”, so it is searched as text" in result.stderr
     typo = runner.invoke(cli, ["search", "x", "--limt", "1", "--index-dir", str(built)])
     assert typo.exit_code == 2 and "No such option '--limt'" in typo.output
+
+
+def test_a_page_past_the_last_is_empty_not_an_error(built: Path, runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["search", "--page", "99", "--limit", "2", "--index-dir", str(built)])
+    assert result.exit_code == 0
+    pages = -(-(len(DOCS) + 2) // 2)
+    assert result.stdout == f"No results on page 99; there are {pages} pages.\n"
+    data = json.loads(runner.invoke(cli, ["search", "--page", "99", "--json", "--index-dir", str(built)]).stdout)
+    assert data["hits"] == [] and data["total"] == len(DOCS) + 2 and data["page"] == 99
+
+
+def test_snippets_wrap_to_the_terminal_with_a_hanging_indent(built: Path, runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["search", "carbon", "--index-dir", str(built)], env={"COLUMNS": "40"})
+    lines = result.stdout.splitlines()
+    assert lines[2].startswith("  1. ")
+    first_hit = lines[3:lines.index("", 3)]
+    assert len(first_hit) > 4  # byline, a snippet of several lines, id
+    assert all(len(line) <= 40 and line.startswith("     ") and line[5] != " " for line in first_hit)
+    with search.open_index(built) as ix:
+        hit = ix.search("carbon").hits[0]
+    plain = html.unescape(re.sub("</?mark>", "", hit.snippet))
+    byline = " · ".join(x for x in (hit.author, hit.affiliation, hit.date or "undated", hit.source) if x)
+    assert " ".join(first_hit).split() == f"{byline} {plain} {hit.id}".split()  # nothing lost or cut
+
+
+def test_serve_on_a_busy_port_or_a_bad_host_is_one_line(built: Path, runner: CliRunner) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = runner.invoke(cli, ["serve", "--port", str(port), "--index-dir", str(built)])
+    assert result.exit_code == 1
+    assert result.output == f"Error: cannot serve on 127.0.0.1:{port}: the port is in use; choose another with --port (e.g. --port {port + 1})\n"
+    bad = runner.invoke(cli, ["serve", "--host", "no-such-host.invalid", "--index-dir", str(built)])
+    assert bad.exit_code == 1 and len(bad.output.splitlines()) == 1
+    assert "cannot serve on 'no-such-host.invalid': no such host or address" in bad.output and "--host" in bad.output
+
+
+HOSTILE = "\x1b]0;owned\x07\x1b[2J\x9b31m\r\x08"  # no NUL: that makes a file binary, and skipped
+
+
+def test_nothing_from_documents_reaches_the_terminal_raw(tmp_path: Path, runner: CliRunner) -> None:
+    folder = write_corpus(tmp_path / "docs")
+    (folder / f"empty{HOSTILE}.txt").write_text("")  # reported as skipped, by name
+    (folder / f"binary{HOSTILE}.txt").write_text(HOSTILE * 20)
+    index_dir = tmp_path / "index"
+    outputs = [runner.invoke(cli, ["index", str(folder), "--index-dir", str(index_dir)])]
+    # Control characters in a file make it binary; the Python API takes them.
+    search.add_documents(index_dir, [{
+        "id": f"evil{HOSTILE}", "title": f"Standing Armies {HOSTILE}", "authors": [f"Eve {HOSTILE}Mallory"],
+        "affiliation": f"Society {HOSTILE}", "source": f"Gazette {HOSTILE}", "date": "1788-01-02",
+        "tags": [f"war{HOSTILE}"], "body": f"A standing army {HOSTILE} in time of peace.\nArmies {HOSTILE}."}])
+    doc_id = f"evil{HOSTILE}"
+    for args in (["search", "standing", "army"], ["search", "army", "--json"], ["show", doc_id],
+                 ["show", doc_id, "--json"], ["show", f"nope{HOSTILE}"], ["search", "--author", f"x{HOSTILE}"],
+                 ["search", f"armz{HOSTILE}"], ["stats"]):
+        outputs.append(runner.invoke(cli, [*args, "--index-dir", str(index_dir)]))
+    for result in outputs:
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+        for stream in (result.stdout, result.stderr):
+            assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", stream), (result, stream)
+    assert "\u241b]0;owned\u2407" in outputs[0].stdout  # the file name is shown, not obeyed
+    assert "Standing Armies \u241b]0;owned\u2407" in outputs[1].stdout
+
+
+def test_clean_shows_control_characters_and_keeps_text() -> None:
+    from search.terminal import clean, json_text
+
+    assert clean("a\x1b[31mb\x07c\x9bd\ne\tf") == "a\u241b[31mb\u2407c\ufffdd e f"
+    assert clean("line one\nline two\r", lines=True) == "line one\nline two\u240d"
+    assert clean("Élections à Genève — “quoted”") == "Élections à Genève — “quoted”"
+    assert json.loads(json_text({"t": "x\x9by\x7f\x1b"})) == {"t": "x\x9by\x7f\x1b"}
+    assert not re.search(r"[\x00-\x1f\x7f-\x9f]", json_text({"t": "x\x9by\x7f\x1b"}).replace("\n", ""))
