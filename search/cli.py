@@ -17,8 +17,9 @@ from typing import Any, Callable
 import click
 
 from . import __version__
-from .errors import SearchError
-from .indexer import BuildReport, build_index, default_index_dir, default_sources
+from .errors import IndexCorruptError, SearchError
+from .indexer import BuildReport, build_index, default_index_dir, default_sources, open_whoosh_index
+from .schema import SCHEMA, schema_fingerprint
 from .options import MATCHES, MAX_LIMIT, SORTS, check_options
 from .searching import index_exists, open_index
 from .terminal import clean, json_text, terminal_width, wrap_snippet
@@ -310,11 +311,25 @@ def serve_command(index_dir: Path | None, host: str, port: int, threads: int, so
     if not index_exists(target):
         click.echo(f"No index at {shown_path(target)} yet; building it from {_shown_sources(sources)}…", err=True)
         print_report(run_build(list(sources) or None, target), sources)
+    elif not index_is_current(target):
+        # Written by an older version (another schema): a build rewrites it.
+        click.echo(f"The index at {shown_path(target)} was built by another version; "
+                   f"rebuilding it from {_shown_sources(sources)}…", err=True)
+        print_report(run_build(list(sources) or None, target), sources)
     try:
         try_listening(host, port)
         serve(index_dir=target, host=host, port=port, threads=threads)
     except OSError as exc:
         raise click.ClickException(listen_error(host, port, exc)) from None
+
+
+def index_is_current(index_dir: Path) -> bool:
+    """False when the index there was written with another schema (a build rewrites it)."""
+    try:
+        ix = open_whoosh_index(index_dir)
+    except IndexCorruptError:
+        return True  # damaged, not outdated: opening it says so
+    return schema_fingerprint(ix.schema) == schema_fingerprint(SCHEMA)
 
 
 def try_listening(host: str, port: int) -> None:

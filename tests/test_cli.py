@@ -236,3 +236,22 @@ def test_clean_shows_control_characters_and_keeps_text() -> None:
     assert clean("Élections à Genève — “quoted”") == "Élections à Genève — “quoted”"
     assert json.loads(json_text({"t": "x\x9by\x7f\x1b"})) == {"t": "x\x9by\x7f\x1b"}
     assert not re.search(r"[\x00-\x1f\x7f-\x9f]", json_text({"t": "x\x9by\x7f\x1b"}).replace("\n", ""))
+
+
+def test_serve_rebuilds_an_index_of_another_version(tmp_path: Path, runner: CliRunner) -> None:
+    from whoosh import index as whoosh_index
+    from whoosh.fields import ID, Schema
+
+    corpus = write_corpus(tmp_path / "docs")
+    index_dir = tmp_path / "index"
+    index_dir.mkdir()
+    whoosh_index.create_in(str(index_dir), Schema(id=ID(stored=True))).writer().commit()
+    with socket.socket() as busy:  # so that serve stops after the build, with a clear error
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = runner.invoke(cli, ["serve", "--source", str(corpus), "--port", str(port), "--index-dir", str(index_dir)])
+    assert f"The index at {index_dir} was built by another version; rebuilding it from {corpus}…" in result.stderr
+    assert "the port is in use" in result.stderr and result.exit_code == 1
+    with search.open_index(index_dir) as ix:
+        assert ix.doc_count == len(DOCS) + 2
