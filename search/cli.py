@@ -291,6 +291,8 @@ def stats_command(index_dir: Path | None, as_json: bool) -> None:
         click.echo(json_text(stats))
         return
     for key, value in stats.items():
+        if key == "size_bytes":
+            key, value = "size", f"{value / 1e6:.1f} MB"
         click.echo(f"{key.replace('_', ' '):>13}: {clean(value)}")
 
 

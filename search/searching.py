@@ -64,7 +64,7 @@ class Index:
         self.ranking = ranking
         if not has_index(self.path):
             raise IndexMissingError(
-                f"no index in {self.path}; build one with `commentary index` "
+                f"no index at {self.path} yet; build one with `commentary index` "
                 "(or search.build_index())"
             )
         self._ix = open_whoosh_index(self.path)
@@ -170,8 +170,7 @@ class Index:
         started = time.perf_counter()
         if unknown:
             raise QueryError(_unknown_options(unknown))
-        if not isinstance(query, str):
-            raise QueryError(f"the query must be a string; got {type(query).__name__}")
+        _check_text("the query", query)
         for name, flag in (("snippets", snippets), ("expand", expand)):
             if not isinstance(flag, bool):
                 raise QueryError(f"{name} must be True or False; got {flag!r}")
@@ -290,6 +289,7 @@ class Index:
 
     def get(self, doc_id: str) -> Document | None:
         """The whole document with this id (Markdown bodies as Markdown), or None."""
+        _check_text("doc_id", doc_id)
         searcher = self._searcher()
         stored = searcher.document(id=doc_id)
         if stored is None:
@@ -312,11 +312,14 @@ class Index:
 
     def get_text(self, doc_id: str) -> str | None:
         """The plain text of a document as indexed (Markdown stripped), or None."""
+        _check_text("doc_id", doc_id)
         stored = self._searcher().document(id=doc_id)
         return None if stored is None else stored.get("body") or ""
 
     def more_like(self, doc_id: str, limit: int = 5) -> list[Hit]:
-        """Documents whose wording is closest to this one's (not itself)."""
+        """Documents whose wording is closest to this one's (not itself); ``limit`` as in ``search``."""
+        _check_text("doc_id", doc_id)
+        limit = check_options(limit=limit).limit
         searcher = self._searcher()
         docnum = searcher.document_number(id=doc_id)
         if docnum is None:
@@ -327,13 +330,16 @@ class Index:
 
     def highlight(self, text: str, query: str) -> str:
         """All of ``text`` HTML-escaped, with the words matching ``query`` in ``<mark>``."""
+        _check_text("text", text)
         return highlight_html(text, self._matcher_for(query))
 
     def match_spans(self, text: str, query: str) -> list[tuple[int, int]]:
         """Character spans of ``text`` that match ``query``, in order."""
+        _check_text("text", text)
         return match_spans(text, self._matcher_for(query))
 
     def _matcher_for(self, query: str) -> TermMatcher:
+        _check_text("the query", query)
         builder = QueryBuilder(self._searcher().reader(), self.ranking)
         return _term_matcher(parse_query(query), builder)
 
@@ -343,7 +349,7 @@ class Index:
         ``facet`` is ``author``, ``affiliation``, ``source``, ``tag``, ``year``
         or ``month``; raises ``QueryError`` for anything else.
         """
-        values = self._all_facets().get(facet)
+        values = self._all_facets().get(facet) if isinstance(facet, str) else None
         if values is None:
             raise QueryError(f"no facet named {facet!r}")
         return list(values)
@@ -514,6 +520,12 @@ _RENAMED = {
     "authors": "author", "affiliations": "affiliation", "sources": "source", "tags": "tag",
     "date_from": "since", "date_to": "until", "per_page": "limit",
 }
+
+
+def _check_text(name: str, value: Any) -> None:
+    """A QueryError unless ``value`` is a string (whoosh would fail deep inside)."""
+    if not isinstance(value, str):
+        raise QueryError(f"{name} must be a string; got {type(value).__name__}")
 
 
 def _unknown_options(unknown: dict[str, Any]) -> str:

@@ -101,7 +101,7 @@ def test_stats(built: Path, runner: CliRunner) -> None:
 
 
 @pytest.mark.parametrize("args, message", [
-    (["search", "x", "--index-dir", "{missing}"], "no index in"),
+    (["search", "x", "--index-dir", "{missing}"], "no index at"),
     (["search", "x", "--page", "0", "--index-dir", "{built}"], "--page must be between 1 and 10000; got 0"),
     (["search", "x", "--since", "yesterday", "--index-dir", "{built}"], "--since must be a date as YYYY, YYYY-MM or YYYY-MM-DD; got 'yesterday'"),
     (["search", "x", "--limit", "5000", "--index-dir", "{built}"], "--limit must be between 1 and 1000; got 5000"),

@@ -466,3 +466,20 @@ def test_a_filter_value_that_matches_nothing_does_not_widen_the_search(names_ix)
     # One unknown value among known ones: the known ones still filter.
     res = names_ix.search("", author=["Adam Smith", "nobody at all"])
     assert hit_ids(res) == ["adam"] and "No author “nobody at all”" in res.notice
+
+
+def test_other_methods_refuse_wrong_types_with_query_errors(ix):
+    doc_id = ix.search("elections").hits[0].id
+    for call, message in (
+        (lambda: ix.get(5), "doc_id must be a string; got int"),
+        (lambda: ix.get_text(None), "doc_id must be a string; got NoneType"),
+        (lambda: ix.more_like(doc_id, limit="x"), "limit must be a whole number; got 'x'"),
+        (lambda: ix.more_like(doc_id, limit=float("inf")), "limit must be a whole number; got inf"),
+        (lambda: ix.highlight(None, "x"), "text must be a string; got NoneType"),
+        (lambda: ix.match_spans("x", 3), "the query must be a string; got int"),
+        (lambda: ix.facet_values(["author"]), "no facet named ['author']"),
+    ):
+        with pytest.raises(search.QueryError) as caught:
+            call()
+        assert str(caught.value) == message
+    assert len(ix.more_like(doc_id, limit=2)) <= 2
