@@ -237,7 +237,10 @@ def print_results(results: Any) -> None:
     click.echo(f"Results {first}–{last} of {results.total} ({results.took:.3f} s)\n")
     width = terminal_width()
     for hit in results.hits:
-        click.echo(f"{hit.rank:>3}. " + click.style(clean(hit.title or hit.id), bold=True))
+        title = wrap_snippet(f"<mark>{html.escape(hit.title or hit.id)}</mark>", width, _HANGING, bold)
+        title[0] = f"{hit.rank:>3}. " + title[0][_HANGING:]
+        for line in title:
+            click.echo(line)
         byline = " · ".join(x for x in (hit.author, hit.affiliation, hit.date or "undated", hit.source) if x)
         for line in wrap_snippet(html.escape(byline), width, _HANGING, str):
             click.echo(line)
@@ -248,6 +251,11 @@ def print_results(results: Any) -> None:
 
 # Columns under a hit's number ("  1. "), where its other lines start.
 _HANGING = 5
+
+
+def bold(text: str) -> str:
+    """A title's words as the terminal shows them."""
+    return click.style(text, bold=True)
 
 
 def emphasise(text: str) -> str:
