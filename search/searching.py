@@ -187,10 +187,11 @@ class Index:
         scorer = Scorer(searcher, kept.stats)
         notices = list(parsed.notices)
 
-        stored: dict[str, list[str]] = {}
-        for name, finder in kept.finders(searcher).items():
-            stored[name], missing = finder.find(filters[name])
-            notices.extend(missing)
+        stored: dict[str, list[str]] = {name: [] for name in FILTERS}
+        if any(filters[name] for name in FILTERS):  # the finders cost a pass over the index, once
+            for name, finder in kept.finders(searcher).items():
+                stored[name], missing = finder.find(filters[name])
+                notices.extend(missing)
         filter_q = _filter_query(filters, stored, lo, hi)
         allowed = set(searcher.docs_for_query(filter_q)) if filter_q is not None else None
         found = match_documents(searcher, builder, scorer, parsed, match)
