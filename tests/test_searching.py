@@ -10,6 +10,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import search
 
@@ -483,3 +485,27 @@ def test_other_methods_refuse_wrong_types_with_query_errors(ix):
             call()
         assert str(caught.value) == message
     assert len(ix.more_like(doc_id, limit=2)) <= 2
+
+
+_ANY_VALUE = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=20),
+    st.from_regex(r"\A[0-9]{1,5}(-[0-9]{1,3}){0,2}\Z"),
+    st.lists(st.one_of(st.text(max_size=10), st.integers()), max_size=3), st.dates(),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(["author", "affiliation", "source", "tag", "since", "until", "sort",
+                                        "page", "limit", "match"]), _ANY_VALUE))
+def test_check_options_accepts_or_refuses_with_a_query_error(options):
+    try:
+        checked = search.check_options(**options)
+    except search.QueryError as exc:
+        assert str(exc).split()[0] in options  # the message starts with the option's name
+        return
+    assert 1 <= checked.page <= search.MAX_PAGE and 1 <= checked.limit <= search.MAX_LIMIT
+    assert checked.sort in search.SORTS and checked.match in search.MATCHES
+    for name in search.FILTERS:
+        assert all(isinstance(v, str) and v == " ".join(v.split()) and v for v in getattr(checked, name))
+    for bound in (checked.since, checked.until):
+        assert bound is None or search.date_bounds(bound)[0] <= search.date_bounds(bound)[1]
