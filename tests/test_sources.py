@@ -268,6 +268,8 @@ def test_hidden_files_and_folders_are_counted(source: Path, index_dir: Path) -> 
     assert report.to_dict()["ignored_reasons"] == {"hidden": 2, "other file type": 1}
     assert "3 other files ignored (2 hidden, 1 other file type)" in report.summary()
     assert report.added == 2
+    result = CliRunner().invoke(cli, ["index", str(source), "--index-dir", str(index_dir)])
+    assert "Ignored 3 files (2 hidden, 1 other file type)." in result.output
 
 
 def test_file_name_that_is_not_utf8(source: Path, index_dir: Path) -> None:
