@@ -80,6 +80,10 @@ _AFFIL_MAX_LINES = 10
 # Longer lines are body text; the bound also keeps the per-line checks,
 # which split and normalise the line, from running over megabyte lines.
 _META_MAX_CHARS = 500
+# Most header lines read.  Real headers have a handful; past this, repeated
+# labelled lines ("Source: x" a million times) are body text, not metadata
+# to be dropped.
+_META_MAX_LINES = 40
 # Narrowest width at which text is taken to be hard-wrapped.
 _MIN_WRAP_WIDTH = 40
 
@@ -294,9 +298,8 @@ def _split_title(line: str, head: _Header) -> None:
 def _read_meta(lines: list[str], pos: int, head: _Header) -> int:
     """Read date, byline and labelled lines after the title, in any order."""
     pos = _next_content(lines, pos)
-    while pos < len(lines):
-        line = lines[pos].strip()
-        if not _read_meta_line(line, head):
+    for _ in range(_META_MAX_LINES):
+        if pos >= len(lines) or not _read_meta_line(lines[pos].strip(), head):
             break
         pos = _next_content(lines, pos + 1)
     if not head.authors and head.title_author:
@@ -358,6 +361,8 @@ def _read_label(label: str, value: str, head: _Header) -> bool:
             head.date = parse_date(value)
             head.date_text = "" if head.date else value
     elif label == "affiliation":
+        if len(head.affiliation) >= _AFFIL_MAX_LINES:
+            return False  # more is text, not an affiliation
         head.affiliation.append(value)
     elif label == "source":
         head.source = head.source or value

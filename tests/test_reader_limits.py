@@ -76,6 +76,14 @@ def test_adversarial_shape_is_read_in_linear_time(name: str, reader: str) -> Non
     assert doc.title and len(doc.title) <= TITLE_MAX_CHARS + 1
 
 
+@pytest.mark.parametrize("line", ["Source: x", "Date: x", "Affiliation: Some Institute"])
+def test_repeated_header_lines_end_the_header(line: str) -> None:
+    # A million labelled lines used to be read as header and dropped: the body came out empty.
+    doc = parse_plain_text("Trees – Jane Doe\n" + f"{line}\n" * 100_000, "h.txt")
+    assert len(doc.body) > 0.9 * len(line + "\n") * 100_000
+    assert len(doc.affiliation) < 400
+
+
 def test_labelled_title_is_capped_and_not_split() -> None:
     doc = parse_plain_text("Title: " + "word " * 100 + " – Jane Doe\n\nBody text here.", "t.txt")
     assert len(doc.title) <= TITLE_MAX_CHARS + 1 and doc.title.endswith("…")
