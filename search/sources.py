@@ -217,7 +217,7 @@ class _Walker:
             is_link = entry.is_symlink()
             info = os.stat(path) if is_link else entry.stat(follow_symlinks=False)
         except OSError as exc:
-            self._unexaminable(path, label, exc, is_link=is_link)
+            self._unexaminable(entry, path, label, exc, is_link=is_link)
             return None
         if not stat.S_ISDIR(info.st_mode) and path.suffix.lower() not in SUPPORTED_SUFFIXES:
             self.scan.count_ignored(OTHER_TYPE)
@@ -241,18 +241,29 @@ class _Walker:
             with os.scandir(path) as entries:
                 return sorted(entries, key=lambda sub: sub.name)
         except OSError as exc:
-            self.scan.skipped.append((label, f"cannot list folder ({exc.strerror or exc}); "
-                                             "documents already indexed from it are kept"))
-            self.scan.kept_folders.append(self._doc_prefix(path))
+            self._unlistable(path, label, exc)
             return None
 
-    def _unexaminable(self, path: Path, label: str, exc: OSError, *, is_link: bool) -> None:
-        """Report an entry whose kind cannot be found out (a broken link, a link loop, ...)."""
+    def _unlistable(self, path: Path, label: str, exc: OSError) -> None:
+        """Report a folder that cannot be listed, keeping the documents indexed from it."""
+        self.scan.skipped.append((label, f"cannot list folder ({exc.strerror or exc}); "
+                                         "documents already indexed from it are kept"))
+        self.scan.kept_folders.append(self._doc_prefix(path))
+
+    def _unexaminable(self, entry: os.DirEntry[str], path: Path, label: str, exc: OSError, *, is_link: bool) -> None:
+        """Report an entry whose kind cannot be found out (a broken link, a link loop, no search permission)."""
+        if isinstance(exc, FileNotFoundError) and not is_link:
+            return  # removed since the folder was listed: gone, like a file never listed
+        try:
+            is_folder = not is_link and entry.is_dir(follow_symlinks=False)  # from the listing, no stat
+        except OSError:
+            is_folder = False
+        if is_folder:
+            self._unlistable(path, label, exc)
+            return
         if path.suffix.lower() not in SUPPORTED_SUFFIXES:
             self.scan.count_ignored(OTHER_TYPE)
             return
-        if isinstance(exc, FileNotFoundError) and not is_link:
-            return  # removed since the folder was listed: gone, like a file never listed
         what = "broken symbolic link" if is_link else "cannot be examined"
         self.scan.skipped.append((label, f"{what} ({exc.strerror or exc})"))
         if not is_link:

@@ -376,17 +376,22 @@ print(json.dumps(report.to_dict()))
 """
 
 
+def build_unprivileged(source: Path, index_dir: Path, *, locked: Path, mode: int) -> dict[str, object]:
+    """Build without root's power over permissions while ``locked`` has ``mode``; return the report."""
+    locked.chmod(mode)
+    try:
+        run = run_unprivileged(BUILD_AS_UNPRIVILEGED, source, index_dir)
+    finally:
+        locked.chmod(0o755)
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout)
+
+
 @needs_unshare
 def test_unlistable_folder_keeps_its_documents(source: Path, index_dir: Path) -> None:
     (source / "sub" / "c.txt").write_text(essay("Third Essay"))
     search.build_index([source], index_dir=index_dir)
-    (source / "sub").chmod(0)
-    try:
-        run = run_unprivileged(BUILD_AS_UNPRIVILEGED, source, index_dir)
-    finally:
-        (source / "sub").chmod(0o755)
-    assert run.returncode == 0, run.stderr
-    report = json.loads(run.stdout)
+    report = build_unprivileged(source, index_dir, locked=source / "sub", mode=0)
     assert report["removed"] == 0
     assert report["skipped"] == [{
         "path": str(source / "sub"),
@@ -396,6 +401,21 @@ def test_unlistable_folder_keeps_its_documents(source: Path, index_dir: Path) ->
     # Readable again, and a file gone from it meanwhile: now it is removed.
     (source / "sub" / "c.txt").unlink()
     assert search.build_index([source], index_dir=index_dir).removed == 1
+
+
+@needs_unshare
+def test_folder_listable_but_not_searchable_keeps_its_documents(source: Path, index_dir: Path) -> None:
+    # Mode r--: names can be listed, but nothing inside can be examined or opened.
+    (source / "sub" / "inner").mkdir()
+    (source / "sub" / "inner" / "c.txt").write_text(essay("Third Essay"))
+    search.build_index([source], index_dir=index_dir)
+    report = build_unprivileged(source, index_dir, locked=source / "sub", mode=0o444)
+    assert report["removed"] == 0
+    assert {(Path(p["path"]).name, p["reason"]) for p in report["skipped"]} == {
+        ("b.txt", "cannot be examined (Permission denied)"),
+        ("inner", "cannot list folder (Permission denied); documents already indexed from it are kept"),
+    }
+    assert stored_ids(index_dir, ["sub/b.txt", "sub/inner/c.txt"]) == {"sub/b.txt", "sub/inner/c.txt"}
 
 
 BUILD_REPORTING_ERRORS = """
