@@ -26,7 +26,7 @@ from .document import Document
 from .errors import DocumentError, IndexCorruptError, SearchError
 from .locking import BuildLock
 from .readers import markdown_to_text
-from .sources import SourceScan, max_file_bytes, scan_sources
+from .sources import max_file_bytes, scan_sources
 from .schema import FACET_SEPARATOR, SCHEMA, schema_fingerprint
 
 __all__ = [
@@ -198,8 +198,8 @@ def build_index(
         candidates, report_extra = _document_candidates(documents), None
     else:
         roots = [Path(s) for s in (sources if sources is not None else default_sources())]
-        report_extra = scan_sources(roots, follow_links=follow_links, max_bytes=max_file_bytes(max_file_mb))
-        candidates = [_Candidate(f.id, f.label, f.signature, f.load) for f in report_extra.files]
+        candidates, report_extra = _file_candidates(
+            roots, follow_links=follow_links, max_bytes=max_file_bytes(max_file_mb))
     target = Path(index_dir) if index_dir is not None else default_index_dir()
     return _write(target, candidates, rebuild=rebuild, remove_missing=True,
                   progress=progress, wait=wait, scan=report_extra)
@@ -225,6 +225,32 @@ def delete_documents(
                   progress=None, wait=wait, scan=None, remove=ids)
 
 
+@dataclass
+class _Scan:
+    """What walking the source folders found besides candidates.
+
+    ``keeps`` tells which indexed documents stay although no file was listed
+    for them (their folder could not be listed, or their file examined).
+    """
+
+    ignored: int = 0
+    skipped: list[Problem] = field(default_factory=list)
+    ignored_reasons: dict[str, int] = field(default_factory=dict)
+    keeps: Callable[[str], bool] = lambda doc_id: False
+
+
+def _file_candidates(roots: list[Path], *, follow_links: bool, max_bytes: int) -> tuple[list[_Candidate], _Scan]:
+    """The files under the roots to read (see ``sources``), and what was skipped or ignored."""
+    found = scan_sources(roots, follow_links=follow_links, max_bytes=max_bytes)
+    scan = _Scan(
+        ignored=sum(found.ignored.values()),
+        skipped=[Problem(path, reason) for path, reason in found.skipped],
+        ignored_reasons=dict(found.ignored),
+        keeps=found.keeps,
+    )
+    return [_Candidate(f.id, f.label, f.signature, f.load) for f in found.files], scan
+
+
 def _document_candidates(documents: Iterable[DocumentLike]) -> list[_Candidate]:
     """Candidates for documents given from Python, signed by their content hash."""
     candidates = []
@@ -245,7 +271,7 @@ def _write(
     remove_missing: bool,
     progress: ProgressCallback | None,
     wait: float,
-    scan: SourceScan | None,
+    scan: _Scan | None,
     remove: Iterable[str] = (),
 ) -> BuildReport:
     """Apply candidates and removals to the index under the build lock, in one commit.
@@ -255,9 +281,9 @@ def _write(
     """
     report = BuildReport(index_dir=str(target))
     if scan is not None:
-        report.ignored = sum(scan.ignored.values())
-        report.ignored_reasons = dict(scan.ignored)
-        report.skipped.extend(Problem(path, reason) for path, reason in scan.skipped)
+        report.ignored = scan.ignored
+        report.ignored_reasons = dict(scan.ignored_reasons)
+        report.skipped.extend(scan.skipped)
     started = time.perf_counter()
     target.mkdir(parents=True, exist_ok=True)
     with BuildLock(target, wait=wait):

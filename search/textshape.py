@@ -20,9 +20,6 @@ def normalise_newlines(text: str) -> str:
     return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
 
 
-# Control characters other than whitespace (NUL, ESC, DEL, C1): never part
-# of a title or a name, and harmful in a terminal (escape sequences).
-_CONTROLS = re.compile("[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f]")
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
 
@@ -35,8 +32,14 @@ def valid_text(text: str) -> str:
 
 
 def one_line(text: str) -> str:
-    """A metadata value as one clean line: whitespace collapsed, control characters dropped."""
-    return " ".join(_CONTROLS.sub("", valid_text(text)).split())
+    """A metadata value as one line: every run of white space one space, lone surrogates replaced.
+
+    Python's white space includes line breaks and the separators
+    ``\\x1c``-``\\x1f`` (``\\x1f`` separates facet values, so it must not
+    stay inside a name).  Other control characters are kept, as for documents
+    given from Python: the front ends show them as symbols, never obey them.
+    """
+    return " ".join(valid_text(text).split())
 
 
 def cap_title(title: str, warnings: list[str]) -> str:
