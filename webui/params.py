@@ -32,6 +32,16 @@ FILTERS: dict[str, str] = {
 # would collect page * per_page hits to show the last few.
 MAX_PAGE = 10_000
 
+# Every link on a results page (facet toggles, chips, pager, timeline) repeats
+# the whole search, so the size of a page grows with the number and length of
+# filter values times the number of links: these caps keep it bounded.  A
+# filter list beyond them is refused, not cut, so a URL never means less than
+# it says; q is cut, because a query never fails.
+MAX_VALUES_PER_FILTER = 20   # values of one filter (author=a&author=b ...)
+MAX_FILTER_VALUES = 40       # values of all filters together
+MAX_VALUE_CHARS = 200        # characters of one filter value
+MAX_Q_CHARS = 2_000          # characters of q kept (the engine reads the first 1,000)
+
 _DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
 
@@ -102,7 +112,10 @@ class SearchParams:
             values = get_list(name)
             return values[-1].strip() if values else ""
 
-        filters = {attr: _unique(get_list(name)) for name, attr in FILTERS.items()}
+        filters = {attr: _filter_values(name, get_list(name)) for name, attr in FILTERS.items()}
+        total = sum(len(values) for values in filters.values())
+        if total > MAX_FILTER_VALUES:
+            raise ParamError(f"at most {MAX_FILTER_VALUES} filter values in all may be given; got {total}")
         since, until = _date_arg("since", one("since")), _date_arg("until", one("until"))
         if since and until and date_bounds(since)[0] > date_bounds(until)[1]:
             raise ParamError(f"since ({since}) is after until ({until})")
@@ -116,7 +129,9 @@ class SearchParams:
         size = _int_arg("per_page", one("per_page"), default=limits.per_page, low=1, high=limits.max_per_page)
         q_values = get_list("q")
         return cls(
-            q=q_values[-1] if q_values else "",
+            # Cut, not refused: a query never fails, and the engine reads
+            # (and says it reads) only its first 1,000 characters anyway.
+            q=q_values[-1][:MAX_Q_CHARS] if q_values else "",
             since=since,
             until=until,
             sort=sort,
@@ -247,14 +262,23 @@ def _int_arg(name: str, value: str, *, default: int, low: int, high: int) -> int
     return number
 
 
+def _filter_values(name: str, values: Sequence[str]) -> tuple[str, ...]:
+    """A filter's values, checked against the caps; else ``ParamError``.
+
+    The count is checked before anything else is done with the values, so a
+    URL with thousands of them is refused in time linear in its length.
+    """
+    if len(values) > MAX_VALUES_PER_FILTER:
+        raise ParamError(f"{name} may be given at most {MAX_VALUES_PER_FILTER} times; got {len(values)}")
+    for value in values:
+        if len(value) > MAX_VALUE_CHARS:
+            raise ParamError(f"a value of {name} must be at most {MAX_VALUE_CHARS} characters; got {len(value):,}")
+    return _unique(values)
+
+
 def _unique(values: Sequence[str]) -> tuple[str, ...]:
     """Non-empty values, each once, in the order given."""
-    seen: list[str] = []
-    for value in values:
-        value = value.strip()
-        if value and value not in seen:
-            seen.append(value)
-    return tuple(seen)
+    return tuple(dict.fromkeys(v for v in (value.strip() for value in values) if v))
 
 
 def _list_getter(args: Any) -> Callable[[str], list[str]]:
