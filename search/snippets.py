@@ -27,6 +27,9 @@ OPENING_CHARS = 240       # length of the opening shown when nothing matched
 # huge document costs a search what an ordinary one does (tokenizing is about
 # 0.2 µs a character: 100,000 characters take some 20 ms, 10 MB two seconds).
 SCAN_CHARS = 100_000
+# The first this many characters are scanned first; the rest of SCAN_CHARS
+# only when some query word was not found there.
+FIRST_SCAN_CHARS = 20_000
 # Beyond SCAN_CHARS, this many likely places are checked, each this wide.
 _PLACES_CHECKED = 3
 _PLACE_BEFORE = 1_000
@@ -78,14 +81,17 @@ def make_snippet(text: str, matcher: TermMatcher, length: int = SNIPPET_CHARS) -
 
     The best window (the one showing the most different query words, then
     the most matches, then the earliest) comes first; a second window
-    follows only when the first leaves room.  Only the first ``SCAN_CHARS``
-    characters are searched for matches, which bounds the work per hit.
+    follows only when the first leaves room.  Only the first
+    ``FIRST_SCAN_CHARS`` characters are searched when every query word is
+    there, else the first ``SCAN_CHARS``, which bounds the work per hit.
     Without a match there (a document found by its title or author, or
     matching only deep inside a huge body) the opening of the text is
     returned instead.
     """
     text = text or ""
-    found = _matches(_bounded(text), matcher)
+    found = _matches(_bounded(text, FIRST_SCAN_CHARS), matcher)
+    if len(text) > FIRST_SCAN_CHARS and not _shows_every_word(found, matcher):
+        found = _matches(_bounded(text, SCAN_CHARS), matcher)
     if not found and len(text) > SCAN_CHARS:
         found = _matches_further(text, matcher)
     if not found:
@@ -115,12 +121,18 @@ def make_snippet(text: str, matcher: TermMatcher, length: int = SNIPPET_CHARS) -
     return _join(pieces)
 
 
-def _bounded(text: str) -> str:
-    """The first ``SCAN_CHARS`` characters of ``text``, cut before a partial word."""
-    if len(text) <= SCAN_CHARS:
+def _bounded(text: str, limit: int) -> str:
+    """The first ``limit`` characters of ``text``, cut before a partial word."""
+    if len(text) <= limit:
         return text
-    cut = text.rfind(" ", SCAN_CHARS - 200, SCAN_CHARS)
-    return text[:cut if cut != -1 else SCAN_CHARS]
+    cut = text.rfind(" ", limit - 200, limit)
+    return text[:cut if cut != -1 else limit]
+
+
+def _shows_every_word(found: list[tuple[int, int, str]], matcher: TermMatcher) -> bool:
+    """True when ``found`` holds every word the matcher looks for."""
+    wanted = set(matcher.terms).union(*matcher.phrases)
+    return wanted <= {term for _, _, term in found}
 
 
 def _matches_further(text: str, matcher: TermMatcher) -> list[tuple[int, int, str]]:

@@ -37,8 +37,8 @@ MAX_PAGE = 10_000
 # filter values times the number of links: these caps keep it bounded.  A
 # filter list beyond them is refused, not cut, so a URL never means less than
 # it says; q is cut, because a query never fails.
-MAX_VALUES_PER_FILTER = 20   # values of one filter (author=a&author=b ...)
-MAX_FILTER_VALUES = 40       # values of all filters together
+MAX_VALUES_PER_FILTER = 10   # values of one filter (author=a&author=b ...)
+MAX_FILTER_VALUES = 20       # values of all filters together
 MAX_VALUE_CHARS = 200        # characters of one filter value
 MAX_Q_CHARS = 2_000          # characters of q kept (the engine reads the first 1,000)
 
