@@ -220,6 +220,35 @@ def test_a_match_deep_inside_a_huge_document_is_shown(huge_indexes):
     assert hit.id == "huge.txt" and "<mark>platypus</mark>" in hit.snippet
 
 
+def _best_get(client, path: str, runs: int = 3) -> float:
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        assert client.get(path).status_code == 200
+        times.append(time.perf_counter() - started)
+    return min(times)
+
+
+def test_the_page_of_a_huge_document_costs_what_sending_it_does(huge_indexes):
+    """"More like this" re-analysed the whole body (15 s), highlighting tokenized all of it."""
+    from flask import Flask
+
+    from webui import create_blueprint
+
+    _, big = huge_indexes
+    app = Flask(__name__)
+    app.register_blueprint(create_blueprint(big))
+    client = app.test_client()
+    related = big.more_like("huge.txt")
+    assert related and "huge.txt" not in [h.id for h in related]
+    # The API sends the same body (twice: text and HTML) with neither step.
+    sending = _best_get(client, "/api/doc/huge.txt")
+    assert _best_get(client, "/doc/huge.txt") < 8 * sending
+    assert _best_get(client, "/api/doc/huge.txt?q=tariffs") < 8 * sending
+    html = strict_json(client.get("/api/doc/huge.txt?q=tariffs").data)["html"]
+    assert '<mark id="first-match">tariffs</mark>' in html
+
+
 # -- 14: the author redirect ---------------------------------------------------------------------
 
 
@@ -268,6 +297,23 @@ def test_base_url_keeps_the_url_prefix(webui_index_dir):
     try:
         template = ET.fromstring(app.test_client().get("/commentary/opensearch.xml").data).find(f"{OPENSEARCH}Url")
         assert template.get("template") == "https://example.org/commentary/search?q={searchTerms}&page={startPage?}"
+    finally:
+        app.extensions["commentary"].close()
+
+
+@pytest.mark.parametrize("path", ["/api//search", "/search//", "/doc//2019/li-trade.md", "/assets//style.css",
+                                  "/author//Li%20Wei"])
+def test_no_redirect_is_built_from_the_host_header(client, path):
+    response = client.get(path, headers={"Host": "evil.example"})
+    assert response.status_code == 404 and "Location" not in response.headers
+
+
+def test_a_prefix_without_its_slash_is_served_not_redirected(webui_index_dir):
+    app = create_app({"TESTING": True, "INDEX_DIR": str(webui_index_dir), "URL_PREFIX": "/commentary"})
+    try:
+        response = app.test_client().get("/commentary?q=policy", headers={"Host": "evil.example"})
+        assert response.status_code == 200 and "Location" not in response.headers
+        assert b"evil.example" not in response.data
     finally:
         app.extensions["commentary"].close()
 

@@ -43,6 +43,9 @@ def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | 
     ``close()`` when the app is discarded (tests).
     """
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path, static_folder=None)
+    # No redirects from "//x" to "/x": werkzeug builds them from the Host
+    # header (the blueprint's own rules opt out too, for host applications).
+    app.url_map.merge_slashes = False
     app.config.from_mapping(DEFAULTS, INDEX_DIR=os.environ.get("COMMENTARY_INDEX") or "index")
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("COMMENTARY")

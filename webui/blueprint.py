@@ -8,6 +8,7 @@ relative to the blueprint, so the pages work under any URL prefix.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, Response, g
@@ -98,13 +99,17 @@ def make_blueprint(holder: IndexHolder, *, limits: Limits | None = None, name: s
     bp.context_processor(template_helpers)
     register_error_handlers(bp)
 
-    bp.add_url_rule("/", "home", views.search_page)
-    bp.add_url_rule("/search", "search", views.search_page)
-    bp.add_url_rule("/doc/<path:doc_id>", "doc", views.document_page)
-    bp.add_url_rule("/author/<path:name>", "author", views.author_page)
-    bp.add_url_rule("/search.atom", "feed", feeds.atom_feed)
-    bp.add_url_rule("/opensearch.xml", "opensearch", feeds.opensearch_description)
-    bp.add_url_rule("/healthz", "healthz", api.healthz)
-    bp.add_url_rule("/api/search", "api_search", api.api_search)
-    bp.add_url_rule("/api/doc/<path:doc_id>", "api_doc", api.api_document)
+    # Werkzeug answers "//doc/x" (merged slashes) and "/prefix" (missing
+    # trailing slash) with a redirect to an absolute URL built from the Host
+    # header; these rules take no part in either.
+    rule = partial(bp.add_url_rule, merge_slashes=False)
+    rule("/", "home", views.search_page, strict_slashes=False)
+    rule("/search", "search", views.search_page)
+    rule("/doc/<path:doc_id>", "doc", views.document_page)
+    rule("/author/<path:name>", "author", views.author_page)
+    rule("/search.atom", "feed", feeds.atom_feed)
+    rule("/opensearch.xml", "opensearch", feeds.opensearch_description)
+    rule("/healthz", "healthz", api.healthz)
+    rule("/api/search", "api_search", api.api_search)
+    rule("/api/doc/<path:doc_id>", "api_doc", api.api_document)
     return bp
