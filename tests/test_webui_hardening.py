@@ -423,7 +423,7 @@ def test_idle_connections_are_dropped_and_bodies_refused(webui_index_dir):
 
 _TEXT = st.text(st.characters(blacklist_categories=("Cs",)), max_size=30)
 _NAMES = st.sampled_from(["q", "author", "affiliation", "source", "tag", "since", "until", "sort", "page",
-                          "per_page", "match", "format", "name", "endpoint", "_external", "_anchor", "x"])
+                          "per_page", "limit", "match", "format", "name", "endpoint", "_external", "_anchor", "x"])
 _VALUES = st.one_of(_TEXT, st.sampled_from(["", "0", "-1", "1", "2", "99999999999", "1e3", "NaN", "json", "html",
                                             "newest", "relevance", "any", "2019", "2019-02", "2019-02-30",
                                             "0000", "9999-12-31", "policy", "Maria Alvarez"]))
