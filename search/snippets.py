@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from .schema import WORD_PATTERN, text_term
@@ -62,12 +63,18 @@ def _matches(text: str, matcher: TermMatcher) -> list[tuple[int, int, str]]:
         if term is not None:
             tokens.append((m.start(), m.end(), term))
     marked = [t[2] in matcher.terms for t in tokens]
-    for phrase in matcher.phrases:
-        n = len(phrase)
-        for i in range(len(tokens) - n + 1):
-            if all(tokens[i + j][2] == phrase[j] for j in range(n)):
-                for j in range(n):
-                    marked[i + j] = True
+    if matcher.phrases:
+        # A phrase is tried only where its first word occurs: a query of 60
+        # phrases otherwise costs 60 passes over every token of every hit.
+        terms = [t[2] for t in tokens]
+        starts: dict[str, list[int]] = {}
+        for i, term in enumerate(terms):
+            starts.setdefault(term, []).append(i)
+        for phrase in matcher.phrases:
+            n, wanted = len(phrase), list(phrase)
+            for i in starts.get(phrase[0], ()):
+                if terms[i:i + n] == wanted:  # compared in C, even for a long phrase
+                    marked[i:i + n] = [True] * n
     return [token for token, hit in zip(tokens, marked) if hit]
 
 
@@ -109,7 +116,11 @@ def make_snippet(text: str, matcher: TermMatcher, length: int = SNIPPET_CHARS) -
         end = _fragment_end(text, spans[reach][1], start, start + room)
         if any(start < b and a < end for a, b in shown):
             continue
-        inside = [s for s in spans[first:last + 1] if s[1] <= end]
+        # Every match in the fragment, also those before the window's first
+        # one that the fragment's sentence start brought in.
+        lo = bisect_left(spans, (start, -1))
+        hi = bisect_left(spans, (end + 1, -1))
+        inside = [s for s in spans[lo:hi] if s[1] <= end]
         piece = _render(text, start, end, inside)
         if start > 0 and not _at_sentence_start(text, start):
             piece = "… " + piece
