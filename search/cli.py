@@ -220,8 +220,8 @@ def stats_command(index_dir: Path | None, as_json: bool) -> None:
 @cli.command("serve")
 @index_dir_option
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=int, default=8000, show_default=True)
-@click.option("--threads", type=int, default=4, show_default=True, help="Worker threads.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--threads", type=click.IntRange(min=1), default=4, show_default=True, help="Worker threads.")
 @click.option("--connection-limit", type=click.IntRange(min=1), default=200, show_default=True,
               help="Most connections open at once.")
 @click.option("--channel-timeout", type=click.IntRange(min=1), default=15, show_default=True,
@@ -239,8 +239,11 @@ def serve_command(index_dir: Path | None, host: str, port: int, threads: int, co
     if not index_exists(target):
         click.echo(f"No index in {target}; building it first.", err=True)
         print_report(run_build(list(sources) or None, target))
-    serve(index_dir=target, host=host, port=port, threads=threads,
-          connection_limit=connection_limit, channel_timeout=channel_timeout)
+    try:
+        serve(index_dir=target, host=host, port=port, threads=threads,
+              connection_limit=connection_limit, channel_timeout=channel_timeout)
+    except (OSError, ValueError) as exc:  # the address is taken, or the host unknown
+        raise click.ClickException(f"cannot serve on {host}:{port}: {exc}") from None
 
 
 def main() -> None:

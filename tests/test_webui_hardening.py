@@ -381,6 +381,27 @@ def test_serve_options_match_the_server_defaults():
     assert f"--channel-timeout INTEGER RANGE Seconds an idle connection is kept open. [default: {CHANNEL_TIMEOUT};" in flat
 
 
+def _serve(index_dir, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "search.cli", "serve", "--index-dir", str(index_dir), *args],
+                          capture_output=True, text=True, timeout=60)
+
+
+def test_serve_refuses_what_it_cannot_serve_on_in_one_line(webui_index_dir):
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        for args in (["--port", str(taken.getsockname()[1])], ["--host", "nosuch.invalid"]):
+            done = _serve(webui_index_dir, *args)
+            assert done.returncode == 1, (args, done.stdout, done.stderr)
+            assert done.stderr.startswith("Error: cannot serve on ") and done.stderr.count("\n") == 1, done.stderr
+    finally:
+        taken.close()
+    for args in (["--threads", "0"], ["--port", "99999"], ["--connection-limit", "0"]):
+        done = _serve(webui_index_dir, *args)
+        assert done.returncode == 2 and "Invalid value" in done.stderr and "Traceback" not in done.stderr
+
+
 def test_make_server_applies_the_limits(webui_index_dir):
     from webui.server import make_server
 

@@ -33,11 +33,15 @@ def make_server(app: Flask, host: str = "127.0.0.1", port: int = 8000, threads: 
 
     Call ``run()`` to serve (blocks) and ``close()`` to stop; tests run it in a thread.
     ``connection_limit`` and ``channel_timeout`` (seconds) bound what idle
-    clients can hold; raises ``ValueError`` for values below 1.
+    clients can hold.  Raises ``ValueError`` for a value out of range and
+    ``OSError`` when the address cannot be bound.
     """
-    for name, value in (("connection_limit", connection_limit), ("channel_timeout", channel_timeout)):
+    for name, value in (("threads", threads), ("connection_limit", connection_limit),
+                        ("channel_timeout", channel_timeout)):
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
             raise ValueError(f"{name} must be a whole number of at least 1; got {value!r}")
+    if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
+        raise ValueError(f"port must be a whole number from 0 to 65535; got {port!r}")
     return create_server(
         app, host=host, port=port, threads=threads, ident="commentary",
         connection_limit=connection_limit, channel_timeout=channel_timeout,
