@@ -477,3 +477,9 @@ def webui_index_dir_app(webui_index_dir):
     app = create_app({"TESTING": True, "INDEX_DIR": str(webui_index_dir), "PER_PAGE": 5})
     yield app
     app.extensions["commentary"].close()
+
+
+def test_errors_follow_the_last_format_as_pages_do(client):
+    assert client.get("/search?q=policy&format=html&format=json").content_type == "application/json"
+    assert_error_shape(client.get("/search?sort=x&format=html&format=json"), 400)
+    assert client.get("/search?sort=x&format=json&format=html").content_type.startswith("text/html")
