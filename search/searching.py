@@ -24,6 +24,7 @@ from .document import Document
 from .errors import IndexCorruptError, IndexMissingError, QueryError
 from .expansion import FEEDBACK_TEXT_CHARS, stored_terms
 from .facets import FacetTable
+from .filtervalues import ValueFinder
 from .indexer import BuildReport, DocumentLike, add_documents, default_index_dir, delete_documents, has_index, open_whoosh_index
 from .options import FILTERS, MATCHES, MAX_LIMIT, SORTS, check_options
 from .query import ParsedQuery, parse_date_bound, parse_query
@@ -63,7 +64,7 @@ class Index:
         self.ranking = ranking
         if not has_index(self.path):
             raise IndexMissingError(
-                f"no index in {self.path}; build one with `commentary index` "
+                f"no index at {self.path} yet; build one with `commentary index` "
                 "(or search.build_index())"
             )
         self._ix = open_whoosh_index(self.path)
@@ -169,8 +170,10 @@ class Index:
         started = time.perf_counter()
         if unknown:
             raise QueryError(_unknown_options(unknown))
-        if not isinstance(query, str):
-            raise QueryError(f"the query must be a string; got {type(query).__name__}")
+        _check_text("the query", query)
+        for name, flag in (("snippets", snippets), ("expand", expand)):
+            if not isinstance(flag, bool):
+                raise QueryError(f"{name} must be True or False; got {flag!r}")
         options = check_options(author=author, affiliation=affiliation, source=source, tag=tag,
                                 since=since, until=until, sort=sort, page=page, limit=limit, match=match)
         sort, page, limit = options.sort, options.page, options.limit
@@ -184,7 +187,12 @@ class Index:
         scorer = Scorer(searcher, kept.stats)
         notices = list(parsed.notices)
 
-        filter_q = _filter_query(filters, lo, hi)
+        stored: dict[str, list[str]] = {name: [] for name in FILTERS}
+        if any(filters[name] for name in FILTERS):  # the finders cost a pass over the index, once
+            for name, finder in kept.finders(searcher).items():
+                stored[name], missing = finder.find(filters[name])
+                notices.extend(missing)
+        filter_q = _filter_query(filters, stored, lo, hi)
         allowed = set(searcher.docs_for_query(filter_q)) if filter_q is not None else None
         found = match_documents(searcher, builder, scorer, parsed, match)
         if found is None:
@@ -282,6 +290,7 @@ class Index:
 
     def get(self, doc_id: str) -> Document | None:
         """The whole document with this id (Markdown bodies as Markdown), or None."""
+        _check_text("doc_id", doc_id)
         searcher = self._searcher()
         stored = searcher.document(id=doc_id)
         if stored is None:
@@ -304,11 +313,14 @@ class Index:
 
     def get_text(self, doc_id: str) -> str | None:
         """The plain text of a document as indexed (Markdown stripped), or None."""
+        _check_text("doc_id", doc_id)
         stored = self._searcher().document(id=doc_id)
         return None if stored is None else stored.get("body") or ""
 
     def more_like(self, doc_id: str, limit: int = 5) -> list[Hit]:
-        """Documents whose wording is closest to this one's (not itself)."""
+        """Documents whose wording is closest to this one's (not itself); ``limit`` as in ``search``."""
+        _check_text("doc_id", doc_id)
+        limit = check_options(limit=limit).limit
         searcher = self._searcher()
         docnum = searcher.document_number(id=doc_id)
         if docnum is None:
@@ -322,13 +334,16 @@ class Index:
 
     def highlight(self, text: str, query: str) -> str:
         """All of ``text`` HTML-escaped, with the words matching ``query`` in ``<mark>``."""
+        _check_text("text", text)
         return highlight_html(text, self._matcher_for(query))
 
     def match_spans(self, text: str, query: str) -> list[tuple[int, int]]:
         """Character spans of ``text`` that match ``query``, in order."""
+        _check_text("text", text)
         return match_spans(text, self._matcher_for(query))
 
     def _matcher_for(self, query: str) -> TermMatcher:
+        _check_text("the query", query)
         builder = QueryBuilder(self._searcher().reader(), self.ranking)
         return _term_matcher(parse_query(query), builder)
 
@@ -338,7 +353,7 @@ class Index:
         ``facet`` is ``author``, ``affiliation``, ``source``, ``tag``, ``year``
         or ``month``; raises ``QueryError`` for anything else.
         """
-        values = self._all_facets().get(facet)
+        values = self._all_facets().get(facet) if isinstance(facet, str) else None
         if values is None:
             raise QueryError(f"no facet named {facet!r}")
         return list(values)
@@ -421,6 +436,7 @@ class _Generation:
         self.doc_terms: dict[int, Counter[str]] = {}
         self._facets: FacetTable | None = None
         self._all_facets: dict[str, list[FacetValue]] | None = None
+        self._finders: dict[str, ValueFinder] | None = None
         self._facets_lock = threading.Lock()
 
     def facets(self, searcher: Any) -> FacetTable:
@@ -438,6 +454,15 @@ class _Generation:
                 live = searcher.reader().all_doc_ids()
                 self._all_facets = table.count(live, limit=10**9)
             return self._all_facets
+
+    def finders(self, searcher: Any) -> dict[str, ValueFinder]:
+        """For each filter, its stored values findable by what people type."""
+        facets = self.all_facets(searcher)
+        with self._facets_lock:
+            if self._finders is None:
+                self._finders = {name: ValueFinder(name, ((str(v.value), v.count) for v in facets[name]))
+                                 for name in FILTERS}
+            return self._finders
 
     def row(self, searcher: Any, docnum: int) -> _Row:
         """The display fields of a document, read once."""
@@ -501,6 +526,12 @@ _RENAMED = {
 }
 
 
+def _check_text(name: str, value: Any) -> None:
+    """A QueryError unless ``value`` is a string (whoosh would fail deep inside)."""
+    if not isinstance(value, str):
+        raise QueryError(f"{name} must be a string; got {type(value).__name__}")
+
+
 def _unknown_options(unknown: dict[str, Any]) -> str:
     """The error for keywords ``search`` does not take, naming the right ones."""
     name = sorted(unknown)[0]
@@ -514,13 +545,18 @@ def _iso_of(dateord: int) -> str:
     return f"{dateord // 10000:04d}-{dateord // 100 % 100:02d}-{dateord % 100:02d}"
 
 
-def _filter_query(filters: dict[str, Any], lo: int | None, hi: int | None) -> wq.Query | None:
-    """Exact-value filters: any value within one facet, every facet."""
+def _filter_query(typed: dict[str, Any], stored: dict[str, list[str]], lo: int | None, hi: int | None) -> wq.Query | None:
+    """Exact-value filters: any value within one facet, every facet.
+
+    ``stored`` holds the index's values for what was ``typed``; a filter
+    that was given values none of which is stored matches nothing.
+    """
     parts: list[wq.Query] = []
     for facet in FILTERS:
-        values = filters[facet]
-        if values:
-            parts.append(wq.Or([wq.Term(FACET_FIELDS[facet], v) for v in values]))
+        if stored[facet]:
+            parts.append(wq.Or([wq.Term(FACET_FIELDS[facet], v) for v in stored[facet]]))
+        elif typed[facet]:
+            parts.append(wq.NullQuery)
     if lo is not None or hi is not None:
         parts.append(date_range_query(lo, hi))
     if not parts:
