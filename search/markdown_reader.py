@@ -238,10 +238,11 @@ def _as_date(value: Any, warnings: list[str]) -> str | None:
 def _json_safe(value: Any) -> Any:
     """Convert YAML values (dates, nested containers, odd scalars) into JSON-ready ones.
 
-    ``.nan`` and ``.inf`` become strings: bare ``NaN`` is not JSON.
+    ``.nan`` and ``.inf`` become ``None`` (JSON ``null``, as the web API
+    shows them): bare ``NaN`` is not JSON.
     """
     if isinstance(value, float) and not math.isfinite(value):
-        return str(value)
+        return None
     if isinstance(value, str):
         return valid_text(value)
     if value is None or isinstance(value, (bool, int, float)):

@@ -185,17 +185,16 @@ def test_large_front_matter_is_ignored_quickly() -> None:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("1" + ":30" * 20_000, None),     # base-60 integer: quadratic to convert
-        ("0x" + "f" * 5_000, None),      # fine to convert, but json.dumps refuses 6,000 digits
+        ("1" + ":30" * 20_000, "1" + ":30" * 20_000),  # base-60 integer: quadratic to convert
+        ("0x" + "f" * 5_000, "0x" + "f" * 5_000),      # json.dumps refuses its 6,000 digits
         ("12345", 12345),
-        (".nan", "nan"),                 # bare NaN is not JSON
-        ("-.inf", "-inf"),
+        (".nan", None),                                # bare NaN is not JSON
+        ("-.inf", None),
     ],
 )
 def test_odd_numbers_stay_json_safe(value: str, expected: object) -> None:
     doc = parse_markdown(f"---\ntitle: T\nscore: {value}\n---\nBody.", "n.md")
-    stored = doc.extra["score"]
-    assert stored == (value if expected is None else expected)
+    assert doc.extra["score"] == expected
     json.dumps(doc.to_dict(), allow_nan=False)
 
 
