@@ -19,6 +19,7 @@ from .errors import (
     IndexCorruptError,
     IndexLockedError,
     IndexMissingError,
+    IndexWriteError,
     QueryError,
     SearchError,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "IndexMissingError",
     "IndexCorruptError",
     "IndexLockedError",
+    "IndexWriteError",
     "QueryError",
     "DocumentError",
 ]

@@ -15,12 +15,12 @@ import re
 import threading
 import time
 from collections import Counter
-from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from whoosh import query as wq
 
-from .document import Document
+from .boundary import as_path, reads_index
+from .document import Document, clean_text
 from .errors import IndexCorruptError, IndexMissingError, QueryError
 from .expansion import stored_terms
 from .facets import FacetTable
@@ -42,7 +42,7 @@ MAX_PER_PAGE = 1000
 
 def index_exists(index_dir: str | os.PathLike[str] | None = None) -> bool:
     """True when ``index_dir`` (default as for ``open_index``) holds an index."""
-    return has_index(Path(index_dir) if index_dir is not None else default_index_dir())
+    return has_index(as_path(index_dir, "index_dir") if index_dir is not None else default_index_dir())
 
 
 def open_index(index_dir: str | os.PathLike[str] | None = None, *, ranking: Ranking = DEFAULT_RANKING) -> "Index":
@@ -51,7 +51,7 @@ def open_index(index_dir: str | os.PathLike[str] | None = None, *, ranking: Rank
     Raises ``IndexMissingError`` when there is none and ``IndexCorruptError``
     when it cannot be read or was written by another version.
     """
-    return Index(Path(index_dir) if index_dir is not None else default_index_dir(), ranking=ranking)
+    return Index(index_dir if index_dir is not None else default_index_dir(), ranking=ranking)
 
 
 class Index:
@@ -61,8 +61,10 @@ class Index:
     its files.
     """
 
-    def __init__(self, path: Path, *, ranking: Ranking = DEFAULT_RANKING) -> None:
-        self.path = Path(path)
+    def __init__(self, path: str | os.PathLike[str], *, ranking: Ranking = DEFAULT_RANKING) -> None:
+        self.path = as_path(path, "index_dir")
+        if not isinstance(ranking, Ranking):
+            raise QueryError(f"ranking must be a search.Ranking, not {type(ranking).__name__}")
         self.ranking = ranking
         if not has_index(self.path):
             raise IndexMissingError(
@@ -135,6 +137,7 @@ class Index:
 
     # -- searching --------------------------------------------------------
 
+    @reads_index
     def search(
         self,
         query: str = "",
@@ -283,8 +286,12 @@ class Index:
 
     # -- documents --------------------------------------------------------
 
+    @reads_index
     def get(self, doc_id: str) -> Document | None:
         """The whole document with this id (Markdown bodies as Markdown), or None."""
+        doc_id = _doc_id(doc_id)
+        if doc_id is None:
+            return None
         searcher = self._searcher()
         stored = searcher.document(id=doc_id)
         if stored is None:
@@ -305,13 +312,23 @@ class Index:
             warnings=list(stored.get("warnings") or []),
         )
 
+    @reads_index
     def get_text(self, doc_id: str) -> str | None:
         """The plain text of a document as indexed (Markdown stripped), or None."""
+        doc_id = _doc_id(doc_id)
+        if doc_id is None:
+            return None
         stored = self._searcher().document(id=doc_id)
         return None if stored is None else stored.get("body") or ""
 
+    @reads_index
     def more_like(self, doc_id: str, limit: int = 5) -> list[Hit]:
-        """Documents whose wording is closest to this one's (not itself)."""
+        """Documents whose wording is closest to this one's (not itself); ``limit`` from 1 to ``MAX_PER_PAGE``."""
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PER_PAGE:
+            raise QueryError(f"limit must be a whole number from 1 to {MAX_PER_PAGE}; got {limit!r:.40}")
+        doc_id = _doc_id(doc_id)
+        if doc_id is None:
+            return []
         searcher = self._searcher()
         docnum = searcher.document_number(id=doc_id)
         if docnum is None:
@@ -320,25 +337,28 @@ class Index:
         empty = TermMatcher()
         return [self._hit(searcher, hit.docnum, hit.score, i + 1, empty) for i, hit in enumerate(results)]
 
+    @reads_index
     def highlight(self, text: str, query: str) -> str:
         """All of ``text`` HTML-escaped, with the words matching ``query`` in ``<mark>``."""
-        return highlight_html(text, self._matcher_for(query))
+        return highlight_html(_text_arg("text", text), self._matcher_for(query))
 
+    @reads_index
     def match_spans(self, text: str, query: str) -> list[tuple[int, int]]:
         """Character spans of ``text`` that match ``query``, in order."""
-        return match_spans(text, self._matcher_for(query))
+        return match_spans(_text_arg("text", text), self._matcher_for(query))
 
     def _matcher_for(self, query: str) -> TermMatcher:
         builder = QueryBuilder(self._searcher().reader(), self.ranking)
-        return _term_matcher(parse_query(query), builder)
+        return _term_matcher(parse_query(_text_arg("query", query)), builder)
 
+    @reads_index
     def facet_values(self, facet: str) -> list[FacetValue]:
         """Every value of a facet over the whole index, most frequent first.
 
         ``facet`` is ``author``, ``affiliation``, ``source``, ``tag``, ``year``
         or ``month``; raises ``QueryError`` for anything else.
         """
-        values = self._all_facets().get(facet)
+        values = self._all_facets().get(facet) if isinstance(facet, str) else None
         if values is None:
             raise QueryError(f"no facet named {facet!r}")
         return list(values)
@@ -349,6 +369,7 @@ class Index:
         kept = self._generation(searcher)
         return kept.all_facets(searcher)
 
+    @reads_index
     def stats(self) -> dict[str, Any]:
         """Counts and dates that describe the index."""
         searcher = self._searcher()
@@ -373,6 +394,7 @@ class Index:
         }
 
     @property
+    @reads_index
     def doc_count(self) -> int:
         """How many documents the index holds."""
         return self._searcher().doc_count()
@@ -491,6 +513,21 @@ def _hit_from_row(row: _Row, score: float | None, rank: int, snippet: str = "") 
         snippet=snippet,
         rank=rank,
     )
+
+
+def _doc_id(doc_id: Any) -> str | None:
+    """A document id to look up; None for one no document can have (a lone surrogate)."""
+    if not isinstance(doc_id, str):
+        raise QueryError(f"a document id is text, not {type(doc_id).__name__}")
+    # Ids are stored as UTF-8, so one that cannot be encoded was never stored.
+    return None if clean_text(doc_id) is not doc_id else doc_id
+
+
+def _text_arg(name: str, value: Any) -> str:
+    """A text argument with lone surrogates replaced (they cannot be analysed)."""
+    if not isinstance(value, str):
+        raise QueryError(f"{name} must be text, not {type(value).__name__}")
+    return clean_text(value)
 
 
 def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
