@@ -145,7 +145,7 @@ def checked_document(doc: "Document") -> "Document":
         if not isinstance(value, str):
             raise DocumentError(doc_id, f"{name} must be text, not {type(value).__name__}")
         cleaned = clean_text(value)
-        if cleaned is not value:
+        if cleaned is not value and cleaned.count("\ufffd") > value.count("\ufffd"):
             repaired.append(name)
         return cleaned
 

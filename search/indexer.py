@@ -12,6 +12,7 @@ too.  ``BuildLock`` keeps a second build out.
 from __future__ import annotations
 
 import gc
+import io
 import os
 import re
 import shutil
@@ -440,7 +441,8 @@ def _write_locked(
         _abandon(writer)
         # Remove what this build wrote (segments, temporary runs, a first
         # table of contents), unless its commit went through after all.
-        unchanged = _committed_generation(target) == generation
+        # (Creating an index writes generation 0; a commit writes 1 or more.)
+        unchanged = _committed_generation(target) <= max(generation, 0)
         if unchanged:
             _remove_new(target, before)
         if isinstance(exc, OSError):
@@ -459,7 +461,7 @@ def _listing(target: Path) -> list[str]:
 
 
 def _abandon(writer: Any) -> None:
-    """Cancel a writer after a failure, releasing its lock even if cancelling fails."""
+    """Cancel a writer after a failure: close its files and release its lock, whatever fails."""
     if writer is None or getattr(writer, "is_closed", True):
         return
     try:
@@ -468,11 +470,39 @@ def _abandon(writer: Any) -> None:
         if writer.writelock is not None:
             with suppress(Exception):
                 writer.writelock.release()
+    # After a failed write (a full disk) cancelling stops at the first file
+    # that cannot flush, leaving the others open until garbage collection
+    # warns about them; close every file the writer still holds.
+    for stream in _open_files(writer):
+        with suppress(Exception):
+            stream.close()
+
+
+def _open_files(writer: Any) -> list[io.IOBase]:
+    """Every open file object reachable from a Whoosh writer's attributes."""
+    found: list[io.IOBase] = []
+    seen: set[int] = set()
+    todo: list[Any] = [writer]
+    while todo:
+        item = todo.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, io.IOBase):
+            if not item.closed:
+                found.append(item)
+        elif isinstance(item, dict):
+            todo.extend(item.values())
+        elif isinstance(item, (list, tuple, set)):
+            todo.extend(item)
+        elif type(item).__module__.startswith("whoosh") and hasattr(item, "__dict__"):
+            todo.extend(vars(item).values())
+    return found
 
 
 def _remove_new(target: Path, before: set[str]) -> None:
-    """Delete every file and folder in ``target`` that is not in ``before`` (locks excepted)."""
-    for name in set(_listing(target)) - before - {LOCK_NAME, "MAIN_WRITELOCK"}:
+    """Delete every file and folder in ``target`` that is not in ``before`` (the build lock excepted)."""
+    for name in set(_listing(target)) - before - {LOCK_NAME}:
         path = target / name
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path, ignore_errors=True)

@@ -232,5 +232,6 @@ def test_documents_from_python(tmp_path: Path) -> None:
 
 
 def test_documents_need_ids(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="id"):
-        search.build_index(documents=[{"title": "no id"}], index_dir=tmp_path / "ix")
+    report = search.build_index(documents=[{"title": "no id"}, {"id": "ok"}], index_dir=tmp_path / "ix")
+    assert report.added == 1
+    assert [(p.path, p.id, p.reason) for p in report.skipped] == [("document #1", None, "a document needs a non-empty 'id'")]
