@@ -3,20 +3,21 @@
 Like httpx, the engine maps the exceptions of what it is built on (the file
 system, Whoosh, pickle and zlib inside Whoosh's segment files) to its one
 tree at the public boundary, so a caller that catches ``SearchError``
-catches everything the engine raises.  The original exception stays
-attached as ``__cause__`` for whoever has to debug it.
+catches everything the engine raises.  The message names the original
+exception and what it said.
 """
 
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import pickle
 import struct
+import warnings
 import zlib
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Callable, TypeVar
 
 import whoosh
 
@@ -25,6 +26,7 @@ from .errors import IndexCorruptError, SearchError
 __all__ = ["as_path", "reading_index", "reads_index"]
 
 F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
 
 _WHOOSH_DIR = os.path.dirname(whoosh.__file__) + os.sep
 # What reading damaged or vanished index files raises outside Whoosh's own code.
@@ -44,30 +46,30 @@ def as_path(value: Any, what: str) -> Path:
     return path
 
 
-@contextmanager
-def reading_index(path: Path) -> Iterator[None]:
-    """Turn any non-engine exception raised while reading the index at ``path`` into a ``SearchError``.
+def reading_index(path: Path, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``func(*args, **kwargs)``, with any non-engine exception turned into a ``SearchError``.
 
     Whoosh reports damaged segment files with whatever fails first (a bare
     ``Exception("Block tag error")``, ``UnicodeEncodeError``, pickle and
     zlib errors ...): anything raised inside Whoosh, or by the storage
-    below it, means the index cannot be read.  Anything else is a bug in
-    the engine, and says so.
+    below it, means the index at ``path`` cannot be read.  Anything else is
+    a bug in the engine, and says so.  The message names the original
+    exception; the exception itself is dropped (see below).
     """
     try:
-        yield
+        return func(*args, **kwargs)
     except SearchError:
         raise
     except Exception as exc:  # noqa: BLE001 - this is the boundary
-        if isinstance(exc, _STORAGE_ERRORS) or _raised_in_whoosh(exc):
-            raise IndexCorruptError(
-                f"the index in {path} cannot be read ({type(exc).__name__}: {exc}); "
-                "rebuild it with `commentary index --rebuild`"
-            ) from exc
-        raise SearchError(
-            f"unexpected {type(exc).__name__} while using the index in {path}: {exc} "
-            "(a bug in commentary-search: please report it)"
-        ) from exc
+        error = _mapped(exc, path)
+    # Whoosh leaves the files of a reader that failed half-way open in the
+    # frames of the failed call; with the exception gone they are garbage,
+    # and collecting them now keeps their ResourceWarnings from surfacing
+    # at some random later moment.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        gc.collect()
+    raise error
 
 
 def reads_index(method: F) -> F:
@@ -75,10 +77,22 @@ def reads_index(method: F) -> F:
 
     @functools.wraps(method)
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-        with reading_index(self.path):
-            return method(self, *args, **kwargs)
+        return reading_index(self.path, method, self, *args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
+
+
+def _mapped(exc: Exception, path: Path) -> SearchError:
+    """The ``SearchError`` that reports ``exc``, raised while using the index at ``path``."""
+    if isinstance(exc, _STORAGE_ERRORS) or _raised_in_whoosh(exc):
+        return IndexCorruptError(
+            f"the index in {path} cannot be read ({type(exc).__name__}: {exc}); "
+            "rebuild it with `commentary index --rebuild`"
+        )
+    return SearchError(
+        f"unexpected {type(exc).__name__} while using the index in {path}: {exc} "
+        "(a bug in commentary-search: please report it)"
+    )
 
 
 def _raised_in_whoosh(exc: BaseException) -> bool:

@@ -278,6 +278,15 @@ def delete_documents(
                   progress=None, wait=wait, scan=None, remove=wanted)
 
 
+def _check_callable_and_wait(progress: Any, wait: Any) -> None:
+    """``SearchError`` unless ``progress`` is callable (or None) and ``wait`` is a number of seconds."""
+    if progress is not None and not callable(progress):
+        raise SearchError(f"progress must be a function, not {type(progress).__name__}")
+    # NaN would make the wait for a held lock never end (nothing is >= NaN).
+    if isinstance(wait, bool) or not isinstance(wait, (int, float)) or not wait >= 0:
+        raise SearchError(f"wait must be a number of seconds (0 or more); got {wait!r:.40}")
+
+
 def _iterable(value: Any, name: str, of: str) -> Iterable[Any]:
     """``value`` when it is a collection to iterate; ``SearchError`` otherwise."""
     if isinstance(value, (str, bytes, Mapping, Document)) or not isinstance(value, Iterable):
@@ -384,6 +393,7 @@ def _write(
     removing what this build wrote, so the previous index stays as it was
     and no space is left taken.
     """
+    _check_callable_and_wait(progress, wait)
     report = BuildReport(index_dir=str(target))
     if scan is not None:
         report.ignored = scan.ignored
@@ -424,8 +434,11 @@ def _write_locked(
         if rebuild:
             existing = {}
         else:
-            with reading_index(target):
-                existing = _existing_signatures(ix)
+            # Whoosh retries opening a damaged segment ten times, leaving the
+            # files of each attempt to the garbage collector.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ResourceWarning)
+                existing = reading_index(target, _existing_signatures, ix)
         writer = ix.writer(limitmb=_WRITER_LIMIT_MB, compound=False)
         if rebuild:
             # The old index may have another schema; the new table of
@@ -438,7 +451,7 @@ def _write_locked(
             report.removed += 1
         _finish(writer, report, rebuild=rebuild)
     except BaseException as exc:
-        _abandon(writer)
+        _abandon(writer, exc)
         # Remove what this build wrote (segments, temporary runs, a first
         # table of contents), unless its commit went through after all.
         # (Creating an index writes generation 0; a commit writes 1 or more.)
@@ -460,29 +473,48 @@ def _listing(target: Path) -> list[str]:
         return []
 
 
-def _abandon(writer: Any) -> None:
-    """Cancel a writer after a failure: close its files and release its lock, whatever fails."""
-    if writer is None or getattr(writer, "is_closed", True):
+def _abandon(writer: Any, exc: BaseException) -> None:
+    """Cancel a writer after ``exc``: close its files and release its lock, whatever fails."""
+    if writer is None:
         return
-    try:
-        writer.cancel()
-    except Exception:  # noqa: BLE001 - half-written segments fail to close in many ways
-        if writer.writelock is not None:
-            with suppress(Exception):
-                writer.writelock.release()
     # After a failed write (a full disk) cancelling stops at the first file
-    # that cannot flush, leaving the others open until garbage collection
-    # warns about them; close every file the writer still holds.
-    for stream in _open_files(writer):
+    # that cannot flush and drops the others unclosed, for the garbage
+    # collector to warn about.  So first find every file the writer (or the
+    # failed call that was closing one) holds, and close them all after.
+    frames = []
+    failure: BaseException | None = exc
+    while failure is not None and len(frames) < 1000:
+        tb = failure.__traceback__
+        while tb is not None:
+            frames.append(tb.tb_frame.f_locals)
+            tb = tb.tb_next
+        failure = failure.__context__  # Whoosh re-raises from cleanup code
+    streams = _open_files([writer, *frames])
+    # Cancelling after a failed commit makes Whoosh try to save the segment
+    # again, opening files it drops when that fails too.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            if not writer.is_closed:
+                writer.cancel()
+        except Exception:  # noqa: BLE001 - half-written segments fail to close in many ways
+            if writer.writelock is not None:
+                with suppress(Exception):
+                    writer.writelock.release()
+        gc.collect()
+    for stream in streams:
         with suppress(Exception):
             stream.close()
 
 
-def _open_files(writer: Any) -> list[io.IOBase]:
-    """Every open file object reachable from a Whoosh writer's attributes."""
+_MAX_WALK = 256
+
+
+def _open_files(roots: list[Any]) -> list[io.IOBase]:
+    """Every open file object reachable from ``roots`` through Whoosh objects and small containers."""
     found: list[io.IOBase] = []
     seen: set[int] = set()
-    todo: list[Any] = [writer]
+    todo: list[Any] = list(roots)
     while todo:
         item = todo.pop()
         if id(item) in seen:
@@ -491,9 +523,11 @@ def _open_files(writer: Any) -> list[io.IOBase]:
         if isinstance(item, io.IOBase):
             if not item.closed:
                 found.append(item)
-        elif isinstance(item, dict):
+        elif isinstance(item, dict) and len(item) <= _MAX_WALK:
             todo.extend(item.values())
-        elif isinstance(item, (list, tuple, set)):
+        elif isinstance(item, (list, tuple)) and len(item) <= _MAX_WALK:
+            # Files sit in attributes and small tables; long lists are
+            # buffered postings, not worth walking.
             todo.extend(item)
         elif type(item).__module__.startswith("whoosh") and hasattr(item, "__dict__"):
             todo.extend(vars(item).values())
@@ -570,7 +604,12 @@ def _apply_one(
         report.warnings.append(Problem(cand.label, warning, id=doc.id))
     fields = index_fields(doc, cand.signature, content_hash)
     try:
-        writer.update_document(**fields)
+        if old is None:
+            # Not in the index (ids are unique among the candidates): no
+            # old version to delete, so the old segments are not even read.
+            writer.add_document(**fields)
+        else:
+            writer.update_document(**fields)
     except (OSError, MemoryError):
         raise
     except Exception as exc:  # noqa: BLE001

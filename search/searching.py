@@ -14,6 +14,7 @@ import os
 import re
 import threading
 import time
+import warnings
 from collections import Counter
 from typing import Any, Iterable, Sequence
 
@@ -95,9 +96,16 @@ class Index:
                 pass
             self._discard(current)
         try:
-            fresh = self._ix.searcher(weighting=self.ranking.weighting())
+            # Whoosh retries opening a damaged segment ten times and leaves
+            # each attempt's open files to the garbage collector.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ResourceWarning)
+                fresh = self._ix.searcher(weighting=self.ranking.weighting())
         except Exception as exc:  # noqa: BLE001
-            raise IndexCorruptError(f"the index in {self.path} cannot be read: {exc}") from exc
+            raise IndexCorruptError(
+                f"the index in {self.path} cannot be read ({type(exc).__name__}: {exc}); "
+                "rebuild it with `commentary index --rebuild`"
+            ) from None
         with self._lock:
             self._searchers.append(fresh)
         self._local.searcher = fresh
