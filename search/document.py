@@ -135,7 +135,7 @@ def checked_document(doc: "Document") -> "Document":
             reason = f"id must be text, not {type(doc_id).__name__}"
         raise DocumentError(_label(doc_id), reason)
     if _SURROGATE.search(doc_id):
-        raise DocumentError(_label(doc_id), "id is not valid Unicode (it contains a lone surrogate)")
+        raise DocumentError(_label(doc_id), "id is not valid Unicode: it has a lone surrogate (as a file name that is not UTF-8 gives)")
     warnings = [clean_text(str(w)) for w in (doc.warnings or [])]
     repaired: list[str] = []
 

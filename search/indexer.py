@@ -587,14 +587,19 @@ def _apply_one(
 ) -> None:
     """Read one candidate and add or update it, recording what happened."""
     try:
-        # Checked again here so that documents from files pass the same
-        # gate as those given from Python (a file name that is not UTF-8
-        # makes an id no index can store).
-        doc = checked_document(cand.load())
-        content_hash = doc.content_hash()
+        loaded = cand.load()
     except DocumentError as exc:
         # The previous version, if any, stays searchable.
         report.skipped.append(Problem(exc.path, exc.reason, id=cand.id))
+        return
+    try:
+        # Checked again here so that documents from files pass the same
+        # gate as those given from Python (a file name that is not UTF-8
+        # makes an id no index can store).
+        doc = checked_document(loaded)
+        content_hash = doc.content_hash()
+    except DocumentError as exc:
+        report.skipped.append(Problem(cand.label, exc.reason, id=cand.id))
         return
     if old is not None and old[1] == content_hash:
         # Touched but not changed (e.g. a fresh checkout): nothing to write.

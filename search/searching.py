@@ -397,7 +397,8 @@ class Index:
             "earliest": _iso_of(dates[0]) if dates else None,
             "latest": _iso_of(dates[-1]) if dates else None,
             "size_bytes": size,
-            "generation": reader.generation(),
+            # An index with no segments has a reader without a generation.
+            "generation": reader.generation() if reader.generation() is not None else self._ix.latest_generation(),
             "modified": dt.datetime.fromtimestamp(self._ix.last_modified(), dt.timezone.utc).isoformat(timespec="seconds"),
         }
 

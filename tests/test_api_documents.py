@@ -105,7 +105,8 @@ def test_a_surrogate_pair_written_in_halves_is_kept_as_one_character() -> None:
 def test_an_id_that_is_not_valid_unicode_is_skipped_not_altered(index_dir: Path) -> None:
     report = search.build_index(documents=[good("a\udc80b"), good("fine")], index_dir=index_dir)
     assert report.added == 1
-    assert [p.reason for p in report.skipped] == ["id is not valid Unicode (it contains a lone surrogate)"]
+    assert [p.reason for p in report.skipped] == [
+        "id is not valid Unicode: it has a lone surrogate (as a file name that is not UTF-8 gives)"]
 
 
 def test_document_objects_pass_the_same_checks(index_dir: Path) -> None:

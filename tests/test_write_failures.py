@@ -124,6 +124,7 @@ def test_an_empty_index_searches_as_empty_everywhere(tmp_path: Path) -> None:
                 assert ix.facet_values(facet) == [], (how, facet)
             stats = ix.stats()
             assert (stats["documents"], stats["authors"], stats["earliest"], stats["latest"]) == (0, 0, None, None)
+            assert isinstance(stats["generation"], int) and stats["generation"] >= 1
             assert ix.doc_count == 0
             assert ix.highlight("free elections", "elections") == "free <mark>elections</mark>"
         # And the commands that read it say "nothing" rather than fail.
