@@ -136,3 +136,11 @@ def test_a_damaged_index_raises_only_search_errors(built: Path, tmp_path: Path) 
             assert ix.search("elections").total > 0
     # The damage was seen (not every reading of a damaged file succeeds by luck).
     assert "IndexCorruptError" in outcomes
+
+
+def test_option_checks() -> None:
+    for value in HOSTILE_TEXT + NOT_TEXT + [math.inf, True, -1, "2023-13-45", "9999-99", "0000"]:
+        for name in ("author", "since", "until", "page", "limit", "sort", "match"):
+            outcome(lambda: search.check_options(**{name: value}))
+        assert outcome(lambda: search.date_bounds(value)) == "QueryError"
+    assert search.date_bounds("2024-02") == ("2024-02-01", "2024-02-29")

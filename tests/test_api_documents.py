@@ -73,9 +73,9 @@ def test_dates_are_read_with_the_readers_parser(index_dir: Path) -> None:
             "impossible": None, "compact": None, "number": None, "none": None,
         }
         # Normalised dates sort and filter: none of the unreadable ones leaks into a range.
-        in_2023 = ix.search("", date_from="2023-01-01", date_to="2023-12-31", per_page=100)
+        in_2023 = ix.search("", since="2023-01-01", until="2023-12-31", limit=100)
         assert {h.id for h in in_2023.hits} == {"prose", "short"}
-        newest = [h.id for h in ix.search("", sort="newest", per_page=100).hits]
+        newest = [h.id for h in ix.search("", sort="newest", limit=100).hits]
         assert newest[:4] == ["prose", "short", "object", "datetime"]
         assert ix.stats()["undated"] == 4
 

@@ -112,8 +112,8 @@ def test_an_empty_index_searches_as_empty_everywhere(tmp_path: Path) -> None:
     for how, index_dir in _empty_indexes(tmp_path):
         assert search.index_exists(index_dir), how
         with search.open_index(index_dir) as ix:
-            for kwargs in ({}, {"sort": "newest"}, {"match": "any"}, {"authors": ["Nobody"]},
-                           {"date_from": "2020", "date_to": "2021"}):
+            for kwargs in ({}, {"sort": "newest"}, {"match": "any"}, {"author": ["Nobody"]},
+                           {"since": "2020", "until": "2021"}):
                 for query in ("", "goverment elections", '"free elections" -army author:berg'):
                     res = ix.search(query, **kwargs)
                     assert (res.total, res.hits, res.suggestion) == (0, [], None), (how, query, kwargs)
