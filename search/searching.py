@@ -16,6 +16,8 @@ import threading
 import time
 import warnings
 from collections import Counter
+from contextlib import suppress
+from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from whoosh import query as wq
@@ -92,6 +94,9 @@ class Index:
             except Exception:  # noqa: BLE001 - files replaced under us: reopen
                 pass
             self._discard(current)
+            # Forget it now: if reopening fails, the next call must try
+            # again rather than find a closed searcher.
+            self._local.searcher = None
         try:
             # Whoosh retries opening a damaged segment ten times and leaves
             # each attempt's open files to the garbage collector.
@@ -99,6 +104,8 @@ class Index:
                 warnings.simplefilter("ignore", ResourceWarning)
                 fresh = self._ix.searcher(weighting=self.ranking.weighting())
         except Exception as exc:  # noqa: BLE001
+            if not has_index(self.path):
+                raise IndexMissingError(f"the index in {self.path} is gone; build one with `commentary index`") from None
             raise IndexCorruptError(
                 f"the index in {self.path} cannot be read ({type(exc).__name__}: {exc}); "
                 "rebuild it with `commentary index --rebuild`"
@@ -383,7 +390,7 @@ class Index:
         live = list(reader.all_doc_ids())
         facets = self._all_facets()
         dates = sorted(d for d in (table.date_of(n) for n in live) if d)
-        size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
+        size = _folder_size(self.path)
         return {
             "index_dir": str(self.path),
             "documents": len(live),
@@ -519,6 +526,16 @@ def _hit_from_row(row: _Row, score: float | None, rank: int, snippet: str = "") 
         snippet=snippet,
         rank=rank,
     )
+
+
+def _folder_size(path: Path) -> int:
+    """Bytes in the files of ``path``; a file a concurrent build deletes meanwhile counts as 0."""
+    total = 0
+    for entry in os.scandir(path):
+        with suppress(OSError):
+            if entry.is_file():
+                total += entry.stat().st_size
+    return total
 
 
 def _doc_id(doc_id: Any) -> str | None:

@@ -6,6 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import search
 from search.document import checked_document
@@ -198,3 +200,40 @@ def test_deleting_from_no_index_says_so(tmp_path: Path) -> None:
     with pytest.raises(search.IndexMissingError):
         search.delete_documents(tmp_path / "none", ["a"])
     assert not (tmp_path / "none").exists() or not search.index_exists(tmp_path / "none")
+
+
+# -- any document at all ----------------------------------------------------------------
+
+# Text with everything a caller may send: control characters, lone surrogates, any plane.
+_TEXT = st.text(st.one_of(st.characters(), st.sampled_from(["\ud800", "\udfff", "\x00", "\x1b", "\u2028"])),
+                max_size=40)
+_VALUE = st.one_of(st.none(), _TEXT, st.integers(), st.floats(), st.booleans(), st.binary(max_size=8),
+                   st.dates(), st.lists(_TEXT, max_size=3), st.dictionaries(_TEXT, _TEXT, max_size=2))
+_DOCUMENT = st.one_of(
+    st.fixed_dictionaries(
+        {"id": st.one_of(_TEXT, st.integers(), st.none())},
+        optional={name: _VALUE for name in
+                  ("title", "authors", "author", "affiliation", "date", "source", "url", "tags", "body",
+                   "format", "extra", "topic")},
+    ),
+    _VALUE,
+)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(documents=st.lists(_DOCUMENT, max_size=6))
+def test_any_batch_of_documents_is_indexed_or_reported(tmp_path_factory: pytest.TempPathFactory,
+                                                       documents: list[object]) -> None:
+    index_dir = tmp_path_factory.mktemp("any") / "index"
+    report = search.build_index(documents=documents, index_dir=index_dir)
+    # Every document is accounted for: indexed, skipped with a reason, or replaced by a later one with its id.
+    duplicates = sum(int(p.reason.split()[1]) - 1 for p in report.warnings if p.reason.startswith("given "))
+    assert report.added + len(report.skipped) + duplicates == len(documents)
+    assert all(p.reason for p in report.skipped)
+    with search.open_index(index_dir) as ix:
+        hits = ix.search("", limit=100).hits
+        assert len(hits) == report.added
+        for hit in hits:
+            doc = ix.get(hit.id)
+            assert doc is not None and doc.id == hit.id
+            assert doc.date is None or search.date_bounds(doc.date) == (doc.date, doc.date)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -227,4 +228,17 @@ def test_a_read_only_index_directory_is_one_line(small_disk: Path, corpus: Path)
     assert result.stderr == f"Error: cannot write the index in {index_dir / 'new'}: Read-only file system; no index was written\n"
     # Searching a read-only index still works.
     with search.open_index(index_dir) as ix:
+        assert ix.search("elections").total > 0
+
+
+def test_an_index_deleted_under_an_open_index_is_missing_until_rebuilt(tmp_path: Path, corpus: Path) -> None:
+    index_dir = tmp_path / "index"
+    search.build_index([corpus], index_dir=index_dir)
+    with search.open_index(index_dir) as ix:
+        assert ix.search("elections").total > 0
+        shutil.rmtree(index_dir)
+        for call in (lambda: ix.search("elections"), lambda: ix.stats(), lambda: ix.get("tech-2018.txt")):
+            with pytest.raises(search.IndexMissingError, match="is gone"):
+                call()
+        search.build_index([corpus], index_dir=index_dir)
         assert ix.search("elections").total > 0
