@@ -118,6 +118,9 @@ def checked_document(doc: "Document") -> "Document":
       ``tags`` a list of texts or one string (``"A and B"``, ``"a, b"``).
     * Lone surrogates (which cannot be stored as UTF-8) in any text,
       ``extra`` included, become U+FFFD, with a warning.
+    * Fields other than the body are one line: control characters (the
+      facet separator among them, which would split one author in two)
+      become spaces and runs of white space one space.
     * The date goes through the readers' date parser: ``2023-3-5`` becomes
       ``2023-03-05``; an unreadable one leaves the document undated, with a
       warning (see ``dates.as_iso_date``).
@@ -147,6 +150,8 @@ def checked_document(doc: "Document") -> "Document":
         cleaned = clean_text(value)
         if cleaned is not value and cleaned.count("\ufffd") > value.count("\ufffd"):
             repaired.append(name)
+        if name != "body":
+            cleaned = one_line(cleaned)
         return cleaned
 
     def texts(name: str, value: Any, split: Callable[[str], list[str]]) -> list[str]:
@@ -199,6 +204,14 @@ FORMATS = ("text", "markdown")
 MAX_EXTRA_DEPTH = 32
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def one_line(text: str) -> str:
+    """``text`` with control characters as spaces and white space collapsed, trimmed."""
+    return " ".join(_CONTROL.sub(" ", text).split())
 
 
 def clean_text(text: str) -> str:

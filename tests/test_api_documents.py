@@ -237,3 +237,16 @@ def test_any_batch_of_documents_is_indexed_or_reported(tmp_path_factory: pytest.
             doc = ix.get(hit.id)
             assert doc is not None and doc.id == hit.id
             assert doc.date is None or search.date_bounds(doc.date) == (doc.date, doc.date)
+
+
+def test_names_are_one_line_so_a_control_character_cannot_split_a_facet(index_dir: Path) -> None:
+    doc = good("ctl", authors=["Ann\x1fLee", " Bo \t Kim\n"], affiliation="Lab\x00One", tags=["a\x1fb"],
+               title="Two\nLines", body="Keeps\nits\nlines")
+    search.build_index(documents=[doc], index_dir=index_dir)
+    with search.open_index(index_dir) as ix:
+        stored = ix.get("ctl")
+        assert (stored.authors, stored.affiliation, stored.tags, stored.title) == (
+            ["Ann Lee", "Bo Kim"], "Lab One", ["a b"], "Two Lines")
+        assert stored.body == "Keeps\nits\nlines"
+        assert [v.value for v in ix.facet_values("author")] == ["Ann Lee", "Bo Kim"]
+        assert ix.search("", author="Ann Lee").total == 1
