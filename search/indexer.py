@@ -429,7 +429,7 @@ def _write_locked(
     generation = _committed_generation(target)
     writer: Any = None
     try:
-        ix = _open_for_writing(target, report, rebuild=rebuild)
+        ix = _open_for_writing(target, report, rebuild=rebuild, mirror=remove_missing)
         rebuild = report.rebuilt
         if rebuild:
             existing = {}
@@ -640,11 +640,13 @@ def _finish(writer: writing.IndexWriter, report: BuildReport, *, rebuild: bool) 
         writer.cancel()
 
 
-def _open_for_writing(target: Path, report: BuildReport, *, rebuild: bool) -> Any:
+def _open_for_writing(target: Path, report: BuildReport, *, rebuild: bool, mirror: bool) -> Any:
     """Open the index in ``target`` for writing, creating it if there is none.
 
     Sets ``report.rebuilt`` when every document will be rewritten: on request,
     for a new index, or when the index was written with another schema.
+    Only a build that ``mirror``s its sources may do the last: rebuilding
+    for ``add_documents`` would drop every document it was not given.
     """
     if not has_index(target):
         report.rebuilt = True
@@ -656,6 +658,11 @@ def _open_for_writing(target: Path, report: BuildReport, *, rebuild: bool) -> An
             raise
         report.rebuilt = True
         return whoosh_index.create_in(str(target), SCHEMA)
+    if schema_fingerprint(ix.schema) != schema_fingerprint(SCHEMA) and not (rebuild or mirror):
+        raise IndexCorruptError(
+            f"the index in {target} was built by another version of this program; "
+            "rebuild it with `commentary index --rebuild` before adding or deleting documents"
+        )
     if rebuild or schema_fingerprint(ix.schema) != schema_fingerprint(SCHEMA):
         report.rebuilt = True
     _clean_leftovers(ix)

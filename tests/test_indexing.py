@@ -248,3 +248,21 @@ def test_a_file_name_that_is_not_utf8_is_skipped_not_fatal(tmp_path: Path, index
     assert [p.path for p in report.skipped] == [str(folder / "caf\ufffd.txt")]
     assert "not UTF-8" in report.skipped[0].reason
     assert report.to_dict()["skipped"][0]["id"] == "caf\ufffd.txt"
+
+
+def test_adding_to_an_index_of_another_version_loses_nothing(tmp_path: Path) -> None:
+    from whoosh import fields, index as whoosh_index
+
+    old = tmp_path / "old"
+    old.mkdir()
+    ix = whoosh_index.create_in(str(old), fields.Schema(id=fields.ID(stored=True, unique=True), body=fields.TEXT))
+    writer = ix.writer()
+    for i in range(5):
+        writer.add_document(id=str(i), body="old text")
+    writer.commit()
+    for change in (lambda: search.add_documents(old, [{"id": "new", "body": "new text"}]),
+                   lambda: search.delete_documents(old, ["1"])):
+        with pytest.raises(search.IndexCorruptError, match="another version"):
+            change()
+    with whoosh_index.open_dir(str(old)).searcher() as searcher:
+        assert searcher.doc_count() == 5  # used to be 1: the update rebuilt the index with only "new"
