@@ -27,6 +27,7 @@ from .document import Document, clean_text
 from .errors import IndexCorruptError, IndexMissingError, QueryError
 from .expansion import stored_terms
 from .facets import FacetTable
+from .filtervalues import ValueFinder
 from .indexer import BuildReport, DocumentLike, add_documents, default_index_dir, delete_documents, has_index, open_whoosh_index
 from .options import FILTERS, MATCHES, MAX_LIMIT, SORTS, check_options
 from .query import ParsedQuery, parse_date_bound, parse_query
@@ -68,7 +69,7 @@ class Index:
         self.ranking = ranking
         if not has_index(self.path):
             raise IndexMissingError(
-                f"no index in {self.path}; build one with `commentary index` "
+                f"no index at {self.path} yet; build one with `commentary index` "
                 "(or search.build_index())"
             )
         self._ix = open_whoosh_index(self.path)
@@ -187,8 +188,10 @@ class Index:
         started = time.perf_counter()
         if unknown:
             raise QueryError(_unknown_options(unknown))
-        if not isinstance(query, str):
-            raise QueryError(f"the query must be a string; got {type(query).__name__}")
+        _check_text("the query", query)
+        for name, flag in (("snippets", snippets), ("expand", expand)):
+            if not isinstance(flag, bool):
+                raise QueryError(f"{name} must be True or False; got {flag!r}")
         options = check_options(author=author, affiliation=affiliation, source=source, tag=tag,
                                 since=since, until=until, sort=sort, page=page, limit=limit, match=match)
         sort, page, limit = options.sort, options.page, options.limit
@@ -202,7 +205,12 @@ class Index:
         scorer = Scorer(searcher, kept.stats)
         notices = list(parsed.notices)
 
-        filter_q = _filter_query(filters, lo, hi)
+        stored: dict[str, list[str]] = {name: [] for name in FILTERS}
+        if any(filters[name] for name in FILTERS):  # the finders cost a pass over the index, once
+            for name, finder in kept.finders(searcher).items():
+                stored[name], missing = finder.find(filters[name])
+                notices.extend(missing)
+        filter_q = _filter_query(filters, stored, lo, hi)
         allowed = set(searcher.docs_for_query(filter_q)) if filter_q is not None else None
         found = match_documents(searcher, builder, scorer, parsed, match)
         if found is None:
@@ -335,9 +343,8 @@ class Index:
 
     @reads_index
     def more_like(self, doc_id: str, limit: int = 5) -> list[Hit]:
-        """Documents whose wording is closest to this one's (not itself); ``limit`` from 1 to ``MAX_LIMIT``."""
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
-            raise QueryError(f"limit must be a whole number from 1 to {MAX_LIMIT}; got {limit!r:.40}")
+        """Documents whose wording is closest to this one's (not itself); ``limit`` as in ``search``."""
+        limit = check_options(limit=limit).limit
         doc_id = _doc_id(doc_id)
         if doc_id is None:
             return []
@@ -361,7 +368,7 @@ class Index:
 
     def _matcher_for(self, query: str) -> TermMatcher:
         builder = QueryBuilder(self._searcher().reader(), self.ranking)
-        return _term_matcher(parse_query(_text_arg("query", query)), builder)
+        return _term_matcher(parse_query(_text_arg("the query", query)), builder)
 
     @reads_index
     def facet_values(self, facet: str) -> list[FacetValue]:
@@ -456,6 +463,7 @@ class _Generation:
         self.doc_terms: dict[int, Counter[str]] = {}
         self._facets: FacetTable | None = None
         self._all_facets: dict[str, list[FacetValue]] | None = None
+        self._finders: dict[str, ValueFinder] | None = None
         self._facets_lock = threading.Lock()
 
     def facets(self, searcher: Any) -> FacetTable:
@@ -473,6 +481,15 @@ class _Generation:
                 live = searcher.reader().all_doc_ids()
                 self._all_facets = table.count(live, limit=10**9)
             return self._all_facets
+
+    def finders(self, searcher: Any) -> dict[str, ValueFinder]:
+        """For each filter, its stored values findable by what people type."""
+        facets = self.all_facets(searcher)
+        with self._facets_lock:
+            if self._finders is None:
+                self._finders = {name: ValueFinder(name, ((str(v.value), v.count) for v in facets[name]))
+                                 for name in FILTERS}
+            return self._finders
 
     def row(self, searcher: Any, docnum: int) -> _Row:
         """The display fields of a document, read once."""
@@ -540,16 +557,14 @@ def _folder_size(path: Path) -> int:
 
 def _doc_id(doc_id: Any) -> str | None:
     """A document id to look up; None for one no document can have (a lone surrogate)."""
-    if not isinstance(doc_id, str):
-        raise QueryError(f"a document id is text, not {type(doc_id).__name__}")
+    _check_text("doc_id", doc_id)
     # Ids are stored as UTF-8, so one that cannot be encoded was never stored.
     return None if clean_text(doc_id) is not doc_id else doc_id
 
 
 def _text_arg(name: str, value: Any) -> str:
     """A text argument with lone surrogates replaced (they cannot be analysed)."""
-    if not isinstance(value, str):
-        raise QueryError(f"{name} must be text, not {type(value).__name__}")
+    _check_text(name, value)
     return clean_text(value)
 
 
@@ -559,6 +574,12 @@ _RENAMED = {
     "authors": "author", "affiliations": "affiliation", "sources": "source", "tags": "tag",
     "date_from": "since", "date_to": "until", "per_page": "limit",
 }
+
+
+def _check_text(name: str, value: Any) -> None:
+    """A QueryError unless ``value`` is a string (whoosh would fail deep inside)."""
+    if not isinstance(value, str):
+        raise QueryError(f"{name} must be a string; got {type(value).__name__}")
 
 
 def _unknown_options(unknown: dict[str, Any]) -> str:
@@ -574,13 +595,18 @@ def _iso_of(dateord: int) -> str:
     return f"{dateord // 10000:04d}-{dateord // 100 % 100:02d}-{dateord % 100:02d}"
 
 
-def _filter_query(filters: dict[str, Any], lo: int | None, hi: int | None) -> wq.Query | None:
-    """Exact-value filters: any value within one facet, every facet."""
+def _filter_query(typed: dict[str, Any], stored: dict[str, list[str]], lo: int | None, hi: int | None) -> wq.Query | None:
+    """Exact-value filters: any value within one facet, every facet.
+
+    ``stored`` holds the index's values for what was ``typed``; a filter
+    that was given values none of which is stored matches nothing.
+    """
     parts: list[wq.Query] = []
     for facet in FILTERS:
-        values = filters[facet]
-        if values:
-            parts.append(wq.Or([wq.Term(FACET_FIELDS[facet], v) for v in values]))
+        if stored[facet]:
+            parts.append(wq.Or([wq.Term(FACET_FIELDS[facet], v) for v in stored[facet]]))
+        elif typed[facet]:
+            parts.append(wq.NullQuery)
     if lo is not None or hi is not None:
         parts.append(date_range_query(lo, hi))
     if not parts:

@@ -107,7 +107,7 @@ def test_index_methods_with_hostile_arguments(built: Path) -> None:
             outcome(lambda: ix.highlight("free elections", value))
             outcome(lambda: ix.match_spans(value, value))
             outcome(lambda: ix.facet_values(value))
-        for limit in [0, -1, math.inf, math.nan, "5", True, 10**12, None]:
+        for limit in [0, -1, math.inf, math.nan, "five", 10**12, [5]]:
             assert outcome(lambda: ix.more_like("elections-2021.txt", limit=limit)) == "QueryError"
         assert ix.get("a\udc80b") is None and ix.more_like("\ud800") == []
         assert ix.highlight("caf\ud800 elections", "elections\udc00") == "caf\ufffd <mark>elections</mark>"

@@ -498,8 +498,11 @@ def test_author_page_paging_and_period(client):
 def test_unknown_author_is_404(client):
     response = client.get("/author/Nobody%20Atall")
     assert response.status_code == 404
-    assert "There is no commentary by “Nobody Atall”" in page_of(response).text
+    assert "No author “Nobody Atall” in the index." in page_of(response).text
     assert_error_shape(client.get("/author/Nobody%20Atall?format=json"), 404)
+    misspelt = client.get("/author/Maria%20Alvares?format=json")
+    assert misspelt.status_code == 404
+    assert misspelt.get_json()["error"] == "No author “Maria Alvares”; did you mean Maria Alvarez?"
 
 
 def test_author_url_is_forgiving_about_case_and_spacing(client):
@@ -507,6 +510,8 @@ def test_author_url_is_forgiving_about_case_and_spacing(client):
     assert response.status_code == 302
     assert response.headers["Location"] == "/author/Maria%20Alvarez?format=json"
     assert client.get(response.headers["Location"]).get_json()["author"] == "Maria Alvarez"
+    surname = client.get("/author/alvarez?page=2")
+    assert surname.status_code == 302 and surname.headers["Location"] == "/author/Maria%20Alvarez?page=2"
 
 
 # -- feed, opensearch, healthz --------------------------------------------------------------------
@@ -602,6 +607,12 @@ def test_api_and_library_share_one_date_check(client):
     response = client.get("/api/search?since=1788-13")
     assert_error_shape(response, 400)
     assert response.get_json()["error"] == "since must be a date as YYYY, YYYY-MM or YYYY-MM-DD; got '1788-13'"
+
+
+def test_api_notice_names_the_closest_filter_value(client):
+    data = api(client, "/api/search?author=Maria+Alvares")
+    assert data["total"] == 0 and data["notice"] == "No author “Maria Alvares”; did you mean Maria Alvarez?"
+    assert api(client, "/api/search?author=maria+alvarez")["total"] == api(client, "/api/search?author=Maria+Alvarez")["total"] > 0
 
 
 def test_old_parameter_names_say_the_new_one(client):

@@ -262,13 +262,16 @@ def author_page(name: str) -> ResponseReturnValue:
     kwargs["author"] = [name]
     if params.sort == "relevance" and not params.q.strip():
         kwargs["sort"] = "newest"
+    probe = index.search("", author=name, limit=1, snippets=False)
+    if probe.total == 0:
+        # The engine's notice names the closest authors, if any.
+        raise Missing(probe.notice or f"There is no commentary by “{_shorten(name)}” in the index.")
+    if name not in probe.hits[0].authors:
+        # A hand-typed URL rarely matches the byline's case and spacing, or
+        # gives only a surname: the filter found the author, the URL names them.
+        listed = _listed_author(probe.hits[0].authors, name)
+        return redirect(url("author", name=listed, **request.args.to_dict(flat=False)))
     results = index.search(params.q, **kwargs)
-    if results.total == 0 and index.search("", author=[name], limit=1).total == 0:
-        # A hand-typed URL rarely matches the case and spacing of the byline.
-        listed = _listed_author(index, name)
-        if listed is not None:
-            return redirect(url("author", name=listed, **request.args.to_dict(flat=False)))
-        raise Missing(f"There is no commentary by “{_shorten(name)}” in the index.")
     if fmt == "json":
         return jsonify({"author": name, **results.to_dict()})
 
@@ -290,13 +293,13 @@ def author_page(name: str) -> ResponseReturnValue:
     )
 
 
-def _listed_author(index: Any, name: str) -> str | None:
-    """The author name as documents list it, matched ignoring case and spacing."""
-    wanted = " ".join(name.split()).casefold()
-    for value in index.facet_values("author"):
-        if " ".join(str(value.value).split()).casefold() == wanted:
-            return str(value.value)
-    return None
+def _listed_author(authors: list[str], name: str) -> str:
+    """Which of a document's authors a typed name stands for (the first if unsure)."""
+    wanted = set(name.casefold().split())
+    for author in authors:
+        if wanted <= set(author.casefold().split()):
+            return author
+    return authors[0]
 
 
 def document_json(doc: Document, body_html: str) -> dict[str, Any]:
