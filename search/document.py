@@ -118,9 +118,9 @@ def checked_document(doc: "Document") -> "Document":
       ``tags`` a list of texts or one string (``"A and B"``, ``"a, b"``).
     * Lone surrogates (which cannot be stored as UTF-8) in any text,
       ``extra`` included, become U+FFFD, with a warning.
-    * Fields other than the body are one line: control characters (the
-      facet separator among them, which would split one author in two)
-      become spaces and runs of white space one space.
+    * Fields other than the body are one line: line breaks, tabs and the
+      separator characters (the facet separator ``\x1f`` among them, which
+      would split one author in two) become single spaces.
     * The date goes through the readers' date parser: ``2023-3-5`` becomes
       ``2023-03-05``; an unreadable one leaves the document undated, with a
       warning (see ``dates.as_iso_date``).
@@ -206,12 +206,14 @@ MAX_EXTRA_DEPTH = 32
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
-
-
 def one_line(text: str) -> str:
-    """``text`` with control characters as spaces and white space collapsed, trimmed."""
-    return " ".join(_CONTROL.sub(" ", text).split())
+    """``text`` with every run of white space as one space, trimmed.
+
+    Python's white space includes line breaks and the separators
+    ``\x1c``-``\x1f``; other control characters are kept, for the front
+    ends to show (never obey).
+    """
+    return " ".join(text.split())
 
 
 def clean_text(text: str) -> str:
