@@ -126,7 +126,7 @@ def checked_document(doc: "Document") -> "Document":
       warning (see ``dates.as_iso_date``).
     * An unknown ``format`` is indexed as ``"text"``, with a warning.
     * ``extra`` is made JSON-ready (dates as ISO text, sets and tuples as
-      lists, other objects and non-finite numbers as text); it may nest at
+      lists, NaN and infinities as ``None``, other objects as text); it may nest at
       most ``MAX_EXTRA_DEPTH`` levels.
     """
     doc_id = doc.id
@@ -232,7 +232,7 @@ def _json_ready(value: Any, depth: int) -> Any:
     if value is None or isinstance(value, (bool, int)):
         return value
     if isinstance(value, float):
-        return value if math.isfinite(value) else str(value)
+        return value if math.isfinite(value) else None  # as the JSON API shows them
     if isinstance(value, str):
         return clean_text(value)
     if isinstance(value, (_dt.date, _dt.datetime, _dt.time)):
