@@ -13,6 +13,7 @@ import os
 import stat
 from pathlib import Path
 
+from .boundary import as_path
 from .document import Document
 from .errors import DocumentError
 from .markdown_reader import markdown_to_text, parse_markdown
@@ -72,8 +73,8 @@ def read_document(
     listed: if the file opened is another one (replaced in between, perhaps by
     a link elsewhere), it is skipped rather than read.
     """
-    path = Path(path)
-    doc_id = _relative_id(path, Path(root))
+    path, root = as_path(path, "path"), as_path(root, "root")
+    doc_id = _relative_id(path, root)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise DocumentError(str(path), f"unsupported file type {suffix or '(none)'!r}")

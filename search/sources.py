@@ -59,15 +59,15 @@ class SourceFile:
 class SourceScan:
     """What listing the source folders found.
 
-    ``files`` are to be read; ``skipped`` lists ``(path, reason)`` for files
-    and folders that cannot be; ``ignored`` counts the rest by reason.
+    ``files`` are to be read; ``skipped`` lists ``(path, reason, id)`` for
+    files and folders that cannot be (``id`` is ``None`` for a folder); ``ignored`` counts the rest by reason.
     ``keep`` says which indexed documents must survive although no file was
     listed for them (their folder could not be listed, or their file could not
     be examined): see ``keeps``.
     """
 
     files: list[SourceFile] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)
+    skipped: list[tuple[str, str, str | None]] = field(default_factory=list)
     ignored: dict[str, int] = field(default_factory=dict)
     kept_ids: set[str] = field(default_factory=set)
     kept_folders: list[str] = field(default_factory=list)
@@ -146,15 +146,15 @@ def _add_file(path: Path, info: os.stat_result, base: Path, scan: SourceScan, se
         return
     doc_id = printable_path(path.relative_to(base).as_posix())
     if doc_id in seen:
-        scan.skipped.append((label, f"another source already has a document with id {doc_id!r}"))
+        scan.skipped.append((label, f"another source already has a document with id {doc_id!r}", None))
         return
     seen.add(doc_id)
     if not stat.S_ISREG(info.st_mode):
-        scan.skipped.append((label, f"{file_kind(info.st_mode)}, not a regular file; not read"))
+        scan.skipped.append((label, f"{file_kind(info.st_mode)}, not a regular file; not read", doc_id))
         return
     problem = size_problem(info.st_size, max_bytes)
     if problem:
-        scan.skipped.append((label, problem))
+        scan.skipped.append((label, problem, doc_id))
         scan.kept_ids.add(doc_id)  # the file is there: its last readable version stays
         return
     scan.files.append(SourceFile(
@@ -225,7 +225,8 @@ class _Walker:
         if is_link and not self.follow_links and not self._inside(path):
             target = printable_path(os.path.realpath(path))
             self.scan.skipped.append((label, f"symbolic link to {target}, outside the source folder; "
-                                             "not followed (allow with follow_links / --follow-links)"))
+                                             "not followed (allow with follow_links / --follow-links)",
+                                      None if stat.S_ISDIR(info.st_mode) else self._doc_id(path)))
             return None
         if not stat.S_ISDIR(info.st_mode):
             self.found.append((path, info))
@@ -247,7 +248,7 @@ class _Walker:
     def _unlistable(self, path: Path, label: str, exc: OSError) -> None:
         """Report a folder that cannot be listed, keeping the documents indexed from it."""
         self.scan.skipped.append((label, f"cannot list folder ({exc.strerror or exc}); "
-                                         "documents already indexed from it are kept"))
+                                         "documents already indexed from it are kept", None))
         self.scan.kept_folders.append(self._doc_prefix(path))
 
     def _unexaminable(self, entry: os.DirEntry[str], path: Path, label: str, exc: OSError, *, is_link: bool) -> None:
@@ -265,15 +266,19 @@ class _Walker:
             self.scan.count_ignored(OTHER_TYPE)
             return
         what = "broken symbolic link" if is_link else "cannot be examined"
-        self.scan.skipped.append((label, f"{what} ({exc.strerror or exc})"))
+        self.scan.skipped.append((label, f"{what} ({exc.strerror or exc})", self._doc_id(path)))
         if not is_link:
-            self.scan.kept_ids.add(printable_path(path.relative_to(self.root).as_posix()))
+            self.scan.kept_ids.add(self._doc_id(path))
 
     def _inside(self, path: Path) -> bool:
         """True when ``path`` (a link) resolves to somewhere inside the source folder."""
         target = os.path.realpath(path)
         return target == self.real_root or target.startswith(self.real_root.rstrip(os.sep) + os.sep)
 
+    def _doc_id(self, path: Path) -> str:
+        """The document id of the file at ``path``."""
+        return printable_path(path.relative_to(self.root).as_posix())
+
     def _doc_prefix(self, folder: Path) -> str:
         """The id prefix of the documents below ``folder``."""
-        return printable_path(folder.relative_to(self.root).as_posix()) + "/"
+        return self._doc_id(folder) + "/"
