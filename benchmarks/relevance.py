@@ -13,7 +13,7 @@ source, body) and twice with SQLite FTS5, then runs every judged query
 (top 1,000) against each:
 
 * ``default``: ``search.open_index(dir).search(q, match="any",
-  per_page=1000, snippets=False)`` with the product's ``DEFAULT_RANKING``
+  limit=1000, snippets=False)`` with the product's ``DEFAULT_RANKING``
   and ``search``'s own ``expand`` default; there is no evaluation mode.
 * ``fts5 unicode61``: FTS5 ``bm25(docs, 1, 1)`` over ``title`` and ``body``
   (k1 1.2, b 0.75), no stemming, no stop words.
@@ -203,7 +203,7 @@ def _our_search(ix: Any, text: str, expand: bool) -> list[str]:
     cleaned = " ".join(clean_query(text).split())
     if not cleaned:
         return []
-    result = ix.search(cleaned, match="any", per_page=TOP_K, snippets=False, expand=expand)
+    result = ix.search(cleaned, match="any", limit=TOP_K, snippets=False, expand=expand)
     return [str(hit.id) for hit in result.hits][:TOP_K]
 
 

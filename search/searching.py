@@ -14,17 +14,22 @@ import os
 import re
 import threading
 import time
+import warnings
 from collections import Counter
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from whoosh import query as wq
 
-from .document import Document
+from .boundary import as_path, reads_index
+from .document import Document, clean_text
 from .errors import IndexCorruptError, IndexMissingError, QueryError
-from .expansion import stored_terms
+from .expansion import FEEDBACK_TEXT_CHARS, stored_terms
 from .facets import FacetTable
+from .filtervalues import ValueFinder
 from .indexer import BuildReport, DocumentLike, add_documents, default_index_dir, delete_documents, has_index, open_whoosh_index
+from .options import FILTERS, MATCHES, MAX_LIMIT, SORTS, check_options
 from .query import ParsedQuery, parse_date_bound, parse_query
 from .ranking import DEFAULT_RANKING, QueryBuilder, Ranking, analyze, date_range_query
 from .scoring import RankingStats, Scorer, match_documents, rank_documents
@@ -33,16 +38,12 @@ from .schema import FACET_FIELDS, SCHEMA, TEXT_FIELDS, schema_fingerprint
 from .spelling import closest_word
 from .snippets import TermMatcher, highlight_html, make_snippet, match_spans
 
-__all__ = ["Index", "open_index", "index_exists", "SORTS", "MATCHES", "MAX_PER_PAGE"]
-
-SORTS = ("relevance", "newest", "oldest")
-MATCHES = ("all", "any")
-MAX_PER_PAGE = 1000
+__all__ = ["Index", "open_index", "index_exists", "SORTS", "MATCHES", "MAX_LIMIT"]
 
 
 def index_exists(index_dir: str | os.PathLike[str] | None = None) -> bool:
     """True when ``index_dir`` (default as for ``open_index``) holds an index."""
-    return has_index(Path(index_dir) if index_dir is not None else default_index_dir())
+    return has_index(as_path(index_dir, "index_dir") if index_dir is not None else default_index_dir())
 
 
 def open_index(index_dir: str | os.PathLike[str] | None = None, *, ranking: Ranking = DEFAULT_RANKING) -> "Index":
@@ -51,7 +52,7 @@ def open_index(index_dir: str | os.PathLike[str] | None = None, *, ranking: Rank
     Raises ``IndexMissingError`` when there is none and ``IndexCorruptError``
     when it cannot be read or was written by another version.
     """
-    return Index(Path(index_dir) if index_dir is not None else default_index_dir(), ranking=ranking)
+    return Index(index_dir if index_dir is not None else default_index_dir(), ranking=ranking)
 
 
 class Index:
@@ -61,12 +62,14 @@ class Index:
     its files.
     """
 
-    def __init__(self, path: Path, *, ranking: Ranking = DEFAULT_RANKING) -> None:
-        self.path = Path(path)
+    def __init__(self, path: str | os.PathLike[str], *, ranking: Ranking = DEFAULT_RANKING) -> None:
+        self.path = as_path(path, "index_dir")
+        if not isinstance(ranking, Ranking):
+            raise QueryError(f"ranking must be a search.Ranking, not {type(ranking).__name__}")
         self.ranking = ranking
         if not has_index(self.path):
             raise IndexMissingError(
-                f"no index in {self.path}; build one with `commentary index` "
+                f"no index at {self.path} yet; build one with `commentary index` "
                 "(or search.build_index())"
             )
         self._ix = open_whoosh_index(self.path)
@@ -92,10 +95,22 @@ class Index:
             except Exception:  # noqa: BLE001 - files replaced under us: reopen
                 pass
             self._discard(current)
+            # Forget it now: if reopening fails, the next call must try
+            # again rather than find a closed searcher.
+            self._local.searcher = None
         try:
-            fresh = self._ix.searcher(weighting=self.ranking.weighting())
+            # Whoosh retries opening a damaged segment ten times and leaves
+            # each attempt's open files to the garbage collector.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ResourceWarning)
+                fresh = self._ix.searcher(weighting=self.ranking.weighting())
         except Exception as exc:  # noqa: BLE001
-            raise IndexCorruptError(f"the index in {self.path} cannot be read: {exc}") from exc
+            if not has_index(self.path):
+                raise IndexMissingError(f"the index in {self.path} is gone; build one with `commentary index`") from None
+            raise IndexCorruptError(
+                f"the index in {self.path} cannot be read ({type(exc).__name__}: {exc}); "
+                "rebuild it with `commentary index --rebuild`"
+            ) from None
         with self._lock:
             self._searchers.append(fresh)
         self._local.searcher = fresh
@@ -135,52 +150,55 @@ class Index:
 
     # -- searching --------------------------------------------------------
 
+    @reads_index
     def search(
         self,
         query: str = "",
         *,
-        authors: Sequence[str] | None = None,
-        affiliations: Sequence[str] | None = None,
-        sources: Sequence[str] | None = None,
-        tags: Sequence[str] | None = None,
-        date_from: str | dt.date | None = None,
-        date_to: str | dt.date | None = None,
+        author: str | Sequence[str] | None = None,
+        affiliation: str | Sequence[str] | None = None,
+        source: str | Sequence[str] | None = None,
+        tag: str | Sequence[str] | None = None,
+        since: str | dt.date | None = None,
+        until: str | dt.date | None = None,
         sort: str = "relevance",
         page: int = 1,
-        per_page: int = 10,
+        limit: int = 10,
         match: str = "all",
         snippets: bool = True,
         expand: bool = False,
+        **unknown: Any,
     ) -> SearchResults:
         """Search the commentary; see the README for the query language.
 
-        Filters (``authors`` ...) take exact values as listed in facets; values
-        of one filter are alternatives, different filters must all hold.
-        Dates are ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``, inclusive.  An empty
-        query lists every document that passes the filters, newest first.
-        ``snippets=False`` leaves ``Hit.snippet`` empty, for callers that
-        only need ids and scores of many hits.  ``expand=True`` re-ranks
-        with words learnt from the best first-pass results (pseudo-relevance
-        feedback); it changes the order of the matches, never which
-        documents match.  It is off by default: it did not generalise to
-        collections it was not tuned on (see ``docs/relevance.md``).
-        Raises ``QueryError`` for unusable parameters; never for query text.
+        Filters (``author`` ...) take one value (a string) or several (a
+        list); values of one filter are alternatives, different filters must
+        all hold.  ``since``/``until`` are ``YYYY``, ``YYYY-MM`` or
+        ``YYYY-MM-DD`` (or a ``datetime.date``), inclusive.  ``limit`` is
+        results per page.  An empty query lists every document that passes
+        the filters, newest first.  ``snippets=False`` leaves ``Hit.snippet``
+        empty, for callers that only need ids and scores of many hits.
+        ``expand=True`` re-ranks with words learnt from the best first-pass
+        results (pseudo-relevance feedback); it changes the order of the
+        matches, never which documents match.  It is off by default: it did
+        not generalise to collections it was not tuned on (see
+        ``docs/relevance.md``).  The options are checked by
+        ``search.check_options``, as the CLI and the web check theirs.
+        Raises ``QueryError`` for unusable options; never for query text.
         """
         started = time.perf_counter()
-        _check_choice("sort", sort, SORTS)
-        _check_choice("match", match, MATCHES)
-        page, per_page = _check_paging(page, per_page)
-        lo, hi = _date_bound("date_from", date_from, end=False), _date_bound("date_to", date_to, end=True)
-        if lo and hi and lo > hi:
-            raise QueryError("date_from is after date_to")
-        filters = {
-            "authors": list(authors or []),
-            "affiliations": list(affiliations or []),
-            "sources": list(sources or []),
-            "tags": list(tags or []),
-            "date_from": _iso(date_from),
-            "date_to": _iso(date_to),
-        }
+        if unknown:
+            raise QueryError(_unknown_options(unknown))
+        _check_text("the query", query)
+        for name, flag in (("snippets", snippets), ("expand", expand)):
+            if not isinstance(flag, bool):
+                raise QueryError(f"{name} must be True or False; got {flag!r}")
+        options = check_options(author=author, affiliation=affiliation, source=source, tag=tag,
+                                since=since, until=until, sort=sort, page=page, limit=limit, match=match)
+        sort, page, limit = options.sort, options.page, options.limit
+        lo = parse_date_bound(options.since, end=False) if options.since else None
+        hi = parse_date_bound(options.until, end=True) if options.until else None
+        filters = options.filters()
         parsed = parse_query(query)
         searcher = self._searcher()
         builder = QueryBuilder(searcher.reader(), self.ranking)
@@ -188,7 +206,12 @@ class Index:
         scorer = Scorer(searcher, kept.stats)
         notices = list(parsed.notices)
 
-        filter_q = _filter_query(filters, lo, hi)
+        stored: dict[str, list[str]] = {name: [] for name in FILTERS}
+        if any(filters[name] for name in FILTERS):  # the finders cost a pass over the index, once
+            for name, finder in kept.finders(searcher).items():
+                stored[name], missing = finder.find(filters[name])
+                notices.extend(missing)
+        filter_q = _filter_query(filters, stored, lo, hi)
         allowed = set(searcher.docs_for_query(filter_q)) if filter_q is not None else None
         found = match_documents(searcher, builder, scorer, parsed, match)
         if found is None:
@@ -208,14 +231,14 @@ class Index:
 
         table = kept.facets(searcher)
         matcher = _term_matcher(parsed, builder) if snippets else None
-        offset = (page - 1) * per_page
+        offset = (page - 1) * limit
         if sort == "relevance":
             ranked = rank_documents(searcher, scorer, builder.features(parsed), matched, expand,
-                                    lambda docnum: kept.terms(searcher, docnum), offset + per_page)
-            page_docs = ranked[offset:offset + per_page]
+                                    lambda docnum: kept.terms(searcher, docnum), offset + limit)
+            page_docs = ranked[offset:offset + limit]
         else:
             ordered = _sort_by_date(matched, table, newest=(sort == "newest"))
-            page_docs = [(d, None) for d in ordered[offset:offset + per_page]]
+            page_docs = [(d, None) for d in ordered[offset:offset + limit]]
         if matcher is None:
             # Without snippets a hit needs only the short display fields:
             # keep them, instead of decompressing whole documents (bodies
@@ -233,7 +256,7 @@ class Index:
             query=query,
             total=len(matched),
             page=page,
-            per_page=per_page,
+            limit=limit,
             sort=sort,
             match=effective_match,
             filters=filters,
@@ -284,8 +307,12 @@ class Index:
 
     # -- documents --------------------------------------------------------
 
+    @reads_index
     def get(self, doc_id: str) -> Document | None:
         """The whole document with this id (Markdown bodies as Markdown), or None."""
+        doc_id = _doc_id(doc_id)
+        if doc_id is None:
+            return None
         searcher = self._searcher()
         stored = searcher.document(id=doc_id)
         if stored is None:
@@ -306,40 +333,55 @@ class Index:
             warnings=list(stored.get("warnings") or []),
         )
 
+    @reads_index
     def get_text(self, doc_id: str) -> str | None:
         """The plain text of a document as indexed (Markdown stripped), or None."""
+        doc_id = _doc_id(doc_id)
+        if doc_id is None:
+            return None
         stored = self._searcher().document(id=doc_id)
         return None if stored is None else stored.get("body") or ""
 
+    @reads_index
     def more_like(self, doc_id: str, limit: int = 5) -> list[Hit]:
-        """Documents whose wording is closest to this one's (not itself)."""
+        """Documents whose wording is closest to this one's (not itself); ``limit`` as in ``search``."""
+        limit = check_options(limit=limit).limit
+        doc_id = _doc_id(doc_id)
+        if doc_id is None:
+            return []
         searcher = self._searcher()
         docnum = searcher.document_number(id=doc_id)
         if docnum is None:
             return []
-        results = searcher.more_like(docnum, "body", top=limit, numterms=25)
+        # Whoosh would re-analyse the whole stored body on every call (15 s
+        # for a 10 MB document); its opening says what it is about.
+        text = (searcher.stored_fields(docnum).get("body") or "")[:FEEDBACK_TEXT_CHARS]
+        results = searcher.more_like(docnum, "body", text=text, top=limit, numterms=25)
         empty = TermMatcher()
         return [self._hit(searcher, hit.docnum, hit.score, i + 1, empty) for i, hit in enumerate(results)]
 
+    @reads_index
     def highlight(self, text: str, query: str) -> str:
         """All of ``text`` HTML-escaped, with the words matching ``query`` in ``<mark>``."""
-        return highlight_html(text, self._matcher_for(query))
+        return highlight_html(_text_arg("text", text), self._matcher_for(query))
 
+    @reads_index
     def match_spans(self, text: str, query: str) -> list[tuple[int, int]]:
         """Character spans of ``text`` that match ``query``, in order."""
-        return match_spans(text, self._matcher_for(query))
+        return match_spans(_text_arg("text", text), self._matcher_for(query))
 
     def _matcher_for(self, query: str) -> TermMatcher:
         builder = QueryBuilder(self._searcher().reader(), self.ranking)
-        return _term_matcher(parse_query(query), builder)
+        return _term_matcher(parse_query(_text_arg("the query", query)), builder)
 
+    @reads_index
     def facet_values(self, facet: str) -> list[FacetValue]:
         """Every value of a facet over the whole index, most frequent first.
 
         ``facet`` is ``author``, ``affiliation``, ``source``, ``tag``, ``year``
         or ``month``; raises ``QueryError`` for anything else.
         """
-        values = self._all_facets().get(facet)
+        values = self._all_facets().get(facet) if isinstance(facet, str) else None
         if values is None:
             raise QueryError(f"no facet named {facet!r}")
         return list(values)
@@ -350,6 +392,7 @@ class Index:
         kept = self._generation(searcher)
         return kept.all_facets(searcher)
 
+    @reads_index
     def stats(self) -> dict[str, Any]:
         """Counts and dates that describe the index."""
         searcher = self._searcher()
@@ -358,7 +401,7 @@ class Index:
         live = list(reader.all_doc_ids())
         facets = self._all_facets()
         dates = sorted(d for d in (table.date_of(n) for n in live) if d)
-        size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
+        size = _folder_size(self.path)
         return {
             "index_dir": str(self.path),
             "documents": len(live),
@@ -369,11 +412,13 @@ class Index:
             "earliest": _iso_of(dates[0]) if dates else None,
             "latest": _iso_of(dates[-1]) if dates else None,
             "size_bytes": size,
-            "generation": reader.generation(),
+            # An index with no segments has a reader without a generation.
+            "generation": reader.generation() if reader.generation() is not None else self._ix.latest_generation(),
             "modified": dt.datetime.fromtimestamp(self._ix.last_modified(), dt.timezone.utc).isoformat(timespec="seconds"),
         }
 
     @property
+    @reads_index
     def doc_count(self) -> int:
         """How many documents the index holds."""
         return self._searcher().doc_count()
@@ -422,6 +467,7 @@ class _Generation:
         self.doc_terms: dict[int, Counter[str]] = {}
         self._facets: FacetTable | None = None
         self._all_facets: dict[str, list[FacetValue]] | None = None
+        self._finders: dict[str, ValueFinder] | None = None
         self._facets_lock = threading.Lock()
 
     def facets(self, searcher: Any) -> FacetTable:
@@ -439,6 +485,15 @@ class _Generation:
                 live = searcher.reader().all_doc_ids()
                 self._all_facets = table.count(live, limit=10**9)
             return self._all_facets
+
+    def finders(self, searcher: Any) -> dict[str, ValueFinder]:
+        """For each filter, its stored values findable by what people type."""
+        facets = self.all_facets(searcher)
+        with self._facets_lock:
+            if self._finders is None:
+                self._finders = {name: ValueFinder(name, ((str(v.value), v.count) for v in facets[name]))
+                                 for name in FILTERS}
+            return self._finders
 
     def row(self, searcher: Any, docnum: int) -> _Row:
         """The display fields of a document, read once."""
@@ -494,51 +549,68 @@ def _hit_from_row(row: _Row, score: float | None, rank: int, snippet: str = "") 
     )
 
 
-def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise QueryError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+def _folder_size(path: Path) -> int:
+    """Bytes in the files of ``path``; a file a concurrent build deletes meanwhile counts as 0."""
+    total = 0
+    for entry in os.scandir(path):
+        with suppress(OSError):
+            if entry.is_file():
+                total += entry.stat().st_size
+    return total
 
 
-def _check_paging(page: Any, per_page: Any) -> tuple[int, int]:
-    try:
-        page, per_page = int(page), int(per_page)
-    except (TypeError, ValueError):
-        raise QueryError("page and per_page must be whole numbers") from None
-    if page < 1:
-        raise QueryError(f"page must be 1 or more; got {page}")
-    if not 1 <= per_page <= MAX_PER_PAGE:
-        raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}; got {per_page}")
-    return page, per_page
+def _doc_id(doc_id: Any) -> str | None:
+    """A document id to look up; None for one no document can have (a lone surrogate)."""
+    _check_text("doc_id", doc_id)
+    # Ids are stored as UTF-8, so one that cannot be encoded was never stored.
+    return None if clean_text(doc_id) is not doc_id else doc_id
 
 
-def _date_bound(name: str, value: str | dt.date | None, *, end: bool) -> int | None:
-    if value is None or value == "":
-        return None
-    bound = parse_date_bound(_iso(value) or "", end=end)
-    if bound is None:
-        raise QueryError(f"{name} must be a date as YYYY, YYYY-MM or YYYY-MM-DD; got {value!r}")
-    return bound
+def _text_arg(name: str, value: Any) -> str:
+    """A text argument with lone surrogates replaced (they cannot be analysed)."""
+    _check_text(name, value)
+    return clean_text(value)
 
 
-def _iso(value: str | dt.date | None) -> str | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.date):
-        return value.isoformat()[:10]
-    return str(value).strip()
+# Keyword names ``search`` had before the library, the CLI and the URL
+# shared one vocabulary: a caller still using one is told the new name.
+_RENAMED = {
+    "authors": "author", "affiliations": "affiliation", "sources": "source", "tags": "tag",
+    "date_from": "since", "date_to": "until", "per_page": "limit",
+}
+
+
+def _check_text(name: str, value: Any) -> None:
+    """A QueryError unless ``value`` is a string (whoosh would fail deep inside)."""
+    if not isinstance(value, str):
+        raise QueryError(f"{name} must be a string; got {type(value).__name__}")
+
+
+def _unknown_options(unknown: dict[str, Any]) -> str:
+    """The error for keywords ``search`` does not take, naming the right ones."""
+    name = sorted(unknown)[0]
+    if name in _RENAMED:
+        return f"search() has no option {name!r}; it is called {_RENAMED[name]!r}"
+    return (f"search() has no option {name!r}; the options are "
+            "author, affiliation, source, tag, since, until, sort, page, limit, match, snippets, expand")
 
 
 def _iso_of(dateord: int) -> str:
     return f"{dateord // 10000:04d}-{dateord // 100 % 100:02d}-{dateord % 100:02d}"
 
 
-def _filter_query(filters: dict[str, Any], lo: int | None, hi: int | None) -> wq.Query | None:
-    """Exact-value filters: any value within one facet, every facet."""
+def _filter_query(typed: dict[str, Any], stored: dict[str, list[str]], lo: int | None, hi: int | None) -> wq.Query | None:
+    """Exact-value filters: any value within one facet, every facet.
+
+    ``stored`` holds the index's values for what was ``typed``; a filter
+    that was given values none of which is stored matches nothing.
+    """
     parts: list[wq.Query] = []
-    for key, facet in (("authors", "author"), ("affiliations", "affiliation"), ("sources", "source"), ("tags", "tag")):
-        values = [v for v in filters[key] if v]
-        if values:
-            parts.append(wq.Or([wq.Term(FACET_FIELDS[facet], v) for v in values]))
+    for facet in FILTERS:
+        if stored[facet]:
+            parts.append(wq.Or([wq.Term(FACET_FIELDS[facet], v) for v in stored[facet]]))
+        elif typed[facet]:
+            parts.append(wq.NullQuery)
     if lo is not None or hi is not None:
         parts.append(date_range_query(lo, hi))
     if not parts:

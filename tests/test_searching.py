@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import copy
+import datetime as dt
 import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import search
+
 
 from corpus import DOCS, SEED, long_document, plain_text, write_corpus
 
@@ -99,7 +104,7 @@ def test_field_prefixes(ix) -> None:
     ("voters -date:2019", {"elections-2021.txt", "security-2010.txt", SEED.name}),
 ])
 def test_dates_in_queries(ix, query: str, expected: set[str]) -> None:
-    assert set(hit_ids(ix.search(query, per_page=100))) == expected
+    assert set(hit_ids(ix.search(query, limit=100))) == expected
 
 
 def test_trailing_wildcard(ix) -> None:
@@ -153,7 +158,7 @@ def test_only_exclusions_match_everything_else(ix) -> None:
 
 
 def test_facets_cover_all_matches_not_just_the_page(ix) -> None:
-    res = ix.search("", per_page=1)
+    res = ix.search("", limit=1)
     assert len(res.hits) == 1
     authors = {f.value: f.count for f in res.facets["author"]}
     assert authors["Anna Berg"] == 2 and authors["Mei Chen"] == 2 and authors["John Carter"] == 2
@@ -162,17 +167,17 @@ def test_facets_cover_all_matches_not_just_the_page(ix) -> None:
 
 
 def test_facets_respect_filters(ix) -> None:
-    res = ix.search("", authors=["Mei Chen"])
+    res = ix.search("", author=["Mei Chen"])
     assert res.total == 2
     assert {f.value for f in res.facets["author"]} == {"Mei Chen", "Tomás Ruiz"}
     assert {f.value: f.count for f in res.facets["year"]} == {2020: 1, 2023: 1}
 
 
 def test_filters_combine(ix) -> None:
-    assert ix.search("", authors=["Anna Berg", "John Carter"]).total == 4
-    assert ix.search("", authors=["Anna Berg"], sources=["Policy Review"], date_from="2020").total == 1
-    assert ix.search("", affiliations=["Director of the Security Forum"]).total == 2
-    assert ix.search("", authors=["anna berg"]).total == 0  # exact values
+    assert ix.search("", author=["Anna Berg", "John Carter"]).total == 4
+    assert ix.search("", author=["Anna Berg"], source=["Policy Review"], since="2020").total == 1
+    assert ix.search("", affiliation=["Director of the Security Forum"]).total == 2
+    assert ix.search("", author=["anna  BERG"]).total == 2  # case and spacing do not matter
 
 
 @pytest.mark.parametrize("since, until, expected", [
@@ -183,22 +188,22 @@ def test_filters_combine(ix) -> None:
     (None, "2010-11-04", 3),
 ])
 def test_date_range_edges(ix, since, until, expected) -> None:
-    assert ix.search("", date_from=since, date_to=until).total == expected
+    assert ix.search("", since=since, until=until).total == expected
 
 
 def test_bad_parameters_raise_query_error(ix) -> None:
     for kwargs in ({"sort": "random"}, {"match": "some"}, {"page": 0}, {"page": "x"},
-                   {"per_page": 0}, {"per_page": 1001}, {"date_from": "yesterday"},
-                   {"date_from": "2020-02-30"}, {"date_from": "2021", "date_to": "2020"}):
+                   {"limit": 0}, {"limit": 1001}, {"since": "yesterday"},
+                   {"since": "2020-02-30"}, {"since": "2021", "until": "2020"}):
         with pytest.raises(search.QueryError):
             ix.search("x", **kwargs)
 
 
 def test_sorting_by_date_keeps_undated_last(ix) -> None:
-    newest = ix.search("elections", sort="newest", per_page=100)
+    newest = ix.search("elections", sort="newest", limit=100)
     dates = [h.date for h in newest.hits]
     assert dates[-1] is None and dates[:-1] == sorted(dates[:-1], reverse=True)
-    oldest = ix.search("elections", sort="oldest", per_page=100)
+    oldest = ix.search("elections", sort="oldest", limit=100)
     dates = [h.date for h in oldest.hits]
     assert dates[-1] is None and dates[:-1] == sorted(dates[:-1])
     assert all(h.score is None for h in oldest.hits)
@@ -210,20 +215,20 @@ def test_empty_query_lists_newest_first(ix) -> None:
 
 
 def test_paging(ix) -> None:
-    total = ix.search("", per_page=1000).total
+    total = ix.search("", limit=1000).total
     seen = []
     for page in range(1, 5):
-        seen += hit_ids(ix.search("", page=page, per_page=4))
+        seen += hit_ids(ix.search("", page=page, limit=4))
     assert len(seen) == len(set(seen)) == min(total, 16)
-    past = ix.search("", page=99, per_page=10)
+    past = ix.search("", page=99, limit=10)
     assert past.hits == [] and past.total == total
-    assert ix.search("", per_page=1000).pages == 1
+    assert ix.search("", limit=1000).pages == 1
 
 
 def test_relevance_ranks_title_matches_first(ix) -> None:
     res = ix.search("offsets")
     assert res.hits[0].id == "climate-2023.txt"
-    scores = [h.score for h in ix.search("elections", per_page=100).hits]
+    scores = [h.score for h in ix.search("elections", limit=100).hits]
     assert scores == sorted(scores, reverse=True)
 
 
@@ -292,10 +297,10 @@ def test_highlight_whole_text(ix) -> None:
 
 
 def test_to_dict_shape(ix) -> None:
-    data = ix.search("voters", authors=["Anna Berg"]).to_dict()
-    assert set(data) >= {"query", "total", "page", "per_page", "pages", "sort", "match", "filters",
+    data = ix.search("voters", author=["Anna Berg"]).to_dict()
+    assert set(data) >= {"query", "total", "page", "limit", "pages", "sort", "match", "filters",
                          "hits", "facets", "suggestion", "notice", "took"}
-    assert data["filters"]["authors"] == ["Anna Berg"]
+    assert data["filters"]["author"] == ["Anna Berg"]
     hit = data["hits"][0]
     assert set(hit) >= {"id", "title", "authors", "author", "affiliation", "date", "year", "source", "score", "snippet"}
     assert set(data["facets"]) >= {"author", "affiliation", "source", "year"}
@@ -331,3 +336,176 @@ def test_api_works_without_flask(tmp_path: Path) -> None:
     """)
     proc = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
+
+
+def test_one_vocabulary_old_keyword_names_name_the_new_one(ix):
+    for old, new in (("authors", "author"), ("date_from", "since"), ("per_page", "limit")):
+        with pytest.raises(search.QueryError, match=f"search\\(\\) has no option '{old}'; it is called '{new}'"):
+            ix.search("", **{old: "x"})
+    with pytest.raises(search.QueryError, match="the options are author, affiliation"):
+        ix.search("", colour="red")
+
+
+def test_filters_echo_the_option_names(ix):
+    res = ix.search("", author="Anna Berg", since="2020-1", until=dt.date(2024, 12, 31))
+    assert res.filters == {"author": ["Anna Berg"], "affiliation": [], "source": [], "tag": [],
+                           "since": "2020-01", "until": "2024-12-31"}
+    assert res.total == ix.search("", author=["Anna Berg"], since="2020-01", until="2024").total
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"page": float("inf")}, "page must be a whole number; got inf"),
+    ({"page": True}, "page must be a whole number; got True"),
+    ({"page": 2.7}, "page must be a whole number; got 2.7"),
+    ({"limit": "ten"}, "limit must be a whole number; got 'ten'"),
+    ({"page": 10**12}, "page must be between 1 and 10000"),
+    ({"author": [1]}, "author must be a string or a list of strings; got [1]"),
+    ({"tag": 5}, "tag must be a string or a list of strings; got 5"),
+    ({"since": 2020}, "since must be a date as YYYY, YYYY-MM or YYYY-MM-DD; got 2020"),
+    ({"sort": None, "match": "most"}, "match must be one of all, any; got 'most'"),
+    ({"expand": "no"}, "expand must be True or False; got 'no'"),
+])
+def test_loose_api_arguments_are_refused_clearly(ix, options, message):
+    with pytest.raises(search.QueryError) as caught:
+        ix.search("elections", **options)
+    assert str(caught.value) == message or str(caught.value).startswith(message)
+
+
+def test_a_string_filter_is_one_value(ix):
+    one = ix.search("", author="Anna Berg")
+    assert one.total == 2 and {h.author for h in one.hits} == {"Anna Berg"}
+    assert one.filters["author"] == ["Anna Berg"]
+    assert ix.search("", author=("Anna Berg", "  Anna   Berg ")).filters["author"] == ["Anna Berg"]
+    with pytest.raises(search.QueryError, match="the query must be a string"):
+        ix.search(None)  # type: ignore[arg-type]
+
+
+# -- names are not prose ------------------------------------------------------------
+
+NAMES = [
+    {"id": "will", "title": "On Standing Armies", "authors": ["Will Turner"], "affiliation": "The Society of Friends",
+     "source": "The Independent Journal", "date": "1788-01-02", "body": "A standing army in time of peace."},
+    {"id": "adams", "title": "On Taxation", "authors": ["John Adams"], "affiliation": "Boston Committee",
+     "source": "Boston Gazette", "date": "1788-02-03", "body": "Taxation without representation, in peace or war."},
+    {"id": "adam", "title": "On Commerce", "authors": ["Adam Smith"], "affiliation": "University of Glasgow",
+     "source": "The Wealth of Nations", "date": "1776-03-09", "body": "The division of labour in commerce."},
+]
+
+
+@pytest.fixture(scope="module")
+def names_ix(tmp_path_factory: pytest.TempPathFactory):
+    folder = tmp_path_factory.mktemp("names") / "index"
+    search.build_index(documents=NAMES, index_dir=folder)
+    with search.open_index(folder) as index:
+        yield index
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("author:will", {"will"}),              # a stop word in prose, a name here
+    ("author:adams", {"adams"}),            # no stemming: Adams is not Adam
+    ("author:adam", {"adam"}),
+    ("affiliation:\"society of friends\"", {"will"}),
+    ("source:\"wealth of nations\"", {"adam"}),
+    ("affiliation:of", {"will", "adam"}),
+])
+def test_names_keep_stop_words_and_are_not_stemmed(names_ix, query, expected):
+    assert set(hit_ids(names_ix.search(query))) == expected
+
+
+def test_a_plain_stop_word_is_not_looked_for_in_names(names_ix):
+    # "will" and "of" are prose stop words: a plain query ignores them
+    # instead of asking for documents by Will or from a Society "of" ...
+    assert set(hit_ids(names_ix.search("will peace"))) == {"will", "adams"}
+    assert set(hit_ids(names_ix.search("division of labour"))) == {"adam"}
+
+
+def test_an_index_with_an_older_schema_is_rebuilt(tmp_path: Path):
+    from whoosh import fields, index as whoosh_index
+    from whoosh.analysis import StopFilter
+
+    from search.schema import SCHEMA, STOP_WORDS, name_analyzer
+
+    # The schema before names kept their stop words.
+    old = copy.deepcopy(SCHEMA)
+    old.remove("author")
+    old.add("author", fields.TEXT(analyzer=name_analyzer() | StopFilter(STOP_WORDS, minsize=1), stored=False))
+    folder = tmp_path / "index"
+    folder.mkdir()
+    whoosh_index.create_in(str(folder), old).writer().commit()
+    with pytest.raises(search.IndexCorruptError, match="another version"):
+        search.open_index(folder)
+    report = search.build_index(documents=NAMES, index_dir=folder)
+    assert report.rebuilt and report.added == len(NAMES)
+    with search.open_index(folder) as index:
+        assert hit_ids(index.search("author:will")) == ["will"]
+
+
+# -- filter values as typed ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("typed, expected, notice", [
+    ("will  TURNER", {"will"}, None),                                   # case and spacing
+    ("Jöhn Adams", {"adams"}, None),                                    # accents
+    ("turner", {"will"}, "Author “turner” taken as Will Turner."),       # one name holds the word
+    ("jon adams", set(), "No author “jon adams”; did you mean John Adams?"),
+    ("adamz", set(), "No author “adamz”; did you mean Adam Smith or John Adams?"),
+    ("zzzz", set(), "No author “zzzz” in the index."),
+])
+def test_author_filter_finds_the_stored_value(names_ix, typed, expected, notice):
+    res = names_ix.search("", author=typed)
+    assert set(hit_ids(res)) == expected
+    assert res.notice == notice
+    assert res.filters["author"] == [" ".join(typed.split())]  # the echo is what was asked
+
+
+def test_a_word_in_several_names_offers_them(names_ix):
+    res = names_ix.search("", source="the")
+    assert res.total == 0
+    assert res.notice == "No source “the”; did you mean The Independent Journal or The Wealth of Nations?"
+
+
+def test_a_filter_value_that_matches_nothing_does_not_widen_the_search(names_ix):
+    # One unknown value among known ones: the known ones still filter.
+    res = names_ix.search("", author=["Adam Smith", "nobody at all"])
+    assert hit_ids(res) == ["adam"] and "No author “nobody at all”" in res.notice
+
+
+def test_other_methods_refuse_wrong_types_with_query_errors(ix):
+    doc_id = ix.search("elections").hits[0].id
+    for call, message in (
+        (lambda: ix.get(5), "doc_id must be a string; got int"),
+        (lambda: ix.get_text(None), "doc_id must be a string; got NoneType"),
+        (lambda: ix.more_like(doc_id, limit="x"), "limit must be a whole number; got 'x'"),
+        (lambda: ix.more_like(doc_id, limit=float("inf")), "limit must be a whole number; got inf"),
+        (lambda: ix.highlight(None, "x"), "text must be a string; got NoneType"),
+        (lambda: ix.match_spans("x", 3), "the query must be a string; got int"),
+        (lambda: ix.facet_values(["author"]), "no facet named ['author']"),
+    ):
+        with pytest.raises(search.QueryError) as caught:
+            call()
+        assert str(caught.value) == message
+    assert len(ix.more_like(doc_id, limit=2)) <= 2
+
+
+_ANY_VALUE = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=20),
+    st.from_regex(r"\A[0-9]{1,5}(-[0-9]{1,3}){0,2}\Z"),
+    st.lists(st.one_of(st.text(max_size=10), st.integers()), max_size=3), st.dates(),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(["author", "affiliation", "source", "tag", "since", "until", "sort",
+                                        "page", "limit", "match"]), _ANY_VALUE))
+def test_check_options_accepts_or_refuses_with_a_query_error(options):
+    try:
+        checked = search.check_options(**options)
+    except search.QueryError as exc:
+        assert str(exc).split()[0] in options  # the message starts with the option's name
+        return
+    assert 1 <= checked.page <= search.MAX_PAGE and 1 <= checked.limit <= search.MAX_LIMIT
+    assert checked.sort in search.SORTS and checked.match in search.MATCHES
+    for name in search.FILTERS:
+        assert all(isinstance(v, str) and v == " ".join(v.split()) and v for v in getattr(checked, name))
+    for bound in (checked.since, checked.until):
+        assert bound is None or search.date_bounds(bound)[0] <= search.date_bounds(bound)[1]
