@@ -21,6 +21,7 @@ from .errors import (
     IndexMissingError,
     QueryError,
     SearchError,
+    SemanticUnavailableError,
 )
 from .indexer import BuildReport, Problem, build_index
 from .ranking import DEFAULT_RANKING, Ranking
@@ -56,4 +57,5 @@ __all__ = [
     "IndexLockedError",
     "QueryError",
     "DocumentError",
+    "SemanticUnavailableError",
 ]

@@ -65,14 +65,18 @@ def cli() -> None:
 @click.option("--rebuild", is_flag=True, help="Rewrite every document instead of only changed ones.")
 @click.option("--wait", type=float, default=0.0, show_default=True,
               help="Seconds to wait for another build to finish.")
+@click.option("--semantic/--no-semantic", default=None,
+              help="Add (or remove) sentence embeddings for --semantic search; needs the [semantic] extra. "
+                   "Default: keep what the index has.")
 @json_option
 @library_errors
-def index_command(sources: tuple[Path, ...], index_dir: Path | None, rebuild: bool, wait: float, as_json: bool) -> None:
+def index_command(sources: tuple[Path, ...], index_dir: Path | None, rebuild: bool, wait: float, as_json: bool,
+                  semantic: bool | None) -> None:
     """Build or update the index from SOURCES (folders or files; default ./seeds).
 
     Incremental: only added, changed and removed documents are touched.
     """
-    report = run_build(list(sources) or None, index_dir, rebuild=rebuild, wait=wait, quiet=as_json)
+    report = run_build(list(sources) or None, index_dir, rebuild=rebuild, wait=wait, quiet=as_json, semantic=semantic)
     if as_json:
         click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -80,24 +84,32 @@ def index_command(sources: tuple[Path, ...], index_dir: Path | None, rebuild: bo
 
 
 def run_build(sources: list[Path] | None, index_dir: Path | None, *, rebuild: bool = False,
-              wait: float = 0.0, quiet: bool = False) -> BuildReport:
+              wait: float = 0.0, quiet: bool = False, semantic: bool | None = None) -> BuildReport:
     """Run ``build_index`` with a progress bar when stderr is a terminal."""
     if quiet or not sys.stderr.isatty():
-        return build_index(sources, index_dir, rebuild=rebuild, wait=wait)
+        return build_index(sources, index_dir, rebuild=rebuild, wait=wait, semantic=semantic)
     bar: Any = None  # created on the first call, when the total is known
+    embedding = False
 
     def progress(done: int, total: int, label: str) -> None:
-        nonlocal bar
+        nonlocal bar, embedding
+        if label.startswith("embedding ") and not embedding:
+            # A second phase with its own total: the documents without vectors.
+            # (The indexing bar, if any, closed when it reached its total.)
+            embedding = True
+            bar = click.progressbar(length=total, label="Embedding", file=sys.stderr).__enter__()
+            bar.update(done)
+            return
         if bar is None:
             bar = click.progressbar(length=total, label="Indexing", file=sys.stderr).__enter__()
-        bar.update(1)
+        bar.update(done - bar.pos if embedding else 1)
         if done == total:
             # Reading is done; the commit that follows can take as long again.
             bar.__exit__(None, None, None)
             click.echo("Saving the index…", err=True)
 
     try:
-        return build_index(sources, index_dir, rebuild=rebuild, wait=wait, progress=progress)
+        return build_index(sources, index_dir, rebuild=rebuild, wait=wait, progress=progress, semantic=semantic)
     except BaseException:
         if bar is not None:
             bar.__exit__(None, None, None)  # leave the terminal tidy before the error
@@ -128,6 +140,8 @@ def print_report(report: BuildReport) -> None:
               help="all: every word must match; any: any word may.")
 @click.option("--expand/--no-expand", default=True, show_default=True,
               help="Re-rank with words from the best matches (pseudo-relevance feedback).")
+@click.option("--semantic", is_flag=True,
+              help="Fuse the ranking with sentence embeddings (index built with --semantic).")
 @index_dir_option
 @json_option
 @library_errors

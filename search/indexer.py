@@ -27,6 +27,7 @@ from .errors import DocumentError, IndexCorruptError, SearchError
 from .locking import BuildLock
 from .readers import SUPPORTED_SUFFIXES, markdown_to_text, read_document
 from .schema import FACET_SEPARATOR, SCHEMA, schema_fingerprint
+from .semantic.store import SemanticPlan
 
 __all__ = [
     "BuildReport",
@@ -79,6 +80,7 @@ class BuildReport:
     ignored: int = 0
     rebuilt: bool = False
     seconds: float = 0.0
+    embedded: int = 0
     skipped: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
 
@@ -99,6 +101,7 @@ class BuildReport:
             "warnings": [p.to_dict() for p in self.warnings],
             "ignored": self.ignored,
             "rebuilt": self.rebuilt,
+            "embedded": self.embedded,
             "seconds": round(self.seconds, 3),
         }
 
@@ -112,6 +115,8 @@ class BuildReport:
             text += f", {self.ignored} other files ignored"
         if self.warnings:
             text += f", {len(self.warnings)} with warnings"
+        if self.embedded:
+            text += f", {self.embedded} embedded"
         return text + f" in {self.seconds:.1f} s"
 
 
@@ -173,6 +178,7 @@ def build_index(
     rebuild: bool = False,
     progress: ProgressCallback | None = None,
     wait: float = 0.0,
+    semantic: Any = None,
 ) -> BuildReport:
     """Make the index at ``index_dir`` mirror ``sources`` (folders) or ``documents``.
 
@@ -181,6 +187,11 @@ def build_index(
     removed.  Unreadable files are skipped and listed in the report.  Raises
     ``IndexLockedError`` when another build holds the index for longer than
     ``wait`` seconds.
+
+    ``semantic`` (the optional extra, see ``docs/semantic.md``): None keeps
+    the index's sentence embeddings up to date if it has them, True adds
+    them, False removes them; an encoder object is True with that model.
+    Embedding reports progress with labels starting ``"embedding "``.
     """
     if documents is not None and sources is not None:
         raise SearchError("give either source folders or documents, not both")
@@ -191,7 +202,7 @@ def build_index(
         candidates, report_extra = _file_candidates(roots)
     target = Path(index_dir) if index_dir is not None else default_index_dir()
     return _write(target, candidates, rebuild=rebuild, remove_missing=True,
-                  progress=progress, wait=wait, scan=report_extra)
+                  progress=progress, wait=wait, scan=report_extra, semantic=semantic)
 
 
 def add_documents(
@@ -286,6 +297,7 @@ def _write(
     wait: float,
     scan: _Scan | None,
     remove: Iterable[str] = (),
+    semantic: Any = None,
 ) -> BuildReport:
     """Apply candidates and removals to the index under the build lock, in one commit.
 
@@ -302,21 +314,33 @@ def _write(
         ix = _open_for_writing(target, report, rebuild=rebuild)
         rebuild = report.rebuilt
         existing = {} if rebuild else _existing_signatures(ix)
+        plan = SemanticPlan.start(target, ix, semantic)
         writer = ix.writer(limitmb=_WRITER_LIMIT_MB, compound=False)
         if rebuild:
             # The old index may have another schema; the new table of
             # contents must carry ours.
             writer.schema = SCHEMA
+        if plan is not None:
+            writer = plan.watch(writer)
         try:
             seen = _apply(writer, candidates, existing, report, progress)
             gone = existing.keys() - seen if remove_missing else existing.keys() & set(remove)
             for doc_id in gone:
                 writer.delete_by_term("id", doc_id)
                 report.removed += 1
+            if plan is not None and (report.changed or plan.forces_commit):
+                # Before the commit: its table-of-contents rename publishes both.
+                plan.write(writer.generation, existing, gone, progress)
         except BaseException:
             writer.cancel()
             raise
-        _finish(writer, report, rebuild=rebuild)
+        if plan is not None and plan.forces_commit and not report.changed:
+            writer.commit()
+        else:
+            _finish(writer, report, rebuild=rebuild)
+        if plan is not None:
+            plan.clean(writer.generation)
+            report.embedded = plan.embedded
     report.seconds = time.perf_counter() - started
     return report
 

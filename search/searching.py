@@ -21,7 +21,7 @@ from typing import Any, Iterable, Sequence
 from whoosh import query as wq
 
 from .document import Document
-from .errors import IndexCorruptError, IndexMissingError, QueryError
+from .errors import IndexCorruptError, IndexMissingError, QueryError, SemanticUnavailableError
 from .expansion import stored_terms
 from .facets import FacetTable
 from .indexer import BuildReport, DocumentLike, add_documents, default_index_dir, delete_documents, has_index, open_whoosh_index
@@ -30,6 +30,8 @@ from .ranking import DEFAULT_RANKING, QueryBuilder, Ranking, analyze, date_range
 from .scoring import RankingStats, Scorer, match_documents, rank_documents
 from .results import FacetValue, Hit, SearchResults
 from .schema import FACET_FIELDS, SCHEMA, TEXT_FIELDS, schema_fingerprint
+from .semantic.hybrid import FUSE_DEPTH, SemanticView
+from .semantic.store import load_embeddings
 from .spelling import closest_word
 from .snippets import TermMatcher, highlight_html, make_snippet, match_spans
 
@@ -151,6 +153,7 @@ class Index:
         match: str = "all",
         snippets: bool = True,
         expand: bool = True,
+        semantic: bool = False,
     ) -> SearchResults:
         """Search the commentary; see the README for the query language.
 
@@ -163,6 +166,10 @@ class Index:
         re-ranks with words learnt from the best first-pass results
         (pseudo-relevance feedback, see ``docs/relevance.md``); it changes
         the order of the matches, never which documents match.
+        ``semantic`` (an index built with embeddings, see ``docs/semantic.md``)
+        fuses the ranking with sentence-embedding similarity and adds the
+        nearest documents that share no word with the query; raises
+        ``SemanticUnavailableError`` when the index or the install cannot.
         Raises ``QueryError`` for unusable parameters; never for query text.
         """
         started = time.perf_counter()
@@ -186,6 +193,10 @@ class Index:
         kept = self._generation(searcher)
         scorer = Scorer(searcher, kept.stats)
         notices = list(parsed.notices)
+        view = self._semantic_view(searcher, kept) if semantic else None
+        if semantic and view is None:
+            raise SemanticUnavailableError(
+                f"the index in {self.path} has no embeddings; add them with `commentary index --semantic`")
 
         filter_q = _filter_query(filters, lo, hi)
         allowed = set(searcher.docs_for_query(filter_q)) if filter_q is not None else None
@@ -209,8 +220,11 @@ class Index:
         matcher = _term_matcher(parsed, builder) if snippets else None
         offset = (page - 1) * per_page
         if sort == "relevance":
+            depth = offset + per_page if view is None else max(offset + per_page, FUSE_DEPTH)
             ranked = rank_documents(searcher, scorer, builder.features(parsed), matched, expand,
-                                    lambda docnum: kept.terms(searcher, docnum), offset + per_page)
+                                    lambda docnum: kept.terms(searcher, docnum), depth)
+            if view is not None:
+                ranked, matched = _fused(view, ranked, parsed, depth, matched, allowed)
             page_docs = ranked[offset:offset + per_page]
         else:
             ordered = _sort_by_date(matched, table, newest=(sort == "newest"))
@@ -311,11 +325,18 @@ class Index:
         return None if stored is None else stored.get("body") or ""
 
     def more_like(self, doc_id: str, limit: int = 5) -> list[Hit]:
-        """Documents whose wording is closest to this one's (not itself)."""
+        """Documents closest to this one (not itself).
+
+        By sentence embedding when the index has them, else by wording.
+        """
         searcher = self._searcher()
         docnum = searcher.document_number(id=doc_id)
         if docnum is None:
             return []
+        view = self._semantic_view(searcher, self._generation(searcher))
+        similar = view.similar(docnum, limit) if view is not None else None
+        if similar is not None:
+            return [self._hit(searcher, d, score, i + 1, TermMatcher()) for i, (d, score) in enumerate(similar)]
         results = searcher.more_like(docnum, "body", top=limit, numterms=25)
         empty = TermMatcher()
         return [self._hit(searcher, hit.docnum, hit.score, i + 1, empty) for i, hit in enumerate(results)]
@@ -373,6 +394,16 @@ class Index:
         }
 
     @property
+    def has_embeddings(self) -> bool:
+        """True when the index holds sentence embeddings (``search(semantic=True)`` can work)."""
+        searcher = self._searcher()
+        return self._semantic_view(searcher, self._generation(searcher)) is not None
+
+    def _semantic_view(self, searcher: Any, kept: "_Generation") -> SemanticView | None:
+        """The generation's embeddings joined to its documents, or None without any."""
+        return kept.semantic(searcher, self.path)
+
+    @property
     def doc_count(self) -> int:
         """How many documents the index holds."""
         return self._searcher().doc_count()
@@ -422,6 +453,7 @@ class _Generation:
         self._facets: FacetTable | None = None
         self._all_facets: dict[str, list[FacetValue]] | None = None
         self._facets_lock = threading.Lock()
+        self._semantic: SemanticView | None | bool = False  # False: not looked for yet
 
     def facets(self, searcher: Any) -> FacetTable:
         """Every document's facet values, read from the postings once."""
@@ -438,6 +470,15 @@ class _Generation:
                 live = searcher.reader().all_doc_ids()
                 self._all_facets = table.count(live, limit=10**9)
             return self._all_facets
+
+    def semantic(self, searcher: Any, path: Path) -> SemanticView | None:
+        """This generation's embeddings, read once; None when it has none."""
+        with self._facets_lock:
+            if self._semantic is False:
+                reader = searcher.reader()
+                found = load_embeddings(path, reader.generation())
+                self._semantic = SemanticView(found, reader) if found is not None else None
+            return self._semantic  # type: ignore[return-value]
 
     def row(self, searcher: Any, docnum: int) -> _Row:
         """The display fields of a document, read once."""
@@ -491,6 +532,21 @@ def _hit_from_row(row: _Row, score: float | None, rank: int, snippet: str = "") 
         snippet=snippet,
         rank=rank,
     )
+
+
+def _fused(view: SemanticView, ranked: list[tuple[int, float]], parsed: ParsedQuery, depth: int,
+           matched: set[int], allowed: set[int] | None) -> tuple[list[tuple[int, float]], set[int]]:
+    """The lexical ranking fused with the dense one, and the documents that now match.
+
+    Dense neighbours join the matches only when the query is plain words:
+    an excluded word, a field or a phrase is something embeddings cannot
+    honour, so then the fusion only reorders the lexical matches.
+    """
+    plain = not parsed.excluded and all(c.field is None and c.kind == "word" for c in parsed.positive)
+    text = " ".join(c.text for c in parsed.positive) or parsed.text
+    pool = (allowed if plain else matched)
+    fused, dense = view.fuse([d for d, _ in ranked], text, depth, pool)
+    return fused, (matched | dense) if plain else matched
 
 
 def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:

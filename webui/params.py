@@ -84,6 +84,8 @@ class SearchParams:
     page: int = 1
     per_page: int = 10
     match: str = "all"
+    # Fuse with sentence embeddings (``semantic=1``; needs an index built with them).
+    semantic: bool = False
     default_per_page: int = field(default=10, compare=False, repr=False)
 
     # -- reading ------------------------------------------------------------
@@ -114,8 +116,12 @@ class SearchParams:
             raise ParamError(f"match must be one of {', '.join(MATCHES)}; got {match!r}")
         page = _int_arg("page", one("page"), default=1, low=1, high=MAX_PAGE)
         size = _int_arg("per_page", one("per_page"), default=limits.per_page, low=1, high=limits.max_per_page)
+        semantic = one("semantic") or "0"
+        if semantic not in ("0", "1"):
+            raise ParamError(f"semantic must be 1 or 0; got {semantic!r}")
         q_values = get_list("q")
         return cls(
+            semantic=semantic == "1",
             q=q_values[-1] if q_values else "",
             since=since,
             until=until,
@@ -131,7 +137,9 @@ class SearchParams:
 
     def search_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for ``Index.search``."""
+        extra = {"semantic": True} if self.semantic else {}
         return {
+            **extra,
             "authors": list(self.authors),
             "affiliations": list(self.affiliations),
             "sources": list(self.sources),
@@ -184,6 +192,8 @@ class SearchParams:
             args["sort"] = state.sort
         if state.match != "all":
             args["match"] = state.match
+        if state.semantic:
+            args["semantic"] = 1
         if state.per_page != self.default_per_page:
             args["per_page"] = state.per_page
         if state.page != 1:

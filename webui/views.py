@@ -222,6 +222,7 @@ def search_page() -> ResponseReturnValue:
         link=link,
         examples=QUERY_EXAMPLES,
         browsing=not params.q.strip(),
+        semantic_available=get_index().has_embeddings,
     )
 
 
