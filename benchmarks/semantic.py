@@ -122,7 +122,7 @@ def _ranked_ids(ix: Any, text: str, **options: Any) -> list[str]:
     cleaned = " ".join(clean_query(text).split())
     if not cleaned:
         return []
-    result = ix.search(cleaned, match="any", per_page=TOP_K, snippets=False, **options)
+    result = ix.search(cleaned, match="any", limit=TOP_K, snippets=False, **options)
     return [hit.id for hit in result.hits]
 
 

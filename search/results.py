@@ -61,6 +61,10 @@ class FacetValue:
 class SearchResults:
     """A page of results, facet counts over all matches, and what was repaired.
 
+    ``limit`` is the page size asked for; ``filters`` echoes the filters
+    under the option names (``author``, ``affiliation``, ``source``, ``tag``,
+    ``since``, ``until``) with dates written as ISO.
+
     ``suggestion`` is a corrected query ("did you mean") or None; ``notice``
     explains anything the engine changed in the query, or None.
     """
@@ -68,7 +72,7 @@ class SearchResults:
     query: str
     total: int
     page: int
-    per_page: int
+    limit: int
     sort: str
     match: str
     filters: dict[str, Any]
@@ -81,7 +85,7 @@ class SearchResults:
     @property
     def pages(self) -> int:
         """How many pages the results fill."""
-        return (self.total + self.per_page - 1) // self.per_page
+        return (self.total + self.limit - 1) // self.limit
 
     def to_dict(self) -> dict[str, Any]:
         """Exactly what ``commentary search --json`` prints and the API returns."""
@@ -89,7 +93,7 @@ class SearchResults:
             "query": self.query,
             "total": self.total,
             "page": self.page,
-            "per_page": self.per_page,
+            "limit": self.limit,
             "pages": self.pages,
             "sort": self.sort,
             "match": self.match,

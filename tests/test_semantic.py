@@ -236,7 +236,7 @@ def test_semantic_search_adds_documents_by_meaning(semantic_index: Path) -> None
 
 def test_semantic_search_honours_filters_and_exclusions(semantic_index: Path) -> None:
     with search.open_index(semantic_index) as ix:
-        filtered = ix.search("car", semantic=True, authors=["Ann Lee"])
+        filtered = ix.search("car", semantic=True, author="Ann Lee")
         excluded = ix.search("vehicle -car", semantic=True)
     assert "auto" not in [h.id for h in filtered.hits]
     assert {h.authors[0] for h in filtered.hits} == {"Ann Lee"}
