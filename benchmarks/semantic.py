@@ -32,13 +32,15 @@ Document vectors are cached under ``benchmarks/_work/semantic/`` (keyed by
 the sha256 of the text the model reads), so a second run costs only the
 searches.  Costs are measured apart from the cache:
 
-* embedding throughput: the first ``--sample`` documents of the first
-  collection through the model, next to the lexical build of the same
-  documents;
-* index size: the vector files against the whole index directory;
-* query latency: p50/p95 of lexical and hybrid searches (top 10, snippets on,
-  the query encoded by the model each time), and the cost of an exact scan of
-  100,000 x 384 random unit vectors, the part that grows with the index.
+* embedding throughput: the first ``--sample`` documents of the last
+  collection through the model alone, and built with and without
+  ``semantic=True`` (nothing cached);
+* index size: the vector files against the whole index directory, for the
+  whole last collection;
+* query latency on that index: p50/p95 of lexical and hybrid searches (top
+  10, snippets on, the query encoded by the model each time), the query
+  encoding alone, and an exact scan of 100,000 x 384 random unit vectors, the
+  part that grows with the index.
 
 Collection loaders come from ``benchmarks.ir_collections`` (``load_<name>``).
 Run it as a module (``python -m``), from the repository root.
@@ -185,8 +187,8 @@ def _ratio(value: float, base: float) -> float:
     return value / base if base else float("nan")
 
 
-def measure_costs(search: Any, collection: Any, model: Any, sample: int) -> dict[str, Any]:
-    """Embedding throughput, index size and query latency, the model uncached."""
+def measure_costs(search: Any, collection: Any, model: Any, cached: CachingEncoder, sample: int) -> dict[str, Any]:
+    """Embedding throughput (model uncached), index size and query latency on the whole collection."""
     from search.semantic import register_encoder
     from search.semantic.store import embedding_text
 
@@ -195,16 +197,21 @@ def measure_costs(search: Any, collection: Any, model: Any, sample: int) -> dict
     started = time.perf_counter()
     model.encode(texts)
     embed_s = time.perf_counter() - started
-    register_encoder(model)  # no cache from here on: the product's own path
-    out: dict[str, Any] = {"sample": len(docs), "embed_s": embed_s}
+    out: dict[str, Any] = {"sample": len(docs), "embed_s": embed_s, "documents": len(collection.docs)}
     with tempfile.TemporaryDirectory(prefix="semantic-cost-") as tmp:
+        register_encoder(model)  # the product's own path, nothing cached
         started = time.perf_counter()
         search.build_index(documents=docs, index_dir=Path(tmp) / "lex")
         out["lexical_build_s"] = time.perf_counter() - started
         started = time.perf_counter()
         search.build_index(documents=docs, index_dir=Path(tmp) / "sem", semantic=True)
         out["semantic_build_s"] = time.perf_counter() - started
-        sem_dir = Path(tmp) / "sem"
+        # The whole collection, document vectors from the cache; queries are
+        # then encoded by the model itself at every search.
+        register_encoder(cached)
+        sem_dir = Path(tmp) / "all"
+        search.build_index(documents=collection.docs, index_dir=sem_dir, semantic=True)
+        register_encoder(model)
         total = sum(f.stat().st_size for f in sem_dir.iterdir() if f.is_file())
         vectors = sum(f.stat().st_size for f in sem_dir.glob("semantic-*") if f.is_file())
         out.update(index_bytes=total, vector_bytes=vectors)
@@ -218,6 +225,12 @@ def measure_costs(search: Any, collection: Any, model: Any, sample: int) -> dict
                     ix.search(text, match="any", **options)
                     times.append((time.perf_counter() - started) * 1000)
                 out[f"{name}_ms"] = _percentiles(times)
+        times = []
+        for text in queries:
+            started = time.perf_counter()
+            model.encode([text])
+            times.append((time.perf_counter() - started) * 1000)
+        out["encode_query_ms"] = _percentiles(times)
     out["scan_100k_ms"] = _scan_cost(100_000, model.dim)
     return out
 
@@ -266,7 +279,7 @@ def format_quality(results: list[dict[str, Any]]) -> str:
 def format_costs(c: dict[str, Any]) -> str:
     n = c["sample"]
     return "\n".join([
-        f"| cost ({n} documents) | lexical | with embeddings |",
+        f"| cost (build: first {n} documents; size and queries: all {c['documents']}) | lexical | with embeddings |",
         "|---|---:|---:|",
         f"| build time (s) | {c['lexical_build_s']:.1f} | {c['semantic_build_s']:.1f} |",
         f"| documents/s | {n / c['lexical_build_s']:.1f} | {n / c['semantic_build_s']:.1f} |",
@@ -274,6 +287,8 @@ def format_costs(c: dict[str, Any]) -> str:
         f"| index size (KiB) | {(c['index_bytes'] - c['vector_bytes']) / 1024:.0f} | {c['index_bytes'] / 1024:.0f} |",
         f"| query p50 / p95 (ms, top 10 + snippets) | {c['lexical_ms']['p50']:.1f} / {c['lexical_ms']['p95']:.1f} "
         f"| {c['hybrid_ms']['p50']:.1f} / {c['hybrid_ms']['p95']:.1f} |",
+        f"| encoding the query (ms p50 / p95) | - | {c['encode_query_ms']['p50']:.1f} / "
+        f"{c['encode_query_ms']['p95']:.1f} |",
         f"| exact scan, 100,000 x 384, top 100 (ms p50 / p95) | - | {c['scan_100k_ms']['p50']:.1f} / "
         f"{c['scan_100k_ms']['p95']:.1f} |",
     ])
@@ -298,6 +313,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--collections", default="adi,time")
     parser.add_argument("--sample", type=int, default=200, help="documents for the cost figures (default 200)")
     parser.add_argument("--no-costs", action="store_true", help="quality only")
+    parser.add_argument("--no-quality", action="store_true", help="costs only (of the last collection)")
     parser.add_argument("--json", type=Path, default=None)
     return parser.parse_args(argv)
 
@@ -317,16 +333,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise SystemExit(f"benchmarks.ir_collections has no load_{name}")
         loaders.append((name, loader))
     results = []
-    for name, loader in loaders:
+    for name, loader in ([] if args.no_quality else loaders):
         started = time.perf_counter()
         collection = loader(args.eval_dir / name)
         results.append(measure_quality(search, collection, encoder))
         print(f"{name}: {time.perf_counter() - started:.0f} s ({encoder.misses} vectors computed so far)",
               file=sys.stderr, flush=True)
-    print(format_quality(results))
+    if results:
+        print(format_quality(results))
     costs = None
     if not args.no_costs and loaders:
-        costs = measure_costs(search, loaders[-1][1](args.eval_dir / loaders[-1][0]), model, args.sample)
+        costs = measure_costs(search, loaders[-1][1](args.eval_dir / loaders[-1][0]), model, encoder, args.sample)
         print()
         print(format_costs(costs))
     if args.json:
