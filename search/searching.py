@@ -32,7 +32,7 @@ from .scoring import RankingStats, Scorer, match_documents, rank_documents
 from .results import FacetValue, Hit, SearchResults
 from .schema import FACET_FIELDS, SCHEMA, TEXT_FIELDS, schema_fingerprint
 from .semantic.hybrid import FUSE_DEPTH, SemanticView
-from .semantic.store import load_embeddings
+from .semantic.store import has_embeddings, load_embeddings
 from .spelling import closest_word
 from .snippets import TermMatcher, highlight_html, make_snippet, match_spans
 
@@ -393,8 +393,8 @@ class Index:
     @property
     def has_embeddings(self) -> bool:
         """True when the index holds sentence embeddings (``search(semantic=True)`` can work)."""
-        searcher = self._searcher()
-        return self._semantic_view(searcher, self._generation(searcher)) is not None
+        # The file, not its contents: the web form asks on every page.
+        return has_embeddings(self.path, self._searcher().reader().generation())
 
     def _semantic_view(self, searcher: Any, kept: "_Generation") -> SemanticView | None:
         """The generation's embeddings joined to its documents, or None without any."""

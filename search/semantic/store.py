@@ -31,7 +31,7 @@ from ..errors import IndexCorruptError
 from .encoder import DEFAULT_MODEL, Encoder, get_encoder, register_encoder
 from .vectors import VectorTable, to_bytes
 
-__all__ = ["Embeddings", "SemanticPlan", "load_embeddings", "embedding_text"]
+__all__ = ["Embeddings", "SemanticPlan", "has_embeddings", "load_embeddings", "embedding_text"]
 
 _FILE = re.compile(r"semantic-(\d+)\.(vec|json)(\.tmp)?$")
 # The model reads 256 word pieces; 6,000 characters is well past that for
@@ -140,7 +140,7 @@ class SemanticPlan:
     def start(cls, target: Path, ix: Any, semantic: bool | Encoder | None) -> "SemanticPlan | None":
         """The plan for a build of ``ix``, or None when embeddings play no part."""
         previous = load_embeddings(target, ix.latest_generation()) if semantic is not False else None
-        had = _has_file(target, ix.latest_generation())
+        had = has_embeddings(target, ix.latest_generation())
         if semantic is None and not had:
             return None
         if semantic is False:
@@ -157,7 +157,7 @@ class SemanticPlan:
     @property
     def forces_commit(self) -> bool:
         """True when the embeddings change even if no document does."""
-        had = self.previous is not None or _has_file(self.target, self._ix.latest_generation())
+        had = self.previous is not None or has_embeddings(self.target, self._ix.latest_generation())
         return self.wanted != had
 
     def watch(self, writer: Any) -> Any:
@@ -254,8 +254,9 @@ class SemanticPlan:
                     pass  # still open elsewhere (Windows); the next build retries
 
 
-def _has_file(target: Path, generation: int) -> bool:
-    return _paths(target, generation)[1].exists()
+def has_embeddings(index_dir: str | os.PathLike[str], generation: int) -> bool:
+    """True when ``generation`` of the index in ``index_dir`` has vector files."""
+    return _paths(Path(index_dir), generation)[1].exists()
 
 
 def _write_durably(path: Path, data: bytes) -> None:
