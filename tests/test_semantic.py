@@ -168,6 +168,12 @@ def test_semantic_true_on_existing_index_embeds_stored_text(tmp_path: Path, enco
         assert ix.has_embeddings
 
 
+def test_semantic_option_of_the_wrong_type_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(search.SearchError, match="semantic must be"):
+        search.build_index(index_dir=tmp_path / "ix", documents=DOCS, semantic="yes")
+    assert not search.index_exists(tmp_path / "ix")
+
+
 def test_no_semantic_removes_embeddings(semantic_index: Path) -> None:
     search.build_index(index_dir=semantic_index, documents=DOCS, semantic=False)
     with search.open_index(semantic_index) as ix:
@@ -204,7 +210,10 @@ def test_crash_after_vectors_before_commit_keeps_old_generation(
     more = DOCS + [{"id": "x", "title": "X", "body": "tide"}]
     with pytest.raises(KeyboardInterrupt):
         search.build_index(index_dir=semantic_index, documents=more)
-    assert (semantic_index / f"semantic-{before + 1}.json").exists()  # the orphan
+    # A SIGKILL would also leave the unborn generation's files behind (an
+    # interrupted build removes them): a reader must ignore them.
+    (semantic_index / f"semantic-{before + 1}.json").write_text("{not json", encoding="utf-8")
+    (semantic_index / f"semantic-{before + 1}.vec").write_bytes(b"\0" * 3)
     with search.open_index(semantic_index) as ix:
         assert ix.get("x") is None
         assert "x" not in [h.id for h in ix.search("sea", semantic=True).hits]

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from ..errors import IndexCorruptError
+from ..errors import IndexCorruptError, SearchError
 from .encoder import DEFAULT_MODEL, Encoder, get_encoder, register_encoder
 from .vectors import VectorTable, to_bytes
 
@@ -106,9 +106,17 @@ class _WatchedWriter:
         self._writer = writer
         self._plan = plan
 
+    def add_document(self, **fields: Any) -> None:
+        self._writer.add_document(**fields)
+        self._remember(fields)
+
     def update_document(self, **fields: Any) -> None:
         self._writer.update_document(**fields)
-        self._plan.written[fields["id"]] = (fields["content_hash"], embedding_text(fields.get("title") or "", fields.get("body") or ""))
+        self._remember(fields)
+
+    def _remember(self, fields: dict[str, Any]) -> None:
+        text = embedding_text(fields.get("title") or "", fields.get("body") or "")
+        self._plan.written[fields["id"]] = (fields["content_hash"], text)
 
     def delete_by_term(self, fieldname: str, text: str, **kwargs: Any) -> Any:
         if fieldname == "id":
@@ -140,6 +148,9 @@ class SemanticPlan:
     @classmethod
     def start(cls, target: Path, ix: Any, semantic: bool | Encoder | None) -> "SemanticPlan | None":
         """The plan for a build of ``ix``, or None when embeddings play no part."""
+        if not (semantic is None or isinstance(semantic, bool)
+                or all(hasattr(semantic, a) for a in ("name", "dim", "encode"))):
+            raise SearchError(f"semantic must be None, True, False or an encoder; got {semantic!r}")
         previous = load_embeddings(target, ix.latest_generation()) if semantic is not False else None
         had = has_embeddings(target, ix.latest_generation())
         if semantic is None and not had:
