@@ -288,6 +288,19 @@ def test_cli_search_semantic(semantic_index: Path) -> None:
     assert [h["id"] for h in json.loads(result.output)["hits"]][:2] == ["car", "auto"]
 
 
+def test_cli_index_semantic_says_what_it_embedded(tmp_path: Path, encoder: ConceptEncoder) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.md").write_text("---\ntitle: Cars\nauthor: Ann Lee\n---\nThe car engine.\n", encoding="utf-8")
+    search.build_index([docs], tmp_path / "ix", semantic=encoder)
+    (docs / "b.md").write_text("---\ntitle: Sea\nauthor: Bo Chen\n---\nThe ocean tide.\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["index", str(docs), "--index-dir", str(tmp_path / "ix")])
+    assert result.exit_code == 0, result.output
+    assert "Embedded 1 document for semantic search." in result.output
+    result = CliRunner().invoke(cli, ["index", str(docs), "--no-semantic", "--index-dir", str(tmp_path / "ix")])
+    assert result.exit_code == 0 and not list((tmp_path / "ix").glob("semantic-*"))
+
+
 def test_cli_semantic_without_embeddings_is_one_line(tmp_path: Path) -> None:
     target = tmp_path / "ix"
     search.build_index(index_dir=target, documents=DOCS)
