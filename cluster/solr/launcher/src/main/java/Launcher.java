@@ -26,7 +26,7 @@ import org.apache.solr.embedded.JettySolrRunner;
  * <pre>
  * java -cp 'target/launcher.jar:target/lib/*' Launcher --configset DIR --info FILE
  *      [--collection commentary] [--nodes 2] [--shards 2] [--replicas 2]
- *      [--timeout 300]
+ *      [--timeout 300] [--stop-on-eof false]
  * </pre>
  *
  * When the collection is active it writes the node URLs and ZooKeeper's address
@@ -40,8 +40,9 @@ import org.apache.solr.embedded.JettySolrRunner;
  * tests, standard input also takes "stop I" and "start I" (I the 0-based node
  * number): the node stops, or starts again on the same port and waits until
  * the collection is active; each command is answered with one line on
- * standard output, "ok ..." or "error ...".  End of input is not a command:
- * the cluster keeps running.
+ * standard output, "ok ..." or "error ...".  End of input stops the cluster
+ * with "--stop-on-eof true" (so it dies with the program that started it);
+ * otherwise the cluster keeps running.
  */
 public final class Launcher {
 
@@ -101,6 +102,10 @@ public final class Launcher {
     }
 
     readCommands(holder.cluster, options);
+    if (options.stopOnEof) {
+      // Whoever started us has gone (even if it was killed): do not linger.
+      System.exit(0);
+    }
     // Standard input ended: keep running until a signal arrives.
     stopped.await();
   }
@@ -227,6 +232,7 @@ public final class Launcher {
     int shards = 2;
     int replicas = 2;
     long timeout = 300;
+    boolean stopOnEof = false;
 
     static Options parse(String[] args) {
       Options o = new Options();
@@ -243,6 +249,7 @@ public final class Launcher {
           case "--shards": o.shards = positive(args[i], value); break;
           case "--replicas": o.replicas = positive(args[i], value); break;
           case "--timeout": o.timeout = positive(args[i], value); break;
+          case "--stop-on-eof": o.stopOnEof = bool(args[i], value); break;
           default: throw new IllegalArgumentException("unknown option " + args[i]);
         }
       }
@@ -253,6 +260,13 @@ public final class Launcher {
         throw new IllegalArgumentException("--info FILE is needed (where to write the node URLs)");
       }
       return o;
+    }
+
+    private static boolean bool(String name, String value) {
+      if (value.equals("true") || value.equals("false")) {
+        return value.equals("true");
+      }
+      throw new IllegalArgumentException(name + " takes true or false, not " + value);
     }
 
     private static int positive(String name, String value) {
