@@ -311,10 +311,15 @@ def stats_command(index_dir: Path | None, as_json: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
 @click.option("--threads", type=click.IntRange(1, 1000), default=4, show_default=True, help="Worker threads.")
+@click.option("--connection-limit", type=click.IntRange(min=1), default=200, show_default=True,
+              help="Most connections open at once.")
+@click.option("--channel-timeout", type=click.IntRange(min=1), default=15, show_default=True,
+              help="Seconds an idle connection is kept open.")
 @click.option("--source", "sources", multiple=True, type=click.Path(path_type=Path),
               help="Folder to build the index from when there is none (default ./seeds).")
 @library_errors
-def serve_command(index_dir: Path | None, host: str, port: int, threads: int, sources: tuple[Path, ...]) -> None:
+def serve_command(index_dir: Path | None, host: str, port: int, threads: int, connection_limit: int,
+                  channel_timeout: int, sources: tuple[Path, ...]) -> None:
     """Serve the web UI and JSON API (building the index first if there is none)."""
     # Imported here: the engine itself never depends on Flask.
     from webui.server import serve
@@ -330,7 +335,8 @@ def serve_command(index_dir: Path | None, host: str, port: int, threads: int, so
         print_report(run_build(list(sources) or None, target), sources)
     try:
         try_listening(host, port)
-        serve(index_dir=target, host=host, port=port, threads=threads)
+        serve(index_dir=target, host=host, port=port, threads=threads,
+              connection_limit=connection_limit, channel_timeout=channel_timeout)
     except OSError as exc:
         raise click.ClickException(listen_error(host, port, exc)) from None
 

@@ -22,7 +22,7 @@ from whoosh import query as wq
 
 from .document import Document
 from .errors import IndexCorruptError, IndexMissingError, QueryError
-from .expansion import stored_terms
+from .expansion import FEEDBACK_TEXT_CHARS, stored_terms
 from .facets import FacetTable
 from .filtervalues import ValueFinder
 from .indexer import BuildReport, DocumentLike, add_documents, default_index_dir, delete_documents, has_index, open_whoosh_index
@@ -325,7 +325,10 @@ class Index:
         docnum = searcher.document_number(id=doc_id)
         if docnum is None:
             return []
-        results = searcher.more_like(docnum, "body", top=limit, numterms=25)
+        # Whoosh would re-analyse the whole stored body on every call (15 s
+        # for a 10 MB document); its opening says what it is about.
+        text = (searcher.stored_fields(docnum).get("body") or "")[:FEEDBACK_TEXT_CHARS]
+        results = searcher.more_like(docnum, "body", text=text, top=limit, numterms=25)
         empty = TermMatcher()
         return [self._hit(searcher, hit.docnum, hit.score, i + 1, empty) for i, hit in enumerate(results)]
 

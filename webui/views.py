@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
+from urllib.parse import urlencode
 
-from flask import g, jsonify, redirect, render_template, request
+from flask import g, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 
 from search import Document, Hit, SearchResults
 
 from .errors import Missing
 from .holder import get_index
+from .jsonout import json_response
 from .links import url
 from .params import FILTERS, SearchParams, read_format
 from .render import display_date, render_body, safe_snippet, safe_url
@@ -204,7 +206,7 @@ def search_page() -> ResponseReturnValue:
     params = read_params()
     results = get_index().search(params.q, **params.search_kwargs())
     if fmt == "json":
-        return jsonify(results.to_dict())
+        return json_response(results.to_dict())
 
     def link(**args: Any) -> str:
         return url("search", **args)
@@ -235,7 +237,7 @@ def document_page(doc_id: str) -> ResponseReturnValue:
         raise Missing(f"There is no document with the id “{_shorten(doc_id)}”. It may have been removed from the index.")
     body = render_body(doc, index, params.q)
     if fmt == "json":
-        return jsonify(document_json(doc, body.html))
+        return json_response(document_json(doc, body.html))
     by_author: list[Hit] = []
     if doc.authors:
         same = index.search("", author=doc.authors, sort="newest", limit=MORE_LIKE_THIS + 1)
@@ -270,10 +272,14 @@ def author_page(name: str) -> ResponseReturnValue:
         # A hand-typed URL rarely matches the byline's case and spacing, or
         # gives only a surname: the filter found the author, the URL names them.
         listed = _listed_author(probe.hits[0].authors, name)
-        return redirect(url("author", name=listed, **request.args.to_dict(flat=False)))
+        # The arguments are copied as a query string, never as url_for
+        # keywords: names like endpoint, _external or _anchor are url_for's
+        # own, and the Location stays relative (not built from Host).
+        query = urlencode(list(request.args.items(multi=True)))
+        return redirect(url("author", name=listed) + (f"?{query}" if query else ""))
     results = index.search(params.q, **kwargs)
     if fmt == "json":
-        return jsonify({"author": name, **results.to_dict()})
+        return json_response({"author": name, **results.to_dict()})
 
     def link(**args: Any) -> str:
         return url("author", name=name, **args)
