@@ -405,9 +405,20 @@ def cluster_up_command(nodes: int, shards: int, replicas: int, collection: str, 
         click.echo("Building the Solr launcher with Maven (the first time downloads Solr)…", err=True)
     click.echo(f"Starting {plural(nodes, 'Solr node')} with ZooKeeper on 127.0.0.1…", err=True)
     stop = threading.Event()
-    previous = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGINT, signal.SIGTERM)}
+    starting = True
+
+    def on_signal(*_: object) -> None:
+        stop.set()
+        if starting:
+            raise KeyboardInterrupt  # abandons the start; start_cluster stops the JVM
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        cluster = start_cluster(collection=collection, nodes=nodes, shards=shards, replicas=replicas, info_file=info)
+        try:
+            cluster = start_cluster(collection=collection, nodes=nodes, shards=shards, replicas=replicas, info_file=info)
+        except KeyboardInterrupt:
+            raise click.ClickException("stopped before the cluster was ready") from None
+        starting = False
         try:
             click.echo(cluster.location)
             sys.stdout.flush()

@@ -287,9 +287,16 @@ def start_cluster(
             raise ClusterError(f"the launcher printed {first!r} instead of the collection's location")
         info = json.loads(info_file.read_text(encoding="utf-8"))
     except BaseException:
+        # Interrupted or failed: let the JVM's shutdown hook delete its folder.
         if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(60)
+        except subprocess.TimeoutExpired:
             process.kill()
-        process.wait()
+            process.wait()
+        if process.stdin is not None:
+            process.stdin.close()
         if own_info:
             info_file.unlink(missing_ok=True)
         raise

@@ -48,6 +48,9 @@ public final class Launcher {
 
   private static final PrintStream OUT = System.out;
 
+  /** Set by the shutdown hook: errors after it are the shutdown's doing, not news. */
+  private static volatile boolean shuttingDown;
+
   private Launcher() {}
 
   public static void main(String[] args) throws Exception {
@@ -75,6 +78,10 @@ public final class Launcher {
     CountDownLatch stopped = new CountDownLatch(1);
     Holder holder = new Holder();
     Thread hook = new Thread(() -> {
+      shuttingDown = true;
+      // A stop during start-up makes every half-created core log a stack trace.
+      org.apache.logging.log4j.core.config.Configurator.setRootLevel(org.apache.logging.log4j.Level.OFF);
+      org.apache.logging.log4j.core.config.Configurator.setAllLevels("org.apache", org.apache.logging.log4j.Level.OFF);
       shutdown(holder.cluster, baseDir);
       stopped.countDown();
     }, "commentary-launcher-shutdown");
@@ -96,7 +103,9 @@ public final class Launcher {
       OUT.println("solr://127.0.0.1:" + first.getLocalPort() + "/solr/" + options.collection);
       OUT.flush();
     } catch (Exception e) {
-      System.err.println("launcher: the cluster did not start: " + e);
+      if (!shuttingDown) {
+        System.err.println("launcher: the cluster did not start: " + e);
+      }
       System.exit(1);  // runs the hook: stops what started, deletes the folder
       return;
     }
