@@ -19,6 +19,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 import urllib.parse
 import urllib.request
 from pathlib import Path
@@ -221,33 +222,27 @@ def _line_reader(stream: IO[str]) -> queue.Queue[str]:
     return lines
 
 
-def test_cluster_up_prints_the_location_first_and_stops_on_sigterm(tmp_path: Path, cluster: Cluster) -> None:
-    # `cluster` first: the launcher is built, so this run only starts one.
+def _start_cluster_up(tmp_path: Path, log: IO[str]) -> tuple[subprocess.Popen[str], str, dict[str, Any]]:
+    """Run `commentary cluster up` with one node; its process, first line and info file once ready."""
     info_file = tmp_path / "nodes.json"
     env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     command = [sys.executable, "-m", "search.cli", "cluster", "up", "--nodes", "1", "--shards", "1",
                "--replicas", "1", "--info", str(info_file)]
-    with open(tmp_path / "stderr.log", "w", encoding="utf-8") as log:
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True, env=env, cwd=tmp_path)
-        try:
-            assert process.stdout is not None
-            lines = _line_reader(process.stdout)
-            first = lines.get(timeout=START_TIMEOUT).rstrip("\n")
-            assert re.fullmatch(r"solr://127\.0\.0\.1:\d+/solr/commentary", first)
-            where = parse_location(first)
-            assert solr(f"{where.base_url}/commentary", "/select", q="*:*")["response"]["numFound"] == 0
-            info = json.loads(info_file.read_text(encoding="utf-8"))
-            ports = [urllib.parse.urlsplit(url).port for url in info["nodes"]] + [int(info["zk"].split(":")[1].split("/")[0])]
-            process.send_signal(signal.SIGTERM)
-            assert process.wait(timeout=120) == 0
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait()
-            if process.stdout is not None:
-                process.stdout.close()
-    assert "Cluster stopped." in (tmp_path / "stderr.log").read_text(encoding="utf-8")
-    # The JVM has exited, its folder is gone and nothing listens on its ports.
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=log, text=True, env=env, cwd=tmp_path)
+    assert process.stdout is not None
+    try:
+        first = _line_reader(process.stdout).get(timeout=START_TIMEOUT).rstrip("\n")
+    except BaseException:
+        process.kill()
+        process.wait()
+        process.stdout.close()
+        raise
+    return process, first, json.loads(info_file.read_text(encoding="utf-8"))
+
+
+def _assert_gone(info: dict[str, Any]) -> None:
+    """The launcher JVM has exited, its folder is deleted and nothing listens on its ports."""
+    ports = [urllib.parse.urlsplit(url).port for url in info["nodes"]] + [int(info["zk"].split(":")[1].split("/")[0])]
     with pytest.raises(ProcessLookupError):
         os.kill(info["pid"], 0)
     assert not Path(info["base_dir"]).exists()
@@ -255,3 +250,45 @@ def test_cluster_up_prints_the_location_first_and_stops_on_sigterm(tmp_path: Pat
         with socket.socket() as probe, pytest.raises(ConnectionRefusedError):
             probe.settimeout(5)
             probe.connect(("127.0.0.1", port))
+
+
+def _wait_for_exit(pid: int, timeout: float) -> None:
+    """Return when process ``pid`` has gone, or after ``timeout`` seconds (the caller checks)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.25)
+
+
+def test_cluster_up_prints_the_location_first_and_stops_on_sigterm(tmp_path: Path, cluster: Cluster) -> None:
+    # `cluster` first: the launcher is built, so this run only starts one.
+    with open(tmp_path / "stderr.log", "w", encoding="utf-8") as log:
+        process, first, info = _start_cluster_up(tmp_path, log)
+        try:
+            assert re.fullmatch(r"solr://127\.0\.0\.1:\d+/solr/commentary", first)
+            where = parse_location(first)
+            assert solr(f"{where.base_url}/commentary", "/select", q="*:*")["response"]["numFound"] == 0
+            process.send_signal(signal.SIGTERM)
+            assert process.wait(timeout=120) == 0
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            assert process.stdout is not None
+            process.stdout.close()
+    assert "Cluster stopped." in (tmp_path / "stderr.log").read_text(encoding="utf-8")
+    _assert_gone(info)
+
+
+def test_the_cluster_does_not_outlive_a_killed_parent(tmp_path: Path, cluster: Cluster) -> None:
+    with open(tmp_path / "stderr.log", "w", encoding="utf-8") as log:
+        process, _, info = _start_cluster_up(tmp_path, log)
+        process.kill()  # no chance to stop the cluster: the JVM sees its input close
+        process.wait()
+        assert process.stdout is not None
+        process.stdout.close()
+    _wait_for_exit(info["pid"], 120)
+    _assert_gone(info)
