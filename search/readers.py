@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .boundary import as_path
 from .document import Document
 from .errors import DocumentError
 from .markdown_reader import markdown_to_text, parse_markdown
@@ -46,8 +47,8 @@ def read_document(path: Path, root: Path) -> Document:
     empty or whitespace-only, binary, or of an unsupported type.  Text that is
     not valid UTF-8 is still read (as Windows-1252) with a warning.
     """
-    path = Path(path)
-    doc_id = _relative_id(path, Path(root))
+    path, root = as_path(path, "path"), as_path(root, "root")
+    doc_id = _relative_id(path, root)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise DocumentError(str(path), f"unsupported file type {suffix or '(none)'!r}")

@@ -14,13 +14,16 @@ import os
 import re
 import threading
 import time
+import warnings
 from collections import Counter
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from whoosh import query as wq
 
-from .document import Document
+from .boundary import as_path, reads_index
+from .document import Document, clean_text
 from .errors import IndexCorruptError, IndexMissingError, QueryError
 from .expansion import FEEDBACK_TEXT_CHARS, stored_terms
 from .facets import FacetTable
@@ -40,7 +43,7 @@ __all__ = ["Index", "open_index", "index_exists", "SORTS", "MATCHES", "MAX_LIMIT
 
 def index_exists(index_dir: str | os.PathLike[str] | None = None) -> bool:
     """True when ``index_dir`` (default as for ``open_index``) holds an index."""
-    return has_index(Path(index_dir) if index_dir is not None else default_index_dir())
+    return has_index(as_path(index_dir, "index_dir") if index_dir is not None else default_index_dir())
 
 
 def open_index(index_dir: str | os.PathLike[str] | None = None, *, ranking: Ranking = DEFAULT_RANKING) -> "Index":
@@ -49,7 +52,7 @@ def open_index(index_dir: str | os.PathLike[str] | None = None, *, ranking: Rank
     Raises ``IndexMissingError`` when there is none and ``IndexCorruptError``
     when it cannot be read or was written by another version.
     """
-    return Index(Path(index_dir) if index_dir is not None else default_index_dir(), ranking=ranking)
+    return Index(index_dir if index_dir is not None else default_index_dir(), ranking=ranking)
 
 
 class Index:
@@ -59,8 +62,10 @@ class Index:
     its files.
     """
 
-    def __init__(self, path: Path, *, ranking: Ranking = DEFAULT_RANKING) -> None:
-        self.path = Path(path)
+    def __init__(self, path: str | os.PathLike[str], *, ranking: Ranking = DEFAULT_RANKING) -> None:
+        self.path = as_path(path, "index_dir")
+        if not isinstance(ranking, Ranking):
+            raise QueryError(f"ranking must be a search.Ranking, not {type(ranking).__name__}")
         self.ranking = ranking
         if not has_index(self.path):
             raise IndexMissingError(
@@ -90,10 +95,22 @@ class Index:
             except Exception:  # noqa: BLE001 - files replaced under us: reopen
                 pass
             self._discard(current)
+            # Forget it now: if reopening fails, the next call must try
+            # again rather than find a closed searcher.
+            self._local.searcher = None
         try:
-            fresh = self._ix.searcher(weighting=self.ranking.weighting())
+            # Whoosh retries opening a damaged segment ten times and leaves
+            # each attempt's open files to the garbage collector.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ResourceWarning)
+                fresh = self._ix.searcher(weighting=self.ranking.weighting())
         except Exception as exc:  # noqa: BLE001
-            raise IndexCorruptError(f"the index in {self.path} cannot be read: {exc}") from exc
+            if not has_index(self.path):
+                raise IndexMissingError(f"the index in {self.path} is gone; build one with `commentary index`") from None
+            raise IndexCorruptError(
+                f"the index in {self.path} cannot be read ({type(exc).__name__}: {exc}); "
+                "rebuild it with `commentary index --rebuild`"
+            ) from None
         with self._lock:
             self._searchers.append(fresh)
         self._local.searcher = fresh
@@ -133,6 +150,7 @@ class Index:
 
     # -- searching --------------------------------------------------------
 
+    @reads_index
     def search(
         self,
         query: str = "",
@@ -288,9 +306,12 @@ class Index:
 
     # -- documents --------------------------------------------------------
 
+    @reads_index
     def get(self, doc_id: str) -> Document | None:
         """The whole document with this id (Markdown bodies as Markdown), or None."""
-        _check_text("doc_id", doc_id)
+        doc_id = _doc_id(doc_id)
+        if doc_id is None:
+            return None
         searcher = self._searcher()
         stored = searcher.document(id=doc_id)
         if stored is None:
@@ -311,16 +332,22 @@ class Index:
             warnings=list(stored.get("warnings") or []),
         )
 
+    @reads_index
     def get_text(self, doc_id: str) -> str | None:
         """The plain text of a document as indexed (Markdown stripped), or None."""
-        _check_text("doc_id", doc_id)
+        doc_id = _doc_id(doc_id)
+        if doc_id is None:
+            return None
         stored = self._searcher().document(id=doc_id)
         return None if stored is None else stored.get("body") or ""
 
+    @reads_index
     def more_like(self, doc_id: str, limit: int = 5) -> list[Hit]:
         """Documents whose wording is closest to this one's (not itself); ``limit`` as in ``search``."""
-        _check_text("doc_id", doc_id)
         limit = check_options(limit=limit).limit
+        doc_id = _doc_id(doc_id)
+        if doc_id is None:
+            return []
         searcher = self._searcher()
         docnum = searcher.document_number(id=doc_id)
         if docnum is None:
@@ -332,21 +359,21 @@ class Index:
         empty = TermMatcher()
         return [self._hit(searcher, hit.docnum, hit.score, i + 1, empty) for i, hit in enumerate(results)]
 
+    @reads_index
     def highlight(self, text: str, query: str) -> str:
         """All of ``text`` HTML-escaped, with the words matching ``query`` in ``<mark>``."""
-        _check_text("text", text)
-        return highlight_html(text, self._matcher_for(query))
+        return highlight_html(_text_arg("text", text), self._matcher_for(query))
 
+    @reads_index
     def match_spans(self, text: str, query: str) -> list[tuple[int, int]]:
         """Character spans of ``text`` that match ``query``, in order."""
-        _check_text("text", text)
-        return match_spans(text, self._matcher_for(query))
+        return match_spans(_text_arg("text", text), self._matcher_for(query))
 
     def _matcher_for(self, query: str) -> TermMatcher:
-        _check_text("the query", query)
         builder = QueryBuilder(self._searcher().reader(), self.ranking)
-        return _term_matcher(parse_query(query), builder)
+        return _term_matcher(parse_query(_text_arg("the query", query)), builder)
 
+    @reads_index
     def facet_values(self, facet: str) -> list[FacetValue]:
         """Every value of a facet over the whole index, most frequent first.
 
@@ -364,6 +391,7 @@ class Index:
         kept = self._generation(searcher)
         return kept.all_facets(searcher)
 
+    @reads_index
     def stats(self) -> dict[str, Any]:
         """Counts and dates that describe the index."""
         searcher = self._searcher()
@@ -372,7 +400,7 @@ class Index:
         live = list(reader.all_doc_ids())
         facets = self._all_facets()
         dates = sorted(d for d in (table.date_of(n) for n in live) if d)
-        size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
+        size = _folder_size(self.path)
         return {
             "index_dir": str(self.path),
             "documents": len(live),
@@ -383,11 +411,13 @@ class Index:
             "earliest": _iso_of(dates[0]) if dates else None,
             "latest": _iso_of(dates[-1]) if dates else None,
             "size_bytes": size,
-            "generation": reader.generation(),
+            # An index with no segments has a reader without a generation.
+            "generation": reader.generation() if reader.generation() is not None else self._ix.latest_generation(),
             "modified": dt.datetime.fromtimestamp(self._ix.last_modified(), dt.timezone.utc).isoformat(timespec="seconds"),
         }
 
     @property
+    @reads_index
     def doc_count(self) -> int:
         """How many documents the index holds."""
         return self._searcher().doc_count()
@@ -516,6 +546,29 @@ def _hit_from_row(row: _Row, score: float | None, rank: int, snippet: str = "") 
         snippet=snippet,
         rank=rank,
     )
+
+
+def _folder_size(path: Path) -> int:
+    """Bytes in the files of ``path``; a file a concurrent build deletes meanwhile counts as 0."""
+    total = 0
+    for entry in os.scandir(path):
+        with suppress(OSError):
+            if entry.is_file():
+                total += entry.stat().st_size
+    return total
+
+
+def _doc_id(doc_id: Any) -> str | None:
+    """A document id to look up; None for one no document can have (a lone surrogate)."""
+    _check_text("doc_id", doc_id)
+    # Ids are stored as UTF-8, so one that cannot be encoded was never stored.
+    return None if clean_text(doc_id) is not doc_id else doc_id
+
+
+def _text_arg(name: str, value: Any) -> str:
+    """A text argument with lone surrogates replaced (they cannot be analysed)."""
+    _check_text(name, value)
+    return clean_text(value)
 
 
 # Keyword names ``search`` had before the library, the CLI and the URL
