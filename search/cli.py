@@ -70,14 +70,20 @@ def cli() -> None:
 @click.option("--rebuild", is_flag=True, help="Rewrite every document instead of only changed ones.")
 @click.option("--wait", type=float, default=0.0, show_default=True,
               help="Seconds to wait for another build to finish.")
+@click.option("--follow-links", is_flag=True,
+              help="Follow symbolic links that lead outside the source folders.")
+@click.option("--max-file-mb", type=float, default=None,
+              help="Skip files larger than this many megabytes [env COMMENTARY_MAX_FILE_MB; default 20].")
 @json_option
 @library_errors
-def index_command(sources: tuple[Path, ...], index_dir: Path | None, rebuild: bool, wait: float, as_json: bool) -> None:
+def index_command(sources: tuple[Path, ...], index_dir: Path | None, rebuild: bool, wait: float,
+                  follow_links: bool, max_file_mb: float | None, as_json: bool) -> None:
     """Build or update the index from SOURCES (folders or files; default ./seeds).
 
     Incremental: only added, changed and removed documents are touched.
     """
-    report = run_build(list(sources) or None, index_dir, rebuild=rebuild, wait=wait, quiet=as_json)
+    report = run_build(list(sources) or None, index_dir, rebuild=rebuild, wait=wait, quiet=as_json,
+                       follow_links=follow_links, max_file_mb=max_file_mb)
     if as_json:
         click.echo(json_text(report.to_dict()))
     else:
@@ -85,10 +91,13 @@ def index_command(sources: tuple[Path, ...], index_dir: Path | None, rebuild: bo
 
 
 def run_build(sources: list[Path] | None, index_dir: Path | None, *, rebuild: bool = False,
-              wait: float = 0.0, quiet: bool = False) -> BuildReport:
-    """Run ``build_index`` with a progress bar when stderr is a terminal."""
+              wait: float = 0.0, quiet: bool = False, **options: Any) -> BuildReport:
+    """Run ``build_index`` with a progress bar when stderr is a terminal.
+
+    ``options`` go to ``build_index`` as they are (``follow_links``, ``max_file_mb``).
+    """
     if quiet or not sys.stderr.isatty():
-        return build_index(sources, index_dir, rebuild=rebuild, wait=wait)
+        return build_index(sources, index_dir, rebuild=rebuild, wait=wait, **options)
     bar: Any = None  # created on the first call, when the total is known
 
     def progress(done: int, total: int, label: str) -> None:
@@ -102,7 +111,7 @@ def run_build(sources: list[Path] | None, index_dir: Path | None, *, rebuild: bo
             click.echo("Saving the index…", err=True)
 
     try:
-        return build_index(sources, index_dir, rebuild=rebuild, wait=wait, progress=progress)
+        return build_index(sources, index_dir, rebuild=rebuild, wait=wait, progress=progress, **options)
     except BaseException:
         if bar is not None:
             bar.__exit__(None, None, None)  # leave the terminal tidy before the error
@@ -125,7 +134,8 @@ def print_report(report: BuildReport, sources: list[Path] | tuple[Path, ...] = (
         for problem in report.warnings:
             click.echo(f"  {clean(problem.path)}: {clean(problem.reason)}")
     if report.ignored:
-        click.echo(f"Ignored {plural(report.ignored, 'file')} of other types.")
+        reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(report.ignored_reasons.items()))
+        click.echo(f"Ignored {plural(report.ignored, 'file')}" + (f" ({reasons})." if reasons else "."))
 
 
 def plural(count: int, noun: str) -> str:

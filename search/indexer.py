@@ -22,7 +22,7 @@ from collections import Counter
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from whoosh import index as whoosh_index
 from whoosh import writing
@@ -31,7 +31,8 @@ from .boundary import as_path, reading_index
 from .document import Document, checked_document, clean_text
 from .errors import DocumentError, IndexCorruptError, IndexLockedError, IndexMissingError, IndexWriteError, SearchError
 from .locking import LOCK_NAME, BuildLock
-from .readers import SUPPORTED_SUFFIXES, markdown_to_text, read_document
+from .readers import markdown_to_text
+from .sources import max_file_bytes, scan_sources
 from .schema import FACET_SEPARATOR, SCHEMA, schema_fingerprint
 
 __all__ = [
@@ -88,7 +89,7 @@ class BuildReport:
 
     ``skipped`` lists documents that could not be indexed; ``warnings`` lists
     documents indexed with only part of their metadata; ``ignored`` counts
-    files of other types.
+    files not read at all (other types, hidden), ``ignored_reasons`` by reason.
     """
 
     index_dir: str
@@ -97,6 +98,7 @@ class BuildReport:
     removed: int = 0
     unchanged: int = 0
     ignored: int = 0
+    ignored_reasons: dict[str, int] = field(default_factory=dict)
     rebuilt: bool = False
     seconds: float = 0.0
     skipped: list[Problem] = field(default_factory=list)
@@ -118,6 +120,7 @@ class BuildReport:
             "skipped": [p.to_dict() for p in self.skipped],
             "warnings": [p.to_dict() for p in self.warnings],
             "ignored": self.ignored,
+            "ignored_reasons": dict(self.ignored_reasons),
             "rebuilt": self.rebuilt,
             "seconds": round(self.seconds, 3),
         }
@@ -129,7 +132,8 @@ class BuildReport:
             f"{self.unchanged} unchanged, {len(self.skipped)} skipped"
         )
         if self.ignored:
-            text += f", {self.ignored} other files ignored"
+            reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(self.ignored_reasons.items()))
+            text += f", {self.ignored} other files ignored" + (f" ({reasons})" if reasons else "")
         if self.warnings:
             text += f", {len(self.warnings)} with warnings"
         return text + f" in {self.seconds:.1f} s"
@@ -210,14 +214,20 @@ def build_index(
     rebuild: bool = False,
     progress: ProgressCallback | None = None,
     wait: float = 0.0,
+    follow_links: bool = False,
+    max_file_mb: float | None = None,
 ) -> BuildReport:
     """Make the index at ``index_dir`` mirror ``sources`` (folders) or ``documents``.
 
     Incremental unless ``rebuild``: only added, changed and removed documents
     are touched.  Documents in the index but no longer in the sources are
-    removed.  Unreadable files are skipped and listed in the report.  Raises
-    ``IndexLockedError`` when another build holds the index for longer than
-    ``wait`` seconds.
+    removed.  Unreadable files are skipped and listed in the report (their
+    previous versions stay, as do the documents of a folder that cannot be
+    listed).  Files larger than ``max_file_mb`` megabytes (default
+    ``$COMMENTARY_MAX_FILE_MB`` or 20) are skipped unread; symbolic links
+    leading outside a source folder are skipped unless ``follow_links``.
+    Raises ``IndexLockedError`` when another build holds the index for longer
+    than ``wait`` seconds.
     """
     if documents is not None and sources is not None:
         raise SearchError("give either source folders or documents, not both")
@@ -231,7 +241,9 @@ def build_index(
             roots = [as_path(sources, "source")]  # one folder, not its characters
         else:
             roots = [as_path(s, "source") for s in _iterable(sources, "sources", "folders")]
-        candidates, scan = _file_candidates(roots)
+        if not isinstance(follow_links, bool):
+            raise SearchError(f"follow_links must be True or False, not {follow_links!r:.40}")
+        candidates, scan = _file_candidates(roots, follow_links=follow_links, max_bytes=max_file_bytes(max_file_mb))
     return _write(target, candidates, rebuild=rebuild, remove_missing=True,
                   progress=progress, wait=wait, scan=scan)
 
@@ -296,53 +308,29 @@ def _iterable(value: Any, name: str, of: str) -> Iterable[Any]:
 
 @dataclass
 class _Scan:
-    """What walking the source folders found besides candidates."""
+    """What reading the sources (folders or documents) found besides candidates.
+
+    ``keeps`` tells which indexed documents stay although no file was listed
+    for them (their folder could not be listed, or their file examined).
+    """
 
     ignored: int = 0
     skipped: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    ignored_reasons: dict[str, int] = field(default_factory=dict)
+    keeps: Callable[[str], bool] = lambda doc_id: False
 
 
-def _file_candidates(roots: list[Path]) -> tuple[list[_Candidate], _Scan]:
-    """Every readable-looking file under the roots, with mtime/size signatures."""
-    scan = _Scan()
-    candidates: list[_Candidate] = []
-    seen: set[str] = set()
-    for root in roots:
-        if not root.exists():
-            raise SearchError(f"source not found: {root}")
-        files = [root] if root.is_file() else sorted(_walk(root))
-        base = root.parent if root.is_file() else root
-        for path in files:
-            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                scan.ignored += 1
-                continue
-            doc_id = path.relative_to(base).as_posix()
-            if doc_id in seen:
-                scan.skipped.append(Problem(str(path), f"another source already has a document with id {doc_id!r}"))
-                continue
-            seen.add(doc_id)
-            try:
-                stat = path.stat()
-            except OSError as exc:
-                scan.skipped.append(Problem(str(path), f"cannot read file: {exc.strerror or exc}"))
-                continue
-            candidates.append(_Candidate(
-                id=doc_id,
-                label=str(path),
-                signature=f"file:{stat.st_mtime_ns}:{stat.st_size}",
-                load=lambda path=path, base=base: read_document(path, base),
-            ))
-    return candidates, scan
-
-
-def _walk(root: Path) -> Iterator[Path]:
-    """Regular files below ``root``, skipping hidden files and folders."""
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        for name in filenames:
-            if not name.startswith("."):
-                yield Path(dirpath) / name
+def _file_candidates(roots: list[Path], *, follow_links: bool, max_bytes: int) -> tuple[list[_Candidate], _Scan]:
+    """The files under the roots to read (see ``sources``), and what was skipped or ignored."""
+    found = scan_sources(roots, follow_links=follow_links, max_bytes=max_bytes)
+    scan = _Scan(
+        ignored=sum(found.ignored.values()),
+        skipped=[Problem(path, reason, id=doc_id) for path, reason, doc_id in found.skipped],
+        ignored_reasons=dict(found.ignored),
+        keeps=found.keeps,
+    )
+    return [_Candidate(f.id, f.label, f.signature, f.load) for f in found.files], scan
 
 
 def _document_candidates(documents: Iterable[DocumentLike]) -> tuple[list[_Candidate], _Scan]:
@@ -397,6 +385,7 @@ def _write(
     report = BuildReport(index_dir=str(target))
     if scan is not None:
         report.ignored = scan.ignored
+        report.ignored_reasons = dict(scan.ignored_reasons)
         report.skipped.extend(scan.skipped)
         report.warnings.extend(scan.warnings)
     started = time.perf_counter()
@@ -407,7 +396,7 @@ def _write(
         raise _write_error(target, exc, unchanged=True) from None
     try:
         _write_locked(target, candidates, report, rebuild=rebuild, remove_missing=remove_missing,
-                      progress=progress, remove=remove)
+                      progress=progress, remove=remove, keeps=scan.keeps if scan is not None else None)
     finally:
         lock.release()
     report.seconds = time.perf_counter() - started
@@ -423,8 +412,13 @@ def _write_locked(
     remove_missing: bool,
     progress: ProgressCallback | None,
     remove: Iterable[str],
+    keeps: Callable[[str], bool] | None = None,
 ) -> None:
-    """The body of ``_write``, run while holding the build lock."""
+    """The body of ``_write``, run while holding the build lock.
+
+    ``keeps`` says which documents stay although missing from the sources
+    (their folder could not be listed).
+    """
     before = set(_listing(target))
     generation = _committed_generation(target)
     writer: Any = None
@@ -446,6 +440,8 @@ def _write_locked(
             writer.schema = SCHEMA
         seen = _apply(writer, candidates, existing, report, progress)
         gone = existing.keys() - seen if remove_missing else existing.keys() & set(remove)
+        if keeps is not None:
+            gone = {doc_id for doc_id in gone if not keeps(doc_id)}
         for doc_id in gone:
             writer.delete_by_term("id", doc_id)
             report.removed += 1
