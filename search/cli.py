@@ -145,7 +145,9 @@ def print_results(results: Any) -> None:
     """Ranked hits for a terminal: title, byline, snippet with matches emphasised."""
     if results.notice:
         click.secho(f"Note: {results.notice}", fg="yellow", err=True)
-    if results.suggestion:
+    if results.corrected:
+        click.secho(f"Showing results for {results.suggestion}; nothing matches {results.query}.", fg="yellow", err=True)
+    elif results.suggestion:
         click.secho(f"Did you mean: {results.suggestion}", fg="yellow", err=True)
     if not results.total:
         click.echo("No results.")

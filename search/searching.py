@@ -23,7 +23,7 @@ from whoosh import query as wq
 from .document import Document
 from .errors import IndexCorruptError, IndexMissingError, QueryError
 from .expansion import stored_terms
-from .facets import FacetTable
+from .facets import DATE_FILTER, FacetTable
 from .indexer import BuildReport, DocumentLike, add_documents, default_index_dir, delete_documents, has_index, open_whoosh_index
 from .query import ParsedQuery, parse_date_bound, parse_query
 from .ranking import DEFAULT_RANKING, QueryBuilder, Ranking, analyze, date_range_query
@@ -151,6 +151,7 @@ class Index:
         match: str = "all",
         snippets: bool = True,
         expand: bool = True,
+        correct: bool = True,
     ) -> SearchResults:
         """Search the commentary; see the README for the query language.
 
@@ -163,6 +164,10 @@ class Index:
         re-ranks with words learnt from the best first-pass results
         (pseudo-relevance feedback, see ``docs/relevance.md``); it changes
         the order of the matches, never which documents match.
+        When the query matches nothing and its spelling suggestion does, the
+        suggestion's results are returned with ``corrected`` set, unless
+        ``correct=False``; a suggestion that would find no more than the
+        query is not made.  Facet counts are disjunctive (see ``FacetValue``).
         Raises ``QueryError`` for unusable parameters; never for query text.
         """
         started = time.perf_counter()
@@ -180,30 +185,53 @@ class Index:
             "date_from": _iso(date_from),
             "date_to": _iso(date_to),
         }
-        parsed = parse_query(query)
         searcher = self._searcher()
-        builder = QueryBuilder(searcher.reader(), self.ranking)
         kept = self._generation(searcher)
         scorer = Scorer(searcher, kept.stats)
-        notices = list(parsed.notices)
+        # Each filter's documents on their own: facets are counted with every
+        # filter but their own, so each is needed apart from the others.
+        filter_sets = _filter_sets(searcher, filters, lo, hi)
+        allowed = set.intersection(*filter_sets.values()) if filter_sets else None
 
-        filter_q = _filter_query(filters, lo, hi)
-        allowed = set(searcher.docs_for_query(filter_q)) if filter_q is not None else None
-        found = match_documents(searcher, builder, scorer, parsed, match)
-        if found is None:
-            found = set(searcher.reader().all_doc_ids())
-            if sort == "relevance":
-                sort = "newest"  # nothing to rank by: show the latest first
-        matched = found & allowed if allowed is not None else found
-        effective_match = match
-        if not matched and match == "all" and len(parsed.groups) > 1:
-            relaxed = match_documents(searcher, builder, scorer, parsed, "any") or set()
-            if allowed is not None:
-                relaxed &= allowed
-            if relaxed:
-                matched, effective_match = relaxed, "any"
-                notices.append("No document contains all of your search terms; showing those that contain some of them.")
-        notices.extend(builder.notices)
+        def run(parsed: ParsedQuery) -> tuple[QueryBuilder, set[int], set[int], str, list[str], bool, int]:
+            """Match one parsed query.
+
+            Returns the builder, the matches before and after filtering, the
+            match mode used, notices, whether it only browses, and how many
+            matched before any relaxing to "any".
+            """
+            builder = QueryBuilder(searcher.reader(), self.ranking)
+            found = match_documents(searcher, builder, scorer, parsed, match)
+            browsing = found is None
+            if found is None:
+                found = set(searcher.reader().all_doc_ids())
+            matched = found & allowed if allowed is not None else found
+            strict = len(matched)
+            effective_match, notes = match, list(parsed.notices)
+            if not matched and match == "all" and len(parsed.groups) > 1:
+                relaxed = match_documents(searcher, builder, scorer, parsed, "any") or set()
+                relaxed_matched = relaxed & allowed if allowed is not None else relaxed
+                if relaxed_matched:
+                    found, matched, effective_match = relaxed, relaxed_matched, "any"
+                    notes.append("No document contains all of your search terms; showing those that contain some of them.")
+            notes.extend(builder.notices)
+            return builder, found, matched, effective_match, notes, browsing, strict
+
+        parsed = parse_query(query)
+        builder, found, matched, effective_match, notices, browsing, strict = run(parsed)
+        suggestion = self._suggestion(searcher, parsed, kept.spelling)
+        corrected = False
+        if suggestion is not None:
+            alternative = parse_query(suggestion)
+            tried = run(alternative)
+            if tried[-1] <= strict:
+                suggestion = None  # a "correction" that finds no more is a guess
+            elif strict == 0 and correct:
+                # Its results beat none, and beat the query relaxed to "any".
+                parsed, corrected = alternative, True
+                builder, found, matched, effective_match, notices, browsing, strict = tried
+        if browsing and sort == "relevance":
+            sort = "newest"  # nothing to rank by: show the latest first
 
         table = kept.facets(searcher)
         matcher = _term_matcher(parsed, builder) if snippets else None
@@ -237,8 +265,9 @@ class Index:
             match=effective_match,
             filters=filters,
             hits=hits,
-            facets=table.count(matched),
-            suggestion=self._suggestion(searcher, parsed, kept.spelling),
+            facets=table.count(found, filters=filter_sets) if filter_sets else table.count(matched),
+            suggestion=suggestion,
+            corrected=corrected,
             notice=" ".join(dict.fromkeys(notices)) or None,  # each notice once, in order
             took=time.perf_counter() - started,
         )
@@ -531,18 +560,20 @@ def _iso_of(dateord: int) -> str:
     return f"{dateord // 10000:04d}-{dateord // 100 % 100:02d}-{dateord % 100:02d}"
 
 
-def _filter_query(filters: dict[str, Any], lo: int | None, hi: int | None) -> wq.Query | None:
-    """Exact-value filters: any value within one facet, every facet."""
-    parts: list[wq.Query] = []
+def _filter_sets(searcher: Any, filters: dict[str, Any], lo: int | None, hi: int | None) -> dict[str, set[int]]:
+    """The documents each active filter lets through, by facet name (``DATE_FILTER`` for dates).
+
+    Values within one facet are alternatives; the caller intersects facets.
+    """
+    sets: dict[str, set[int]] = {}
     for key, facet in (("authors", "author"), ("affiliations", "affiliation"), ("sources", "source"), ("tags", "tag")):
         values = [v for v in filters[key] if v]
         if values:
-            parts.append(wq.Or([wq.Term(FACET_FIELDS[facet], v) for v in values]))
+            query = wq.Or([wq.Term(FACET_FIELDS[facet], v) for v in values])
+            sets[facet] = set(searcher.docs_for_query(query))
     if lo is not None or hi is not None:
-        parts.append(date_range_query(lo, hi))
-    if not parts:
-        return None
-    return parts[0] if len(parts) == 1 else wq.And(parts)
+        sets[DATE_FILTER] = set(searcher.docs_for_query(date_range_query(lo, hi)))
+    return sets
 
 
 def _sort_by_date(docnums: set[int], table: FacetTable, *, newest: bool) -> list[int]:
