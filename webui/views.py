@@ -13,15 +13,18 @@ from typing import Any, Callable
 
 from flask import g, jsonify, redirect, render_template, request
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
 
-from search import Document, Hit, SearchResults
+from search import Document, Hit, Index, SearchResults
 
 from .errors import Missing
 from .holder import get_index
 from .links import url
-from .params import FILTERS, SearchParams, read_format
+from .params import FILTERS, ParamError, SearchParams, read_format
 from .render import display_date, render_body, safe_snippet, safe_url
 from .timeline import build_timeline
+from .tips import search_tips
 
 __all__ = ["search_page", "document_page", "author_page", "read_params", "FacetGroup", "Chip", "Pager"]
 
@@ -33,16 +36,9 @@ FACETS = (("author", "Author"), ("affiliation", "Affiliation"), ("source", "Sour
 FACET_VALUES_SHOWN = 8  # the rest sit behind a "more" disclosure
 MORE_LIKE_THIS = 5
 
-# Shown when nothing matches, and in the help under the search box.
-QUERY_EXAMPLES = (
-    ("free elections", "both words"),
-    ('"rule of law"', "an exact phrase"),
-    ("tariffs OR sanctions", "either word"),
-    ("elections -parliament", "without a word"),
-    ("author:smith", "in one field (title, author, affiliation, source, tag)"),
-    ("date:2019", "from one year, month or day"),
-    ("elect*", "words starting with “elect”"),
-)
+# The date fields of the search form, checked one by one so that a bad one
+# can be shown beside its field while the rest of the search still runs.
+DATE_FIELDS = ("since", "until")
 
 
 def read_params() -> SearchParams:
@@ -62,6 +58,21 @@ class FacetValueLink:
     count: int
     active: bool
     url: str
+    adds: int | None = None  # set when other values of the facet are chosen: what a click adds
+
+    @property
+    def count_text(self) -> str:
+        """The number shown: "+14" for what a click adds, else what it yields."""
+        if self.adds is not None and not self.active:
+            return f"+{self.adds:,}"
+        return f"{self.count:,}" if self.count else ""
+
+    @property
+    def title(self) -> str:
+        """The link's tooltip: what a click does, in words."""
+        if self.active:
+            return f"Remove filter: {self.label}"
+        return f"{'Also' if self.adds is not None else 'Only'} {self.label}"
 
 
 @dataclass
@@ -118,7 +129,7 @@ def facet_groups(results: SearchResults, params: SearchParams, link: LinkBuilder
         active = params.values(name)
         values = [
             FacetValueLink(str(v.value), str(v.value), v.count, str(v.value) in active,
-                           link(**params.toggle(name, str(v.value))))
+                           link(**params.toggle(name, str(v.value))), v.adds if active else None)
             for v in results.facets.get(name, [])
         ]
         listed = {v.value for v in values}
@@ -199,17 +210,33 @@ def result_range(results: SearchResults) -> tuple[int, int]:
 
 
 def search_page() -> ResponseReturnValue:
-    """The search page: results, facets, timeline, chips, paging (``/`` and ``/search``)."""
+    """The search page: results, facets, timeline, chips, paging (``/`` and ``/search``).
+
+    ``correct=0`` searches the query as typed even when it matches nothing
+    and a correction would.  A bad date (``since=1788-13``) re-renders the
+    page with 400, the search kept and the error beside its field; the JSON
+    twin answers the JSON error instead.
+    """
     fmt = read_format(request.args)
-    params = read_params()
-    results = get_index().search(params.q, **params.search_kwargs())
+    date_errors: dict[str, str] = {}
+    try:
+        params = read_params()
+    except ParamError:
+        if fmt == "json":
+            raise
+        params, date_errors = _params_without_bad_dates()
+    index = get_index()
+    correct = request.args.get("correct", "1").strip() != "0"
+    results = index.search(params.q, correct=correct, **params.search_kwargs())
     if fmt == "json":
         return jsonify(results.to_dict())
 
     def link(**args: Any) -> str:
         return url("search", **args)
 
-    return render_template(
+    browsing = not params.q.strip()
+    hit_query = _hit_query(results, params)
+    html = render_template(
         "commentary/search.html",
         params=params,
         form_params=params,
@@ -220,9 +247,53 @@ def search_page() -> ResponseReturnValue:
         pager=pager(results, params, link),
         timeline=build_timeline(results.facets, params.since, params.until),
         link=link,
-        examples=QUERY_EXAMPLES,
-        browsing=not params.q.strip(),
+        examples=search_tips(index) if (browsing or not results.total) else (),
+        browsing=browsing,
+        hit_query=hit_query,
+        hit_titles=hit_titles(index, results.hits, hit_query),
+        date_errors=date_errors,
+        date_input={name: request.args.get(name, "") for name in date_errors},
     )
+    return html, 400 if date_errors else 200
+
+
+def _params_without_bad_dates() -> tuple[SearchParams, dict[str, str]]:
+    """The request's parameters with its unusable dates left out, and why each is unusable.
+
+    Re-raises the ``ParamError`` when something other than a date is wrong.
+    """
+    args = MultiDict(request.args)
+    errors: dict[str, str] = {}
+    for name in DATE_FIELDS:
+        try:
+            SearchParams.from_args({name: args.get(name, "")})
+        except ParamError as exc:
+            errors[name] = str(exc)
+            args.poplist(name)
+    if not errors:
+        # Each date is fine on its own, so they contradict each other.
+        try:
+            SearchParams.from_args({name: args.get(name, "") for name in DATE_FIELDS})
+        except ParamError as exc:
+            errors["until"] = str(exc)
+            for name in DATE_FIELDS:
+                args.poplist(name)
+    # Anything else wrong is answered as before, by the error handler.
+    return SearchParams.from_args(args, g.commentary_limits), errors
+
+
+def _hit_query(results: SearchResults, params: SearchParams) -> str:
+    """The query whose words the hits match: the correction when one is shown."""
+    if results.corrected and results.suggestion:
+        return results.suggestion
+    return params.q.strip()
+
+
+def hit_titles(index: Index, hits: list[Hit], query: str) -> dict[str, Markup]:
+    """Each hit's title (by id) as safe HTML, with the words matching ``query`` in ``<mark>``."""
+    if not query.strip():
+        return {}
+    return {hit.id: safe_snippet(index.highlight(hit.title or hit.id, query)) for hit in hits}
 
 
 def document_page(doc_id: str) -> ResponseReturnValue:
@@ -275,6 +346,7 @@ def author_page(name: str) -> ResponseReturnValue:
     def link(**args: Any) -> str:
         return url("author", name=name, **args)
 
+    hit_query = _hit_query(results, params)
     return render_template(
         "commentary/author.html",
         name=name,
@@ -287,6 +359,8 @@ def author_page(name: str) -> ResponseReturnValue:
         pager=pager(results, params, link),
         timeline=build_timeline(results.facets, params.since, params.until),
         link=link,
+        hit_query=hit_query,
+        hit_titles=hit_titles(index, results.hits, hit_query),
     )
 
 
