@@ -253,6 +253,7 @@ def search_page() -> ResponseReturnValue:
         hit_titles=hit_titles(index, results.hits, hit_query),
         date_errors=date_errors,
         date_input={name: request.args.get(name, "") for name in date_errors},
+        date_example=next((h.date[:10] for h in results.hits if h.date and len(h.date) >= 10), None),
     )
     return html, 400 if date_errors else 200
 
