@@ -21,7 +21,9 @@ __all__ = ["search_tips", "TITLES_READ"]
 TITLES_READ = 200
 # Words too short or too common in titles to be a telling example.
 _WORD = re.compile(r"[^\W\d_]{5,}")
-_COMMON_SHARE = 0.3  # a word in more titles than this is boilerplate ("federalist", "continued")
+_TRIES = 8
+_PREFIX = "words starting with"
+_COMMON_SHARE = 0.1  # a word in more titles than this is boilerplate ("federalist", "subject", "continued")
 
 _lock = threading.Lock()
 _kept: "weakref.WeakKeyDictionary[Index, tuple[Any, list[tuple[str, str]]]]" = weakref.WeakKeyDictionary()
@@ -35,35 +37,44 @@ def search_tips(index: Index) -> list[tuple[str, str]]:
         kept = _kept.get(index)
         if kept is not None and kept[0] == state:
             return kept[1]
-    tips = [(query, meaning) for query, meaning in _candidates(index, authors, years) if _finds(index, query)]
+    tips = []
+    for meaning, tries in _candidates(index, authors, years):
+        # The first few tries of each kind only: a tip is not worth many searches.
+        found = next((query for query in tries[:_TRIES] if _finds(index, query)), None)
+        if found:
+            tips.append((found, f"{meaning} “{found[:-1]}”" if meaning == _PREFIX else meaning))
     with _lock:
         _kept[index] = (state, tips)
     return tips
 
 
-def _candidates(index: Index, authors: list[Any], years: list[Any]) -> list[tuple[str, str]]:
-    """Example queries for each part of the query language, from this index's own words."""
+def _candidates(index: Index, authors: list[Any], years: list[Any]) -> list[tuple[str, list[str]]]:
+    """For each part of the query language, example queries to try, from this index's own words."""
     titles = [h.title for h in index.search("", sort="newest", per_page=TITLES_READ, snippets=False, expand=False).hits]
     words = _telling_words(titles)
-    out: list[tuple[str, str]] = []
-    if len(words) >= 2:
-        out.append((f"{words[0]} {words[1]}", "both words"))
-    phrase = _title_phrase(titles, set(words))
-    if phrase:
-        out.append((f'"{phrase}"', "an exact phrase"))
-    if len(words) >= 3:
-        out.append((f"{words[0]} OR {words[2]}", "either word"))
-    if len(words) >= 2:
-        out.append((f"{words[0]} -{words[1]}", "without a word"))
+    rank = {w: i for i, w in enumerate(words)}
+    # Pairs of telling words that share a title: they belong together.
+    pairs: list[tuple[str, str]] = []
+    neighbours: list[tuple[str, str]] = []
+    for title in titles:
+        in_title = [w.lower() for w in _WORD.findall(title)]
+        telling = sorted({w for w in in_title if w in rank}, key=rank.__getitem__)
+        pairs += [(a, b) for i, a in enumerate(telling) for b in telling[i + 1:]]
+        neighbours += [(a, b) for a, b in zip(in_title, in_title[1:]) if a in rank and b in rank]
+    pairs = sorted(dict.fromkeys(pairs), key=lambda ab: rank[ab[0]] + rank[ab[1]])
+    out: list[tuple[str, list[str]]] = [
+        ("both words", [f"{a} {b}" for a, b in pairs]),
+        ("an exact phrase", [f'"{a} {b}"' for a, b in dict.fromkeys(neighbours)]),
+        ("either word", [f"{a} OR {b}" for a, b in zip(words, words[3:])]),
+        ("without a word", [f"{a} -{b}" for a, b in pairs]),
+    ]
     if authors:
-        surname = str(authors[0].value).split()[-1].lower()
-        out.append((f"author:{surname}", "in one field (title, author, affiliation, source, tag)"))
+        out.append(("in one field (title, author, affiliation, source, tag)",
+                    [f"author:{str(a.value).split()[-1].lower()}" for a in authors]))
     if years:
-        busiest = max(years, key=lambda v: (v.count, v.value))
-        out.append((f"date:{busiest.value}", "from one year, month or day"))
-    if words and len(words[0]) > 6:
-        stem = words[0][:5]
-        out.append((f"{stem}*", f"words starting with “{stem}”"))
+        busiest = sorted(years, key=lambda v: (-v.count, v.value))
+        out.append(("from one year, month or day", [f"date:{v.value}" for v in busiest]))
+    out.append((_PREFIX, [f"{w[:5]}*" for w in words if len(w) > 6]))
     return out
 
 
@@ -73,17 +84,7 @@ def _telling_words(titles: list[str]) -> list[str]:
     for title in titles:
         counts.update({w.lower() for w in _WORD.findall(title)})
     limit = max(2, int(len(titles) * _COMMON_SHARE))
-    return [w for w, n in sorted(counts.items(), key=lambda wn: (-wn[1], wn[0])) if n <= limit][:10]
-
-
-def _title_phrase(titles: list[str], telling: set[str]) -> str | None:
-    """Two neighbouring words of a title, one of them a telling word."""
-    for title in titles:
-        words = [w.lower() for w in re.findall(r"[^\W\d_]+", title)]
-        for first, second in zip(words, words[1:]):
-            if len(first) >= 4 and len(second) >= 4 and (first in telling or second in telling):
-                return f"{first} {second}"
-    return None
+    return [w for w, n in sorted(counts.items(), key=lambda wn: (-wn[1], wn[0])) if n <= limit][:20]
 
 
 def _finds(index: Index, query: str) -> bool:
