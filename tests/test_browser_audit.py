@@ -135,7 +135,7 @@ def test_phone_filters_near_the_top_and_first_result_above_the_fold(browser, cor
         control.click()
         page.wait_for_url("**#filters")
         aside = page.locator("#filters").bounding_box()
-        assert 0 <= aside["y"] < PHONE["height"] / 2
+        assert -2 <= aside["y"] < PHONE["height"] / 2  # scrolled to it (within a sub-pixel)
         assert page.locator(".facet--author").is_visible()
         # And the way back.
         page.click(".sidebar__back")
