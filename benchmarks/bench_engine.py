@@ -238,11 +238,11 @@ def _ours_one(ix: Any, query: Query) -> tuple[int, bool]:
     Returns the total and whether the engine widened an all-words query to
     any-word because nothing matched all of them.
     """
-    kwargs: dict[str, Any] = {"sort": "relevance", "page": 1, "per_page": PER_PAGE, "match": "all"}
+    kwargs: dict[str, Any] = {"sort": "relevance", "page": 1, "limit": PER_PAGE, "match": "all"}
     if query.authors:
-        kwargs["authors"] = query.authors
+        kwargs["author"] = query.authors
     if query.date_from:
-        kwargs["date_from"], kwargs["date_to"] = query.date_from, query.date_to
+        kwargs["since"], kwargs["until"] = query.date_from, query.date_to
     res = ix.search(query.text(), **kwargs)
     for hit in res.hits:
         _ = hit.snippet

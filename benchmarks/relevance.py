@@ -11,7 +11,7 @@ run and runs every judged query (top 1,000) against each:
 
 * ``ours``: ``search.build_index`` into a temporary directory (removed
   afterwards), then ``search.open_index(...).search(q, match="any",
-  per_page=1000, snippets=False)``.  Documents are passed whole (id, title,
+  limit=1000, snippets=False)``.  Documents are passed whole (id, title,
   authors, source, body), as the product would index them, and everything
   else is the product's default analysis and ranking (``DEFAULT_RANKING``,
   pseudo-relevance feedback included); there is no evaluation mode.
@@ -186,7 +186,7 @@ def _our_search(ix: Any, text: str) -> list[str]:
     cleaned = " ".join(clean_query(text).split())
     if not cleaned:
         return []
-    result = ix.search(cleaned, match="any", per_page=TOP_K, snippets=False)
+    result = ix.search(cleaned, match="any", limit=TOP_K, snippets=False)
     return [str(hit.id) for hit in result.hits][:TOP_K]
 
 

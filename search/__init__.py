@@ -5,7 +5,7 @@ One import is enough to embed it::
     import search
     report = search.build_index(["seeds"], index_dir="index")
     with search.open_index("index") as ix:
-        res = ix.search("free elections", sort="newest")
+        res = ix.search("standing army", author="Alexander Hamilton", sort="newest")
         for hit in res.hits:
             print(hit.title, hit.author, hit.date)
 
@@ -27,7 +27,8 @@ from .ranking import DEFAULT_RANKING, Ranking
 from .readers import read_document
 from .results import FacetValue, Hit, SearchResults
 from .indexer import add_documents, delete_documents
-from .searching import MATCHES, MAX_PER_PAGE, SORTS, Index, index_exists, open_index
+from .options import FILTERS, MATCHES, MAX_LIMIT, MAX_PAGE, SORTS, SearchOptions, check_options, date_bounds
+from .searching import Index, index_exists, open_index
 
 __version__ = "0.1.0"
 
@@ -49,7 +50,12 @@ __all__ = [
     "DEFAULT_RANKING",
     "SORTS",
     "MATCHES",
-    "MAX_PER_PAGE",
+    "MAX_LIMIT",
+    "MAX_PAGE",
+    "FILTERS",
+    "SearchOptions",
+    "check_options",
+    "date_bounds",
     "SearchError",
     "IndexMissingError",
     "IndexCorruptError",

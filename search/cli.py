@@ -19,7 +19,8 @@ import click
 from . import __version__
 from .errors import SearchError
 from .indexer import BuildReport, build_index, default_index_dir
-from .searching import MATCHES, SORTS, index_exists, open_index
+from .options import MATCHES, MAX_LIMIT, SORTS, check_options
+from .searching import index_exists, open_index
 
 __all__ = ["cli", "main"]
 
@@ -115,15 +116,15 @@ def print_report(report: BuildReport) -> None:
 
 @cli.command("search")
 @click.argument("query", nargs=-1)
-@click.option("--author", "authors", multiple=True, help="Only this author (repeatable).")
-@click.option("--affiliation", "affiliations", multiple=True, help="Only this affiliation (repeatable).")
-@click.option("--source", "sources", multiple=True, help="Only this source (repeatable).")
-@click.option("--tag", "tags", multiple=True, help="Only this tag (repeatable).")
-@click.option("--since", "date_from", help="From this date: YYYY, YYYY-MM or YYYY-MM-DD.")
-@click.option("--until", "date_to", help="Up to this date, inclusive.")
+@click.option("--author", multiple=True, help="Only this author (repeatable).")
+@click.option("--affiliation", multiple=True, help="Only this affiliation (repeatable).")
+@click.option("--source", multiple=True, help="Only this source (repeatable).")
+@click.option("--tag", multiple=True, help="Only this tag (repeatable).")
+@click.option("--since", help="From this date: YYYY, YYYY-MM or YYYY-MM-DD.")
+@click.option("--until", help="Up to this date, inclusive.")
 @click.option("--sort", type=click.Choice(SORTS), default="relevance", show_default=True)
-@click.option("--page", type=int, default=1, show_default=True)
-@click.option("--limit", "per_page", type=int, default=10, show_default=True, help="Results per page.")
+@click.option("--page", default="1", show_default=True, help="Page of results.")
+@click.option("--limit", default="10", show_default=True, help=f"Results per page (1–{MAX_LIMIT}).")
 @click.option("--match", type=click.Choice(MATCHES), default="all", show_default=True,
               help="all: every word must match; any: any word may.")
 @click.option("--expand/--no-expand", default=True, show_default=True,
@@ -131,10 +132,13 @@ def print_report(report: BuildReport) -> None:
 @index_dir_option
 @json_option
 @library_errors
-def search_command(query: tuple[str, ...], index_dir: Path | None, as_json: bool, **options: Any) -> None:
+def search_command(query: tuple[str, ...], index_dir: Path | None, as_json: bool, expand: bool, **options: Any) -> None:
     """Search the index for QUERY and print ranked results with snippets."""
+    # Checked here, with the options' names as typed, so an error says
+    # "--since", not the library's "since"; the library checks them again.
+    checked = check_options(**options, spell=lambda name: f"--{name}")
     with open_index(index_dir) as ix:
-        results = ix.search(" ".join(query), **options)
+        results = ix.search(" ".join(query), expand=expand, **checked.as_kwargs())
     if as_json:
         click.echo(json.dumps(results.to_dict(), indent=2, ensure_ascii=False))
         return
@@ -152,7 +156,7 @@ def print_results(results: Any) -> None:
     if not results.total:
         click.echo("No results.")
         return
-    first = (results.page - 1) * results.per_page + 1
+    first = (results.page - 1) * results.limit + 1
     last = first + len(results.hits) - 1
     click.echo(f"Results {first}–{last} of {results.total} ({results.took:.3f} s)\n" if results.hits
                else f"No results on page {results.page} of {results.pages}.")

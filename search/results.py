@@ -68,6 +68,10 @@ class FacetValue:
 class SearchResults:
     """A page of results, facet counts over all matches, and what was repaired.
 
+    ``limit`` is the page size asked for; ``filters`` echoes the filters
+    under the option names (``author``, ``affiliation``, ``source``, ``tag``,
+    ``since``, ``until``) with dates written as ISO.
+
     ``suggestion`` is a corrected query ("did you mean") or None; ``notice``
     explains anything the engine changed in the query, or None.  When
     ``corrected`` is true, ``query`` matched nothing and the hits, total and
@@ -77,7 +81,7 @@ class SearchResults:
     query: str
     total: int
     page: int
-    per_page: int
+    limit: int
     sort: str
     match: str
     filters: dict[str, Any]
@@ -91,7 +95,7 @@ class SearchResults:
     @property
     def pages(self) -> int:
         """How many pages the results fill."""
-        return (self.total + self.per_page - 1) // self.per_page
+        return (self.total + self.limit - 1) // self.limit
 
     def to_dict(self) -> dict[str, Any]:
         """Exactly what ``commentary search --json`` prints and the API returns."""
@@ -99,7 +103,7 @@ class SearchResults:
             "query": self.query,
             "total": self.total,
             "page": self.page,
-            "per_page": self.per_page,
+            "limit": self.limit,
             "pages": self.pages,
             "sort": self.sort,
             "match": self.match,

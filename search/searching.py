@@ -25,6 +25,7 @@ from .errors import IndexCorruptError, IndexMissingError, QueryError
 from .expansion import stored_terms
 from .facets import DATE_FILTER, FacetTable
 from .indexer import BuildReport, DocumentLike, add_documents, default_index_dir, delete_documents, has_index, open_whoosh_index
+from .options import FILTERS, MATCHES, MAX_LIMIT, SORTS, check_options
 from .query import ParsedQuery, parse_date_bound, parse_query
 from .ranking import DEFAULT_RANKING, QueryBuilder, Ranking, analyze, date_range_query
 from .scoring import RankingStats, Scorer, match_documents, rank_documents
@@ -33,11 +34,7 @@ from .schema import FACET_FIELDS, SCHEMA, TEXT_FIELDS, schema_fingerprint
 from .spelling import closest_word
 from .snippets import TermMatcher, highlight_html, make_snippet, match_spans
 
-__all__ = ["Index", "open_index", "index_exists", "SORTS", "MATCHES", "MAX_PER_PAGE"]
-
-SORTS = ("relevance", "newest", "oldest")
-MATCHES = ("all", "any")
-MAX_PER_PAGE = 1000
+__all__ = ["Index", "open_index", "index_exists", "SORTS", "MATCHES", "MAX_LIMIT"]
 
 
 def index_exists(index_dir: str | os.PathLike[str] | None = None) -> bool:
@@ -139,52 +136,52 @@ class Index:
         self,
         query: str = "",
         *,
-        authors: Sequence[str] | None = None,
-        affiliations: Sequence[str] | None = None,
-        sources: Sequence[str] | None = None,
-        tags: Sequence[str] | None = None,
-        date_from: str | dt.date | None = None,
-        date_to: str | dt.date | None = None,
+        author: str | Sequence[str] | None = None,
+        affiliation: str | Sequence[str] | None = None,
+        source: str | Sequence[str] | None = None,
+        tag: str | Sequence[str] | None = None,
+        since: str | dt.date | None = None,
+        until: str | dt.date | None = None,
         sort: str = "relevance",
         page: int = 1,
-        per_page: int = 10,
+        limit: int = 10,
         match: str = "all",
         snippets: bool = True,
         expand: bool = True,
         correct: bool = True,
+        **unknown: Any,
     ) -> SearchResults:
         """Search the commentary; see the README for the query language.
 
-        Filters (``authors`` ...) take exact values as listed in facets; values
-        of one filter are alternatives, different filters must all hold.
-        Dates are ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``, inclusive.  An empty
-        query lists every document that passes the filters, newest first.
-        ``snippets=False`` leaves ``Hit.snippet`` empty, for callers that
-        only need ids and scores of many hits.  ``expand`` (on by default)
-        re-ranks with words learnt from the best first-pass results
-        (pseudo-relevance feedback, see ``docs/relevance.md``); it changes
-        the order of the matches, never which documents match.
-        When the query matches nothing and its spelling suggestion does, the
-        suggestion's results are returned with ``corrected`` set, unless
-        ``correct=False``; a suggestion that would find no more than the
-        query is not made.  Facet counts are disjunctive (see ``FacetValue``).
-        Raises ``QueryError`` for unusable parameters; never for query text.
+        Filters (``author`` ...) take one value (a string) or several (a
+        list); values of one filter are alternatives, different filters must
+        all hold.  ``since``/``until`` are ``YYYY``, ``YYYY-MM`` or
+        ``YYYY-MM-DD`` (or a ``datetime.date``), inclusive.  ``limit`` is
+        results per page.  An empty query lists every document that passes
+        the filters, newest first.  ``snippets=False`` leaves ``Hit.snippet``
+        empty, for callers that only need ids and scores of many hits.
+        ``expand`` (on by default) re-ranks with words learnt from the best
+        first-pass results (pseudo-relevance feedback, see
+        ``docs/relevance.md``); it changes the order of the matches, never
+        which documents match.  When the query matches nothing and its
+        spelling suggestion does, the suggestion's results are returned with
+        ``corrected`` set, unless ``correct=False``; a suggestion that would
+        find no more than the query is not made.  Facet counts are
+        disjunctive (see ``FacetValue``).  The options are checked by
+        ``search.check_options``, as the CLI and the web check theirs.
+        Raises ``QueryError`` for unusable options; never for query text.
         """
         started = time.perf_counter()
-        _check_choice("sort", sort, SORTS)
-        _check_choice("match", match, MATCHES)
-        page, per_page = _check_paging(page, per_page)
-        lo, hi = _date_bound("date_from", date_from, end=False), _date_bound("date_to", date_to, end=True)
-        if lo and hi and lo > hi:
-            raise QueryError("date_from is after date_to")
-        filters = {
-            "authors": list(authors or []),
-            "affiliations": list(affiliations or []),
-            "sources": list(sources or []),
-            "tags": list(tags or []),
-            "date_from": _iso(date_from),
-            "date_to": _iso(date_to),
-        }
+        if unknown:
+            raise QueryError(_unknown_options(unknown))
+        if not isinstance(query, str):
+            raise QueryError(f"the query must be a string; got {type(query).__name__}")
+        options = check_options(author=author, affiliation=affiliation, source=source, tag=tag,
+                                since=since, until=until, sort=sort, page=page, limit=limit, match=match)
+        sort, page, limit = options.sort, options.page, options.limit
+        lo = parse_date_bound(options.since, end=False) if options.since else None
+        hi = parse_date_bound(options.until, end=True) if options.until else None
+        filters = options.filters()
         searcher = self._searcher()
         kept = self._generation(searcher)
         scorer = Scorer(searcher, kept.stats)
@@ -235,14 +232,14 @@ class Index:
 
         table = kept.facets(searcher)
         matcher = _term_matcher(parsed, builder) if snippets else None
-        offset = (page - 1) * per_page
+        offset = (page - 1) * limit
         if sort == "relevance":
             ranked = rank_documents(searcher, scorer, builder.features(parsed), matched, expand,
-                                    lambda docnum: kept.terms(searcher, docnum), offset + per_page)
-            page_docs = ranked[offset:offset + per_page]
+                                    lambda docnum: kept.terms(searcher, docnum), offset + limit)
+            page_docs = ranked[offset:offset + limit]
         else:
             ordered = _sort_by_date(matched, table, newest=(sort == "newest"))
-            page_docs = [(d, None) for d in ordered[offset:offset + per_page]]
+            page_docs = [(d, None) for d in ordered[offset:offset + limit]]
         if matcher is None:
             # Without snippets a hit needs only the short display fields:
             # keep them, instead of decompressing whole documents (bodies
@@ -260,7 +257,7 @@ class Index:
             query=query,
             total=len(matched),
             page=page,
-            per_page=per_page,
+            limit=limit,
             sort=sort,
             match=effective_match,
             filters=filters,
@@ -522,38 +519,21 @@ def _hit_from_row(row: _Row, score: float | None, rank: int, snippet: str = "") 
     )
 
 
-def _check_choice(name: str, value: str, allowed: tuple[str, ...]) -> None:
-    if value not in allowed:
-        raise QueryError(f"{name} must be one of {', '.join(allowed)}; got {value!r}")
+# Keyword names ``search`` had before the library, the CLI and the URL
+# shared one vocabulary: a caller still using one is told the new name.
+_RENAMED = {
+    "authors": "author", "affiliations": "affiliation", "sources": "source", "tags": "tag",
+    "date_from": "since", "date_to": "until", "per_page": "limit",
+}
 
 
-def _check_paging(page: Any, per_page: Any) -> tuple[int, int]:
-    try:
-        page, per_page = int(page), int(per_page)
-    except (TypeError, ValueError):
-        raise QueryError("page and per_page must be whole numbers") from None
-    if page < 1:
-        raise QueryError(f"page must be 1 or more; got {page}")
-    if not 1 <= per_page <= MAX_PER_PAGE:
-        raise QueryError(f"per_page must be between 1 and {MAX_PER_PAGE}; got {per_page}")
-    return page, per_page
-
-
-def _date_bound(name: str, value: str | dt.date | None, *, end: bool) -> int | None:
-    if value is None or value == "":
-        return None
-    bound = parse_date_bound(_iso(value) or "", end=end)
-    if bound is None:
-        raise QueryError(f"{name} must be a date as YYYY, YYYY-MM or YYYY-MM-DD; got {value!r}")
-    return bound
-
-
-def _iso(value: str | dt.date | None) -> str | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.date):
-        return value.isoformat()[:10]
-    return str(value).strip()
+def _unknown_options(unknown: dict[str, Any]) -> str:
+    """The error for keywords ``search`` does not take, naming the right ones."""
+    name = sorted(unknown)[0]
+    if name in _RENAMED:
+        return f"search() has no option {name!r}; it is called {_RENAMED[name]!r}"
+    return (f"search() has no option {name!r}; the options are "
+            "author, affiliation, source, tag, since, until, sort, page, limit, match, snippets, expand, correct")
 
 
 def _iso_of(dateord: int) -> str:
@@ -566,8 +546,8 @@ def _filter_sets(searcher: Any, filters: dict[str, Any], lo: int | None, hi: int
     Values within one facet are alternatives; the caller intersects facets.
     """
     sets: dict[str, set[int]] = {}
-    for key, facet in (("authors", "author"), ("affiliations", "affiliation"), ("sources", "source"), ("tags", "tag")):
-        values = [v for v in filters[key] if v]
+    for facet in FILTERS:
+        values = filters[facet]
         if values:
             query = wq.Or([wq.Term(FACET_FIELDS[facet], v) for v in values])
             sets[facet] = set(searcher.docs_for_query(query))

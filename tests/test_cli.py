@@ -65,8 +65,8 @@ def test_search_json_is_to_dict(built: Path, runner: CliRunner) -> None:
             "--limit", "5", "--match", "any", "--index-dir", str(built), "--json"]
     data = json.loads(runner.invoke(cli, args).output)
     with search.open_index(built) as ix:
-        expected = ix.search("voters", authors=["Anna Berg"], date_from="2020", sort="newest",
-                             per_page=5, match="any").to_dict()
+        expected = ix.search("voters", author=["Anna Berg"], since="2020", sort="newest",
+                             limit=5, match="any").to_dict()
     data.pop("took"), expected.pop("took")
     assert data == expected
     assert [h["id"] for h in data["hits"]] == ["elections-2021.txt"]
@@ -97,9 +97,9 @@ def test_stats(built: Path, runner: CliRunner) -> None:
 
 @pytest.mark.parametrize("args, message", [
     (["search", "x", "--index-dir", "{missing}"], "no index in"),
-    (["search", "x", "--page", "0", "--index-dir", "{built}"], "page must be 1 or more"),
-    (["search", "x", "--since", "yesterday", "--index-dir", "{built}"], "date_from must be a date"),
-    (["search", "x", "--limit", "5000", "--index-dir", "{built}"], "per_page must be between"),
+    (["search", "x", "--page", "0", "--index-dir", "{built}"], "--page must be between 1 and 10000; got 0"),
+    (["search", "x", "--since", "yesterday", "--index-dir", "{built}"], "--since must be a date as YYYY, YYYY-MM or YYYY-MM-DD; got 'yesterday'"),
+    (["search", "x", "--limit", "5000", "--index-dir", "{built}"], "--limit must be between 1 and 1000; got 5000"),
     (["index", "{missing}/docs", "--index-dir", "{built}"], "source not found"),
 ])
 def test_errors_are_one_line_and_non_zero(built: Path, tmp_path: Path, runner: CliRunner, args, message) -> None:

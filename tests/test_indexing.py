@@ -32,7 +32,7 @@ def index_dir(tmp_path: Path) -> Path:
 
 def ids(index_dir: Path) -> set[str]:
     with search.open_index(index_dir) as ix:
-        return {h.id for h in ix.search("", per_page=1000).hits}
+        return {h.id for h in ix.search("", limit=1000).hits}
 
 
 def test_seeds_build_and_search(tmp_path: Path) -> None:

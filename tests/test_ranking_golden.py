@@ -122,7 +122,7 @@ def ix(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.mark.parametrize("case", _cases(), ids=lambda c: c["query"] + ("" if c.get("expand", True) else " (no feedback)"))
 def test_golden_top_results(ix, case: dict[str, Any]) -> None:
-    res = ix.search(case["query"], match=case.get("match", "all"), expand=case.get("expand", True), per_page=50)
+    res = ix.search(case["query"], match=case.get("match", "all"), expand=case.get("expand", True), limit=50)
     got = [h.id for h in res.hits]
     expected = case["top"]
     if case.get("ordered", True):
@@ -137,8 +137,8 @@ def test_golden_top_results(ix, case: dict[str, Any]) -> None:
 
 def test_feedback_reorders_but_never_changes_matches(ix) -> None:
     for query, match in (("reservoir", "all"), ("water energy", "any"), ("inflation rates", "any")):
-        plain = ix.search(query, match=match, expand=False, per_page=100)
-        expanded = ix.search(query, match=match, expand=True, per_page=100)
+        plain = ix.search(query, match=match, expand=False, limit=100)
+        expanded = ix.search(query, match=match, expand=True, limit=100)
         assert plain.total == expanded.total
         assert {h.id for h in plain.hits} == {h.id for h in expanded.hits}
 
@@ -193,7 +193,7 @@ def test_several_segments_and_deletions(tmp_path: Path) -> None:
     search.add_documents(index_dir, CORPUS[12:])
     search.delete_documents(index_dir, ["water-irrigation", "elect-free"])
     with search.open_index(index_dir) as index:
-        res = index.search("water", match="any", per_page=50)
+        res = index.search("water", match="any", limit=50)
         ids = [h.id for h in res.hits]
         assert "water-irrigation" not in ids
         assert {"health-water", "tech-energy", "water-rivers"} <= set(ids)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 import textwrap
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 import search
+
 
 from corpus import DOCS, SEED, long_document, plain_text, write_corpus
 
@@ -99,7 +101,7 @@ def test_field_prefixes(ix) -> None:
     ("voters -date:2019", {"elections-2021.txt", "security-2010.txt", SEED.name}),
 ])
 def test_dates_in_queries(ix, query: str, expected: set[str]) -> None:
-    assert set(hit_ids(ix.search(query, per_page=100))) == expected
+    assert set(hit_ids(ix.search(query, limit=100))) == expected
 
 
 def test_trailing_wildcard(ix) -> None:
@@ -153,7 +155,7 @@ def test_only_exclusions_match_everything_else(ix) -> None:
 
 
 def test_facets_cover_all_matches_not_just_the_page(ix) -> None:
-    res = ix.search("", per_page=1)
+    res = ix.search("", limit=1)
     assert len(res.hits) == 1
     authors = {f.value: f.count for f in res.facets["author"]}
     assert authors["Anna Berg"] == 2 and authors["Mei Chen"] == 2 and authors["John Carter"] == 2
@@ -162,7 +164,7 @@ def test_facets_cover_all_matches_not_just_the_page(ix) -> None:
 
 
 def test_facets_respect_other_facets_filters(ix) -> None:
-    res = ix.search("", authors=["Mei Chen"])
+    res = ix.search("", author=["Mei Chen"])
     assert res.total == 2
     # Other facets count only what the author filter lets through ...
     assert {f.value: f.count for f in res.facets["year"]} == {2020: 1, 2023: 1}
@@ -172,15 +174,15 @@ def test_facets_respect_other_facets_filters(ix) -> None:
     authors = {f.value: f for f in res.facets["author"]}
     assert {v: f.count for v, f in authors.items()} == unfiltered
     assert authors["Mei Chen"].adds == 0
-    assert authors["Anna Berg"].adds == ix.search("", authors=["Mei Chen", "Anna Berg"]).total - res.total > 0
+    assert authors["Anna Berg"].adds == ix.search("", author=["Mei Chen", "Anna Berg"]).total - res.total > 0
     assert all(f.adds is None for f in res.facets["source"])
 
 
 def test_filters_combine(ix) -> None:
-    assert ix.search("", authors=["Anna Berg", "John Carter"]).total == 4
-    assert ix.search("", authors=["Anna Berg"], sources=["Policy Review"], date_from="2020").total == 1
-    assert ix.search("", affiliations=["Director of the Security Forum"]).total == 2
-    assert ix.search("", authors=["anna berg"]).total == 0  # exact values
+    assert ix.search("", author=["Anna Berg", "John Carter"]).total == 4
+    assert ix.search("", author=["Anna Berg"], source=["Policy Review"], since="2020").total == 1
+    assert ix.search("", affiliation=["Director of the Security Forum"]).total == 2
+    assert ix.search("", author=["anna berg"]).total == 0  # exact values
 
 
 @pytest.mark.parametrize("since, until, expected", [
@@ -191,22 +193,22 @@ def test_filters_combine(ix) -> None:
     (None, "2010-11-04", 3),
 ])
 def test_date_range_edges(ix, since, until, expected) -> None:
-    assert ix.search("", date_from=since, date_to=until).total == expected
+    assert ix.search("", since=since, until=until).total == expected
 
 
 def test_bad_parameters_raise_query_error(ix) -> None:
     for kwargs in ({"sort": "random"}, {"match": "some"}, {"page": 0}, {"page": "x"},
-                   {"per_page": 0}, {"per_page": 1001}, {"date_from": "yesterday"},
-                   {"date_from": "2020-02-30"}, {"date_from": "2021", "date_to": "2020"}):
+                   {"limit": 0}, {"limit": 1001}, {"since": "yesterday"},
+                   {"since": "2020-02-30"}, {"since": "2021", "until": "2020"}):
         with pytest.raises(search.QueryError):
             ix.search("x", **kwargs)
 
 
 def test_sorting_by_date_keeps_undated_last(ix) -> None:
-    newest = ix.search("elections", sort="newest", per_page=100)
+    newest = ix.search("elections", sort="newest", limit=100)
     dates = [h.date for h in newest.hits]
     assert dates[-1] is None and dates[:-1] == sorted(dates[:-1], reverse=True)
-    oldest = ix.search("elections", sort="oldest", per_page=100)
+    oldest = ix.search("elections", sort="oldest", limit=100)
     dates = [h.date for h in oldest.hits]
     assert dates[-1] is None and dates[:-1] == sorted(dates[:-1])
     assert all(h.score is None for h in oldest.hits)
@@ -218,20 +220,20 @@ def test_empty_query_lists_newest_first(ix) -> None:
 
 
 def test_paging(ix) -> None:
-    total = ix.search("", per_page=1000).total
+    total = ix.search("", limit=1000).total
     seen = []
     for page in range(1, 5):
-        seen += hit_ids(ix.search("", page=page, per_page=4))
+        seen += hit_ids(ix.search("", page=page, limit=4))
     assert len(seen) == len(set(seen)) == min(total, 16)
-    past = ix.search("", page=99, per_page=10)
+    past = ix.search("", page=99, limit=10)
     assert past.hits == [] and past.total == total
-    assert ix.search("", per_page=1000).pages == 1
+    assert ix.search("", limit=1000).pages == 1
 
 
 def test_relevance_ranks_title_matches_first(ix) -> None:
     res = ix.search("offsets")
     assert res.hits[0].id == "climate-2023.txt"
-    scores = [h.score for h in ix.search("elections", per_page=100).hits]
+    scores = [h.score for h in ix.search("elections", limit=100).hits]
     assert scores == sorted(scores, reverse=True)
 
 
@@ -330,10 +332,10 @@ def test_highlight_whole_text(ix) -> None:
 
 
 def test_to_dict_shape(ix) -> None:
-    data = ix.search("voters", authors=["Anna Berg"]).to_dict()
-    assert set(data) >= {"query", "total", "page", "per_page", "pages", "sort", "match", "filters",
+    data = ix.search("voters", author=["Anna Berg"]).to_dict()
+    assert set(data) >= {"query", "total", "page", "limit", "pages", "sort", "match", "filters",
                          "hits", "facets", "suggestion", "notice", "took"}
-    assert data["filters"]["authors"] == ["Anna Berg"]
+    assert data["filters"]["author"] == ["Anna Berg"]
     hit = data["hits"][0]
     assert set(hit) >= {"id", "title", "authors", "author", "affiliation", "date", "year", "source", "score", "snippet"}
     assert set(data["facets"]) >= {"author", "affiliation", "source", "year"}
@@ -369,3 +371,18 @@ def test_api_works_without_flask(tmp_path: Path) -> None:
     """)
     proc = subprocess.run([sys.executable, "-W", "error", "-c", code], capture_output=True, text=True)
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
+
+
+def test_one_vocabulary_old_keyword_names_name_the_new_one(ix):
+    for old, new in (("authors", "author"), ("date_from", "since"), ("per_page", "limit")):
+        with pytest.raises(search.QueryError, match=f"search\\(\\) has no option '{old}'; it is called '{new}'"):
+            ix.search("", **{old: "x"})
+    with pytest.raises(search.QueryError, match="the options are author, affiliation"):
+        ix.search("", colour="red")
+
+
+def test_filters_echo_the_option_names(ix):
+    res = ix.search("", author="Anna Berg", since="2020-1", until=dt.date(2024, 12, 31))
+    assert res.filters == {"author": ["Anna Berg"], "affiliation": [], "source": [], "tag": [],
+                           "since": "2020-01", "until": "2024-12-31"}
+    assert res.total == ix.search("", author=["Anna Berg"], since="2020-01", until="2024").total

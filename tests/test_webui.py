@@ -500,9 +500,9 @@ def test_author_page_newest_first_with_affiliations_and_timeline(client):
 
 
 def test_author_page_paging_and_period(client):
-    page = page_of(client.get("/author/Maria%20Alvarez?per_page=2"))
+    page = page_of(client.get("/author/Maria%20Alvarez?limit=2"))
     next_link = next(l for l in page.links if l.get("rel") == "next")
-    assert next_link["href"] == "/author/Maria%20Alvarez?per_page=2&page=2"
+    assert next_link["href"] == "/author/Maria%20Alvarez?limit=2&page=2"
     second = page_of(client.get(next_link["href"]))
     assert "showing 3–4" in second.text
     data = api(client, "/author/Maria%20Alvarez?since=2019&until=2019&format=json")
@@ -555,7 +555,7 @@ def test_atom_feed_is_valid_and_newest_first(client):
 def test_atom_feed_takes_search_parameters_and_refuses_bad_ones(client):
     root = ET.fromstring(client.get("/search.atom").data)
     assert len(root.findall(f"{ATOM}entry")) == 17  # FEED_SIZE 20 > corpus
-    root = ET.fromstring(client.get("/search.atom?per_page=3").data)
+    root = ET.fromstring(client.get("/search.atom?limit=3").data)
     assert len(root.findall(f"{ATOM}entry")) == 3
     assert client.get("/search.atom?sort=bogus").status_code == 400
     assert client.get("/search.atom?since=nope").status_code == 400
@@ -596,9 +596,9 @@ def test_healthz(client, total_docs):
 
 
 def test_api_search_returns_to_dict(client, webui_index_dir):
-    data = api(client, "/api/search?q=policy&author=Li+Wei&author=Anna+Kowalska&sort=newest&per_page=3&page=2")
+    data = api(client, "/api/search?q=policy&author=Li+Wei&author=Anna+Kowalska&sort=newest&limit=3&page=2")
     with search.open_index(webui_index_dir) as ix:
-        expected = ix.search("policy", authors=["Li Wei", "Anna Kowalska"], sort="newest", per_page=3, page=2).to_dict()
+        expected = ix.search("policy", author=["Li Wei", "Anna Kowalska"], sort="newest", limit=3, page=2).to_dict()
     data.pop("took"), expected.pop("took")
     assert data == expected
     assert list(data) == [k for k in expected]  # same key order as to_dict
@@ -607,7 +607,21 @@ def test_api_search_returns_to_dict(client, webui_index_dir):
 def test_api_search_filters_and_dates(client):
     data = api(client, "/api/search?affiliation=Asia+Pacific+Forum&source=Global+Affairs+Weekly&tag=trade&since=2019-06-30&until=2019-06-30")
     assert data["total"] == 1 and data["hits"][0]["id"] == "2019/li-trade.md"
-    assert data["filters"]["date_from"] == "2019-06-30"
+    assert data["filters"]["since"] == "2019-06-30"
+
+
+def test_api_and_library_share_one_date_check(client):
+    # The URL accepted what the library accepted, and both write it as ISO.
+    assert api(client, "/api/search?since=1788-3")["filters"]["since"] == "1788-03"
+    response = client.get("/api/search?since=1788-13")
+    assert_error_shape(response, 400)
+    assert response.get_json()["error"] == "since must be a date as YYYY, YYYY-MM or YYYY-MM-DD; got '1788-13'"
+
+
+def test_old_parameter_names_say_the_new_one(client):
+    response = client.get("/api/search?per_page=3")
+    assert_error_shape(response, 400)
+    assert response.get_json()["error"] == "per_page is now called limit"
 
 
 def test_search_page_json_twin_equals_api(client):
@@ -617,10 +631,10 @@ def test_search_page_json_twin_equals_api(client):
     assert a == b
 
 
-def test_per_page_limits(client):
-    assert api(client, "/api/search?per_page=100")["per_page"] == 100
-    assert_error_shape(client.get("/api/search?per_page=101"), 400)
-    assert api(client, "/api/search")["per_page"] == 5  # PER_PAGE from config
+def test_limit_limits(client):
+    assert api(client, "/api/search?limit=100")["limit"] == 100
+    assert_error_shape(client.get("/api/search?limit=101"), 400)
+    assert api(client, "/api/search")["limit"] == 5  # PER_PAGE from config
 
 
 BAD_PARAMETERS = [
@@ -628,9 +642,9 @@ BAD_PARAMETERS = [
     ("page=0", "page must be between 1"),
     ("page=-1", "page must be a whole number"),
     ("page=99999999", "page must be between 1"),
-    ("per_page=100000", "per_page must be between 1 and 100"),
-    ("per_page=0", "per_page must be between 1"),
-    ("per_page=2.5", "per_page must be a whole number"),
+    ("limit=100000", "limit must be between 1 and 100"),
+    ("limit=0", "limit must be between 1"),
+    ("limit=2.5", "limit must be a whole number"),
     ("sort=foo", "sort must be one of relevance, newest, oldest"),
     ("match=most", "match must be one of all, any"),
     ("since=notadate", "since must be a date"),
@@ -841,16 +855,16 @@ def test_safe_url():
 
 
 def test_params_read_and_write_urls():
-    params = SearchParams.from_args({"q": "x", "author": ["A", "A", " ", "B"], "page": "3", "per_page": "7"},
+    params = SearchParams.from_args({"q": "x", "author": ["A", "A", " ", "B"], "page": "3", "limit": "7"},
                                     Limits(per_page=10, max_per_page=50))
-    assert params.authors == ("A", "B") and params.page == 3 and params.per_page == 7
-    assert params.to_args() == {"q": "x", "author": ["A", "B"], "per_page": 7}
+    assert params.author == ("A", "B") and params.page == 3 and params.limit == 7
+    assert params.to_args() == {"q": "x", "author": ["A", "B"], "limit": 7}
     assert params.to_args(page=4)["page"] == 4
-    assert params.toggle("author", "A") == {"q": "x", "author": ["B"], "per_page": 7}
-    assert params.toggle("source", "S") == {"q": "x", "author": ["A", "B"], "source": ["S"], "per_page": 7}
+    assert params.toggle("author", "A") == {"q": "x", "author": ["B"], "limit": 7}
+    assert params.toggle("source", "S") == {"q": "x", "author": ["A", "B"], "source": ["S"], "limit": 7}
     assert params.period_args("2019", "2019")["since"] == "2019"
     with pytest.raises(ParamError):
-        SearchParams.from_args({"per_page": "51"}, Limits(per_page=10, max_per_page=50))
+        SearchParams.from_args({"limit": "51"}, Limits(per_page=10, max_per_page=50))
     with pytest.raises(ValueError):
         Limits(per_page=20, max_per_page=10)
 
@@ -870,13 +884,13 @@ def test_config_layers(webui_index_dir, tmp_path, monkeypatch):
         assert app.config["PER_PAGE"] == 3  # environment beats the instance file
         assert app.config["MAX_PER_PAGE"] == 4  # instance file beats defaults
         client = app.test_client()
-        assert api(client, "/api/search")["per_page"] == 3
-        assert_error_shape(client.get("/api/search?per_page=5"), 400)
+        assert api(client, "/api/search")["limit"] == 3
+        assert_error_shape(client.get("/api/search?limit=5"), 400)
     finally:
         app.extensions["commentary"].close()
     app = create_app({"PER_PAGE": 4}, instance_path=str(instance))
     try:
-        assert api(app.test_client(), "/api/search")["per_page"] == 4  # the mapping beats everything
+        assert api(app.test_client(), "/api/search")["limit"] == 4  # the mapping beats everything
     finally:
         app.extensions["commentary"].close()
 
@@ -1094,6 +1108,6 @@ def test_docs_cover_routes_config_and_parameters(app):
 
     for key in [*DEFAULTS, "INDEX_DIR"]:
         assert f"`{key}`" in docs, key
-    for name in ("q", "author", "affiliation", "source", "tag", "since", "until", "sort", "page", "per_page", "match", "format"):
+    for name in ("q", "author", "affiliation", "source", "tag", "since", "until", "sort", "page", "limit", "match", "format"):
         assert f"`{name}`" in docs, name
     assert '{"ok": false, "status": 400, "error":' in docs

@@ -26,9 +26,9 @@ from .params import Limits
 __all__ = ["create_app", "DEFAULTS"]
 
 DEFAULTS: dict[str, Any] = {
-    "PER_PAGE": 10,       # results per page unless the URL asks for per_page
-    "MAX_PER_PAGE": 100,  # a larger per_page is refused with 400
-    "FEED_SIZE": 20,      # entries in an Atom feed unless the URL asks for per_page
+    "PER_PAGE": 10,       # results per page unless the URL asks for limit
+    "MAX_PER_PAGE": 100,  # a larger limit is refused with 400
+    "FEED_SIZE": 20,      # entries in an Atom feed unless the URL asks for limit
     "URL_PREFIX": "",     # mount the pages under this path, e.g. "/commentary"
 }
 

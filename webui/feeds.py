@@ -19,7 +19,7 @@ from search import Hit, SearchResults
 
 from .holder import get_index
 from .links import url
-from .params import SearchParams
+from .params import FILTERS, SearchParams
 from .render import strip_html
 from .views import FACETS, read_params
 
@@ -58,8 +58,8 @@ def feed_title(params: SearchParams) -> str:
     """What the feed follows, in words: the query and the filters."""
     parts = [f"“{params.q.strip()}”"] if params.q.strip() else []
     labels = dict(FACETS)
-    for name, attr in (("author", "authors"), ("affiliation", "affiliations"), ("source", "sources"), ("tag", "tags")):
-        values = getattr(params, attr)
+    for name in FILTERS:
+        values = params.values(name)
         if values:
             parts.append(f"{labels[name].lower()}: {' or '.join(values)}")
     if params.since:
@@ -72,8 +72,8 @@ def feed_title(params: SearchParams) -> str:
 def atom_feed() -> ResponseReturnValue:
     """The newest matches of a search as an Atom feed (``/search.atom``, the search page's arguments)."""
     params = read_params()
-    size = params.per_page if request.args.get("per_page") else g.commentary_limits.feed_size
-    results = get_index().search(params.q, **{**params.search_kwargs(), "sort": "newest", "page": 1, "per_page": size})
+    size = params.limit if request.args.get("limit") else g.commentary_limits.feed_size
+    results = get_index().search(params.q, **{**params.search_kwargs(), "sort": "newest", "page": 1, "limit": size})
     body = build_atom(params, results)
     return Response(body, mimetype="application/atom+xml", content_type="application/atom+xml; charset=utf-8")
 

@@ -9,30 +9,16 @@ whole state of a search in its URL.
 
 from __future__ import annotations
 
-import calendar
-import re
 from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping
 
-from search import MATCHES, SORTS
+from search import FILTERS, QueryError, SearchOptions, check_options, date_bounds
 
 __all__ = ["ParamError", "SearchParams", "Limits", "FILTERS", "date_bounds", "read_format"]
 
-# URL argument -> SearchParams attribute, for the repeatable exact-value filters.
-# The argument names are the singular facet names, so a facet value and its
-# filter share a name (author=..., facet "author").
-FILTERS: dict[str, str] = {
-    "author": "authors",
-    "affiliation": "affiliations",
-    "source": "sources",
-    "tag": "tags",
-}
-
-# A page number beyond this is refused rather than handed to the ranker, which
-# would collect page * per_page hits to show the last few.
-MAX_PAGE = 10_000
-
-_DATE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+# URL arguments renamed when the library, the CLI and the URL took one
+# vocabulary: an old link is told the new name instead of being ignored.
+_RENAMED = {"per_page": "limit", "date_from": "since", "date_to": "until"}
 
 
 class ParamError(ValueError):
@@ -65,26 +51,17 @@ def read_format(args: Any) -> str:
 
 
 @dataclass(frozen=True)
-class SearchParams:
+class SearchParams(SearchOptions):
     """What to search for and how to show it, as given in a URL.
 
-    ``since`` and ``until`` are ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` and
-    inclusive.  ``default_per_page`` is not a parameter: it lets ``to_args``
-    leave a default page size out of URLs.
+    The options of ``Index.search`` under its names (``author``, ``since``,
+    ``limit`` ...), which are the URL's names, plus the query ``q``.
+    ``default_limit`` is not a parameter: it lets ``to_args`` leave a default
+    page size out of URLs.
     """
 
     q: str = ""
-    authors: tuple[str, ...] = ()
-    affiliations: tuple[str, ...] = ()
-    sources: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    since: str | None = None
-    until: str | None = None
-    sort: str = "relevance"
-    page: int = 1
-    per_page: int = 10
-    match: str = "all"
-    default_per_page: int = field(default=10, compare=False, repr=False)
+    default_limit: int = field(default=10, compare=False, repr=False)
 
     # -- reading ------------------------------------------------------------
 
@@ -93,7 +70,9 @@ class SearchParams:
         """Read request arguments (a werkzeug ``MultiDict`` or a plain mapping).
 
         Empty values count as absent, because an HTML form submits its empty
-        fields.  Unknown arguments are ignored.  Raises ``ParamError``.
+        fields.  Unknown arguments are ignored.  Values are checked by
+        ``search.check_options``, as ``Index.search`` checks them.  Raises
+        ``ParamError``.
         """
         limits = limits or Limits()
         get_list = _list_getter(args)
@@ -102,56 +81,41 @@ class SearchParams:
             values = get_list(name)
             return values[-1].strip() if values else ""
 
-        filters = {attr: _unique(get_list(name)) for name, attr in FILTERS.items()}
-        since, until = _date_arg("since", one("since")), _date_arg("until", one("until"))
-        if since and until and date_bounds(since)[0] > date_bounds(until)[1]:
-            raise ParamError(f"since ({since}) is after until ({until})")
-        sort = one("sort") or "relevance"
-        if sort not in SORTS:
-            raise ParamError(f"sort must be one of {', '.join(SORTS)}; got {sort!r}")
-        match = one("match") or "all"
-        if match not in MATCHES:
-            raise ParamError(f"match must be one of {', '.join(MATCHES)}; got {match!r}")
-        page = _int_arg("page", one("page"), default=1, low=1, high=MAX_PAGE)
-        size = _int_arg("per_page", one("per_page"), default=limits.per_page, low=1, high=limits.max_per_page)
+        for old, new in _RENAMED.items():
+            if get_list(old):
+                raise ParamError(f"{old} is now called {new}")
+        try:
+            options = check_options(
+                **{name: get_list(name) for name in FILTERS},
+                since=one("since"),
+                until=one("until"),
+                sort=one("sort"),
+                page=one("page"),
+                limit=one("limit") or limits.per_page,
+                match=one("match"),
+                max_limit=limits.max_per_page,
+            )
+        except QueryError as exc:
+            raise ParamError(str(exc)) from None
         q_values = get_list("q")
-        return cls(
-            q=q_values[-1] if q_values else "",
-            since=since,
-            until=until,
-            sort=sort,
-            page=page,
-            per_page=size,
-            match=match,
-            default_per_page=limits.per_page,
-            **filters,
-        )
+        return cls(q=q_values[-1] if q_values else "", default_limit=limits.per_page, **options.as_kwargs())
 
     # -- using --------------------------------------------------------------
 
     def search_kwargs(self) -> dict[str, Any]:
-        """Keyword arguments for ``Index.search``."""
-        return {
-            "authors": list(self.authors),
-            "affiliations": list(self.affiliations),
-            "sources": list(self.sources),
-            "tags": list(self.tags),
-            "date_from": self.since,
-            "date_to": self.until,
-            "sort": self.sort,
-            "page": self.page,
-            "per_page": self.per_page,
-            "match": self.match,
-        }
+        """Keyword arguments for ``Index.search`` (the same names, ``q`` aside)."""
+        return SearchOptions.as_kwargs(self)
 
     @property
     def has_filters(self) -> bool:
         """True when any filter (exact values or dates) narrows the search."""
-        return bool(self.authors or self.affiliations or self.sources or self.tags or self.since or self.until)
+        return bool(self.author or self.affiliation or self.source or self.tag or self.since or self.until)
 
     def values(self, name: str) -> tuple[str, ...]:
-        """The active values of a filter by its URL name (``author`` ...)."""
-        return getattr(self, FILTERS[name])
+        """The active values of a filter by its name (``author`` ...)."""
+        if name not in FILTERS:
+            raise KeyError(name)
+        return getattr(self, name)
 
     # -- writing URLs -------------------------------------------------------
 
@@ -164,18 +128,17 @@ class SearchParams:
         """
         if "page" not in changes:
             changes["page"] = 1
-        state = self
         plain = {k: v for k, v in changes.items() if k not in FILTERS}
-        state = replace(state, **plain)
-        for name, attr in FILTERS.items():
+        state = replace(self, **plain)
+        for name in FILTERS:
             if name in changes:
-                state = replace(state, **{attr: tuple(changes[name] or ())})
+                state = replace(state, **{name: tuple(changes[name] or ())})
         args: dict[str, Any] = {}
         if state.q:
             args["q"] = state.q
-        for name, attr in FILTERS.items():
-            if getattr(state, attr):
-                args[name] = list(getattr(state, attr))
+        for name in FILTERS:
+            if getattr(state, name):
+                args[name] = list(getattr(state, name))
         if state.since:
             args["since"] = state.since
         if state.until:
@@ -184,8 +147,8 @@ class SearchParams:
             args["sort"] = state.sort
         if state.match != "all":
             args["match"] = state.match
-        if state.per_page != self.default_per_page:
-            args["per_page"] = state.per_page
+        if state.limit != self.default_limit:
+            args["limit"] = state.limit
         if state.page != 1:
             args["page"] = state.page
         return args
@@ -202,59 +165,6 @@ class SearchParams:
         if (since, until) == (self.since, self.until):
             return self.to_args(since=None, until=None)
         return self.to_args(since=since, until=until)
-
-
-def date_bounds(value: str) -> tuple[str, str]:
-    """The first and last day (``YYYY-MM-DD``) of a ``YYYY[-MM[-DD]]`` period."""
-    m = _DATE.match(value)
-    if not m:
-        raise ParamError(f"not a date: {value!r}")
-    year = int(m.group(1))
-    if m.group(3):
-        return value, value
-    if m.group(2):
-        month = int(m.group(2))
-        last = calendar.monthrange(year, month)[1]
-        return f"{value}-01", f"{value}-{last:02d}"
-    return f"{year:04d}-01-01", f"{year:04d}-12-31"
-
-
-def _date_arg(name: str, value: str) -> str | None:
-    """A valid ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD`` or None; else ``ParamError``."""
-    if not value:
-        return None
-    m = _DATE.match(value)
-    problem = f"{name} must be a date as YYYY, YYYY-MM or YYYY-MM-DD; got {value!r}"
-    if not m or int(m.group(1)) < 1:
-        raise ParamError(problem)
-    if m.group(2):
-        month = int(m.group(2))
-        if not 1 <= month <= 12:
-            raise ParamError(problem)
-        if m.group(3) and not 1 <= int(m.group(3)) <= calendar.monthrange(int(m.group(1)), month)[1]:
-            raise ParamError(problem)
-    return value
-
-
-def _int_arg(name: str, value: str, *, default: int, low: int, high: int) -> int:
-    if not value:
-        return default
-    if not re.fullmatch(r"[0-9]{1,9}", value):
-        raise ParamError(f"{name} must be a whole number; got {value!r}")
-    number = int(value)
-    if not low <= number <= high:
-        raise ParamError(f"{name} must be between {low} and {high}; got {number}")
-    return number
-
-
-def _unique(values: Sequence[str]) -> tuple[str, ...]:
-    """Non-empty values, each once, in the order given."""
-    seen: list[str] = []
-    for value in values:
-        value = value.strip()
-        if value and value not in seen:
-            seen.append(value)
-    return tuple(seen)
 
 
 def _list_getter(args: Any) -> Callable[[str], list[str]]:

@@ -50,7 +50,7 @@ def search_tips(index: Index) -> list[tuple[str, str]]:
 
 def _candidates(index: Index, authors: list[Any], years: list[Any]) -> list[tuple[str, list[str]]]:
     """For each part of the query language, example queries to try, from this index's own words."""
-    titles = [h.title for h in index.search("", sort="newest", per_page=TITLES_READ, snippets=False, expand=False).hits]
+    titles = [h.title for h in index.search("", sort="newest", limit=TITLES_READ, snippets=False, expand=False).hits]
     words = _telling_words(titles)
     rank = {w: i for i, w in enumerate(words)}
     # Pairs of telling words that share a title: they belong together.
@@ -89,5 +89,5 @@ def _telling_words(titles: list[str]) -> list[str]:
 
 def _finds(index: Index, query: str) -> bool:
     """True when ``query`` finds a document as typed: no correction, no relaxing."""
-    res = index.search(query, per_page=1, snippets=False, expand=False, correct=False)
+    res = index.search(query, limit=1, snippets=False, expand=False, correct=False)
     return res.total > 0 and not res.corrected and res.match == "all" and res.notice is None

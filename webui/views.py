@@ -310,7 +310,7 @@ def document_page(doc_id: str) -> ResponseReturnValue:
         return jsonify(document_json(doc, body.html))
     by_author: list[Hit] = []
     if doc.authors:
-        same = index.search("", authors=doc.authors, sort="newest", per_page=MORE_LIKE_THIS + 1)
+        same = index.search("", author=doc.authors, sort="newest", limit=MORE_LIKE_THIS + 1)
         by_author = [h for h in same.hits if h.id != doc.id][:MORE_LIKE_THIS]
     return render_template(
         "commentary/doc.html",
@@ -328,14 +328,14 @@ def author_page(name: str) -> ResponseReturnValue:
     """Every piece by one author, newest first, with their affiliations and timeline."""
     fmt = read_format(request.args)
     # The author is in the path; author= arguments would only confuse the links.
-    params = replace(read_params(), authors=())
+    params = replace(read_params(), author=())
     index = get_index()
     kwargs = params.search_kwargs()
-    kwargs["authors"] = [name]
+    kwargs["author"] = [name]
     if params.sort == "relevance" and not params.q.strip():
         kwargs["sort"] = "newest"
     results = index.search(params.q, **kwargs)
-    if results.total == 0 and index.search("", authors=[name], per_page=1).total == 0:
+    if results.total == 0 and index.search("", author=[name], limit=1).total == 0:
         # A hand-typed URL rarely matches the case and spacing of the byline.
         listed = _listed_author(index, name)
         if listed is not None:
