@@ -206,6 +206,18 @@ class Index:
             strict = len(matched)
             effective_match, notes = match, list(parsed.notices)
             if not matched and match == "all" and len(parsed.groups) > 1:
+                # Words no document has cannot be matched by relaxing less:
+                # first try all the other words, still all of them.
+                known = [g for g in parsed.groups if not _unknown_group(searcher.reader(), g)]
+                if known and len(known) < len(parsed.groups):
+                    reduced = ParsedQuery(text=parsed.text, groups=known, excluded=parsed.excluded)
+                    kept_found = match_documents(searcher, builder, scorer, reduced, "all") or set()
+                    kept_matched = kept_found & allowed if allowed is not None else kept_found
+                    if kept_matched:
+                        found, matched = kept_found, kept_matched
+                        missing = " ".join(f"“{c.text}”" for g in parsed.groups if g not in known for c in g)
+                        notes.append(f"No document contains {missing}; showing those that contain the other words.")
+            if not matched and match == "all" and len(parsed.groups) > 1:
                 relaxed = match_documents(searcher, builder, scorer, parsed, "any") or set()
                 relaxed_matched = relaxed & allowed if allowed is not None else relaxed
                 if relaxed_matched:
@@ -583,6 +595,14 @@ def _name_term(word: str) -> str | None:
     """The author-field term of one word (None for a stop word)."""
     terms = analyze("author", word)
     return terms[0] if terms else None
+
+
+def _unknown_group(reader: Any, group: list[Any]) -> bool:
+    """True when no clause of a query group can match: plain words the index does not have."""
+    return all(
+        clause.kind == "word" and clause.field is None and not any(_known(reader, w) for w in re.findall(r"\w+", clause.text))
+        for clause in group
+    )
 
 
 def _known(reader: Any, word: str) -> bool:

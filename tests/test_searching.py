@@ -259,6 +259,16 @@ def test_a_misspelling_that_matches_nothing_shows_the_suggestions_results(ix) ->
     assert not intended.corrected and intended.suggestion is None
 
 
+def test_a_word_no_document_has_is_left_out_before_relaxing_to_any(ix) -> None:
+    res = ix.search("hospitals reform zeppelinography")
+    both = ix.search("hospitals reform")
+    assert both.total > 0 and both.match == "all"
+    assert res.match == "all" and hit_ids(res) == hit_ids(both) and res.total == both.total
+    assert res.notice and "zeppelinography" in res.notice and not res.corrected
+    # Relaxing to "any" is still the last resort: nothing holds both known words.
+    assert ix.search("hospitals platypus zeppelinography").match == "any"
+
+
 def test_no_suggestion_that_finds_no_more_than_the_query(ix) -> None:
     # "hospitals" finds documents: "or hospitls" corrected would find no more.
     res = ix.search("hospitals OR hospitls")
