@@ -214,3 +214,11 @@ def test_static_files_have_hashed_urls_and_a_long_cache(client):
     stale = client.get("/assets/style.css?v=000000000000")
     assert stale.status_code == 200 and stale.headers["Cache-Control"] == "no-cache"
     stale.close()
+
+
+def test_chips_of_one_facet_read_as_alternatives(client):
+    page = get_page(client, "/search?q=policy&author=Li+Wei&author=Maria+Alvarez&source=The+Ledger")
+    kinds = re.findall(r'<span class="chip__kind">([^<]+)</span> <span class="chip__value">([^<]+)</span>', page.raw)
+    assert kinds == [("Author:", "Li Wei"), ("or", "Maria Alvarez"), ("Source:", "The Ledger")]
+    # Each still removes only itself, and says which filter it is.
+    assert 'aria-label="Remove filter Author: Maria Alvarez"' in page.raw

@@ -101,6 +101,7 @@ class Chip:
     label: str
     value: str
     remove_url: str
+    alternative: bool = False  # another value of the facet of the chip before: "or"
 
 
 @dataclass
@@ -158,8 +159,8 @@ def chips(params: SearchParams, link: LinkBuilder) -> list[Chip]:
     out = []
     labels = dict(FACETS)
     for name in FILTERS:
-        for value in params.values(name):
-            out.append(Chip(labels[name], value, link(**params.toggle(name, value))))
+        for i, value in enumerate(params.values(name)):
+            out.append(Chip(labels[name], value, link(**params.toggle(name, value)), alternative=i > 0))
     if params.since and params.since == params.until:
         out.append(Chip("Period", _period_label(params.since), link(**params.to_args(since=None, until=None))))
     else:
