@@ -222,3 +222,11 @@ def test_chips_of_one_facet_read_as_alternatives(client):
     assert kinds == [("Author:", "Li Wei"), ("or", "Maria Alvarez"), ("Source:", "The Ledger")]
     # Each still removes only itself, and says which filter it is.
     assert 'aria-label="Remove filter Author: Maria Alvarez"' in page.raw
+
+
+def test_the_api_takes_correct_0_like_the_page(client):
+    assert api(client, "/api/search?q=inflaton")["corrected"] is True
+    typed = api(client, "/api/search?q=inflaton&correct=0")
+    assert typed["corrected"] is False and typed["total"] == 0 and typed["suggestion"] == "inflation"
+    twin = api(client, "/search?q=inflaton&correct=0&format=json")
+    assert {k: v for k, v in twin.items() if k != "took"} == {k: v for k, v in typed.items() if k != "took"}

@@ -26,7 +26,7 @@ from .render import display_date, render_body, safe_snippet, safe_url
 from .timeline import build_timeline
 from .tips import search_tips
 
-__all__ = ["search_page", "document_page", "author_page", "read_params", "FacetGroup", "Chip", "Pager"]
+__all__ = ["search_page", "document_page", "author_page", "read_params", "read_correct", "FacetGroup", "Chip", "Pager"]
 
 # Builds a URL to the page being shown from URL arguments (search or author page).
 LinkBuilder = Callable[..., str]
@@ -39,6 +39,11 @@ MORE_LIKE_THIS = 5
 # The date fields of the search form, checked one by one so that a bad one
 # can be shown beside its field while the rest of the search still runs.
 DATE_FIELDS = ("since", "until")
+
+
+def read_correct() -> bool:
+    """False when the URL asks for the query as typed (``correct=0``), not its correction."""
+    return request.args.get("correct", "1").strip() != "0"
 
 
 def read_params() -> SearchParams:
@@ -227,8 +232,7 @@ def search_page() -> ResponseReturnValue:
             raise
         params, date_errors = _params_without_bad_dates()
     index = get_index()
-    correct = request.args.get("correct", "1").strip() != "0"
-    results = index.search(params.q, correct=correct, **params.search_kwargs())
+    results = index.search(params.q, correct=read_correct(), **params.search_kwargs())
     if fmt == "json":
         return jsonify(results.to_dict())
 
