@@ -93,7 +93,8 @@ PAGES = [
     ("/doc/2023/alvarez-central-banks.md", 200),       # Markdown: headings, lists, a table
     ("/author/James%20Madison", 200),
     ("/nowhere", 404),
-    ("/search?page=abc", 400),
+    ("/search?q=taxation&page=abc", 400),             # a bad argument, named above the results
+    ("/search?format=xml", 400),                       # the error page
 ]
 
 

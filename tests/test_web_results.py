@@ -164,6 +164,18 @@ def test_bad_date_keeps_the_search(client):
     assert any(a.get("value") == "Li Wei" for tag, a in page.elements if tag == "input" and a.get("type") == "hidden")
 
 
+def test_a_bad_page_number_keeps_the_search_too(client):
+    page = get_page(client, "/search?q=policy&author=Li+Wei&page=abc&sort=oldest", status=400)
+    inputs = {a.get("id"): a for tag, a in page.elements if tag == "input" and a.get("id")}
+    assert inputs["q"]["value"] == "policy"
+    assert re.search(r'class="callout callout--error" role="alert"><strong>page must be a whole number', page.raw)
+    expected = api(client, "/api/search?q=policy&author=Li+Wei&sort=oldest")
+    titles = re.findall(r'<h2 class="hit__title">\s*<a [^>]*>(.*?)</a>', page.raw, re.S)
+    assert [re.sub("</?mark>", "", t) for t in titles] == [h["title"] for h in expected["hits"]]
+    # What cannot be left out still gets the error page.
+    assert client.get("/search?q=policy&format=xml").status_code == 400
+
+
 def test_contradicting_dates_mark_until(client):
     page = get_page(client, "/search?q=policy&since=2021&until=2020", status=400)
     assert re.search(r'id="until-error">since \(2021\) is after until \(2020\)', page.raw)

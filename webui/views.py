@@ -18,7 +18,7 @@ from werkzeug.datastructures import MultiDict
 
 from search import Document, Hit, Index, SearchResults
 
-from .errors import Missing
+from .errors import Missing, wants_json
 from .holder import get_index
 from .links import url
 from .params import FILTERS, ParamError, SearchParams, read_format
@@ -36,9 +36,11 @@ FACETS = (("author", "Author"), ("affiliation", "Affiliation"), ("source", "Sour
 FACET_VALUES_SHOWN = 8  # the rest sit behind a "more" disclosure
 MORE_LIKE_THIS = 5
 
-# The date fields of the search form, checked one by one so that a bad one
-# can be shown beside its field while the rest of the search still runs.
+# The date fields of the search form, and the other arguments a bad value of
+# which can be left out: each is checked on its own, so that a bad one is
+# named (a date beside its field) while the rest of the search still runs.
 DATE_FIELDS = ("since", "until")
+DROPPABLE = DATE_FIELDS + ("sort", "match", "page", "limit", "per_page", "date_from", "date_to")
 
 
 def read_correct() -> bool:
@@ -224,13 +226,14 @@ def search_page() -> ResponseReturnValue:
     twin answers the JSON error instead.
     """
     fmt = read_format(request.args)
-    date_errors: dict[str, str] = {}
+    arg_errors: dict[str, str] = {}
     try:
         params = read_params()
     except ParamError:
-        if fmt == "json":
-            raise
-        params, date_errors = _params_without_bad_dates()
+        if fmt == "json" or wants_json():
+            raise  # machines get the one JSON error shape
+        params, arg_errors = _params_without_bad_args()
+    date_errors = {name: message for name, message in arg_errors.items() if name in DATE_FIELDS}
     index = get_index()
     results = index.search(params.q, correct=read_correct(), **params.search_kwargs())
     if fmt == "json":
@@ -256,23 +259,26 @@ def search_page() -> ResponseReturnValue:
         browsing=browsing,
         hit_query=hit_query,
         hit_titles=hit_titles(index, results.hits, hit_query),
+        arg_errors=arg_errors,
         date_errors=date_errors,
         date_input={name: request.args.get(name, "") for name in date_errors},
         date_example=next((h.date[:10] for h in results.hits if h.date and len(h.date) >= 10), None),
     )
-    return html, 400 if date_errors else 200
+    return html, 400 if arg_errors else 200
 
 
-def _params_without_bad_dates() -> tuple[SearchParams, dict[str, str]]:
-    """The request's parameters with its unusable dates left out, and why each is unusable.
+def _params_without_bad_args() -> tuple[SearchParams, dict[str, str]]:
+    """The request's parameters with its unusable ones left out, and why each is unusable.
 
-    Re-raises the ``ParamError`` when something other than a date is wrong.
+    Re-raises the ``ParamError`` when what is wrong cannot be left out.
     """
     args = MultiDict(request.args)
     errors: dict[str, str] = {}
-    for name in DATE_FIELDS:
+    for name in DROPPABLE:
+        if name not in args:
+            continue
         try:
-            SearchParams.from_args({name: args.get(name, "")})
+            SearchParams.from_args({name: args.getlist(name)}, g.commentary_limits)
         except ParamError as exc:
             errors[name] = str(exc)
             args.poplist(name)
@@ -284,7 +290,7 @@ def _params_without_bad_dates() -> tuple[SearchParams, dict[str, str]]:
             errors["until"] = str(exc)
             for name in DATE_FIELDS:
                 args.poplist(name)
-    # Anything else wrong is answered as before, by the error handler.
+    # Anything else wrong is answered by the error handler, as an error page.
     return SearchParams.from_args(args, g.commentary_limits), errors
 
 
