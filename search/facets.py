@@ -42,8 +42,12 @@ class FacetTable:
                 for docnum in reader.postings(fieldname, value).all_ids():
                     per_doc[docnum] = per_doc[docnum] + (value,)
             self.values[name] = per_doc
-        column = reader.column_reader("dateord")
-        self.dates: list[int] = [column[d] for d in range(size)]
+        self.dates: list[int] = [0] * size
+        # An index without documents has no columns at all (Whoosh's
+        # EmptyReader raises instead of answering).
+        if size and reader.has_column("dateord"):
+            column = reader.column_reader("dateord")
+            self.dates = [column[d] for d in range(size)]
 
     def date_of(self, docnum: int) -> int:
         """The YYYYMMDD date of a document, 0 when unknown."""

@@ -396,3 +396,13 @@ def test_filters_echo_the_option_names(ix):
     assert res.filters == {"author": ["Anna Berg"], "affiliation": [], "source": [], "tag": [],
                            "since": "2020-01", "until": "2024-12-31"}
     assert res.total == ix.search("", author=["Anna Berg"], since="2020-01", until="2024").total
+
+
+def test_an_index_without_documents_answers_every_search(tmp_path) -> None:
+    (tmp_path / "docs").mkdir()
+    search.build_index([tmp_path / "docs"], index_dir=tmp_path / "index")
+    with search.open_index(tmp_path / "index") as index:
+        for res in (index.search(""), index.search("anything"), index.search("x", author="Nobody", since="2020")):
+            assert res.total == 0 and res.hits == [] and res.suggestion is None
+            assert all(values == [] for values in res.facets.values())
+        assert index.facet_values("author") == []
