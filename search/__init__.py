@@ -19,6 +19,7 @@ from .errors import (
     IndexCorruptError,
     IndexLockedError,
     IndexMissingError,
+    IndexWriteError,
     QueryError,
     SearchError,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "IndexMissingError",
     "IndexCorruptError",
     "IndexLockedError",
+    "IndexWriteError",
     "QueryError",
     "DocumentError",
 ]

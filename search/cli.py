@@ -6,10 +6,10 @@ line and a non-zero exit (``click.ClickException``).
 
 from __future__ import annotations
 
+import errno
 import functools
 import html
-import json
-import re
+import socket
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -17,10 +17,12 @@ from typing import Any, Callable
 import click
 
 from . import __version__
-from .errors import SearchError
-from .indexer import BuildReport, build_index, default_index_dir
+from .errors import IndexCorruptError, SearchError
+from .indexer import BuildReport, build_index, default_index_dir, default_sources, open_whoosh_index
+from .schema import SCHEMA, schema_fingerprint
 from .options import MATCHES, MAX_LIMIT, SORTS, check_options
 from .searching import index_exists, open_index
+from .terminal import clean, json_text, terminal_width, wrap_snippet
 
 __all__ = ["cli", "main"]
 
@@ -49,7 +51,7 @@ def library_errors(func: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return func(*args, **kwargs)
         except SearchError as exc:
-            raise click.ClickException(str(exc)) from exc
+            raise click.ClickException(clean(exc)) from exc
 
     return wrapper
 
@@ -66,25 +68,34 @@ def cli() -> None:
 @click.option("--rebuild", is_flag=True, help="Rewrite every document instead of only changed ones.")
 @click.option("--wait", type=float, default=0.0, show_default=True,
               help="Seconds to wait for another build to finish.")
+@click.option("--follow-links", is_flag=True,
+              help="Follow symbolic links that lead outside the source folders.")
+@click.option("--max-file-mb", type=float, default=None,
+              help="Skip files larger than this many megabytes [env COMMENTARY_MAX_FILE_MB; default 20].")
 @json_option
 @library_errors
-def index_command(sources: tuple[Path, ...], index_dir: Path | None, rebuild: bool, wait: float, as_json: bool) -> None:
+def index_command(sources: tuple[Path, ...], index_dir: Path | None, rebuild: bool, wait: float,
+                  follow_links: bool, max_file_mb: float | None, as_json: bool) -> None:
     """Build or update the index from SOURCES (folders or files; default ./seeds).
 
     Incremental: only added, changed and removed documents are touched.
     """
-    report = run_build(list(sources) or None, index_dir, rebuild=rebuild, wait=wait, quiet=as_json)
+    report = run_build(list(sources) or None, index_dir, rebuild=rebuild, wait=wait, quiet=as_json,
+                       follow_links=follow_links, max_file_mb=max_file_mb)
     if as_json:
-        click.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
+        click.echo(json_text(report.to_dict()))
     else:
-        print_report(report)
+        print_report(report, sources)
 
 
 def run_build(sources: list[Path] | None, index_dir: Path | None, *, rebuild: bool = False,
-              wait: float = 0.0, quiet: bool = False) -> BuildReport:
-    """Run ``build_index`` with a progress bar when stderr is a terminal."""
+              wait: float = 0.0, quiet: bool = False, **options: Any) -> BuildReport:
+    """Run ``build_index`` with a progress bar when stderr is a terminal.
+
+    ``options`` go to ``build_index`` as they are (``follow_links``, ``max_file_mb``).
+    """
     if quiet or not sys.stderr.isatty():
-        return build_index(sources, index_dir, rebuild=rebuild, wait=wait)
+        return build_index(sources, index_dir, rebuild=rebuild, wait=wait, **options)
     bar: Any = None  # created on the first call, when the total is known
 
     def progress(done: int, total: int, label: str) -> None:
@@ -98,23 +109,88 @@ def run_build(sources: list[Path] | None, index_dir: Path | None, *, rebuild: bo
             click.echo("Saving the index…", err=True)
 
     try:
-        return build_index(sources, index_dir, rebuild=rebuild, wait=wait, progress=progress)
+        return build_index(sources, index_dir, rebuild=rebuild, wait=wait, progress=progress, **options)
     except BaseException:
         if bar is not None:
             bar.__exit__(None, None, None)  # leave the terminal tidy before the error
         raise
 
 
-def print_report(report: BuildReport) -> None:
-    """The build summary for people, problems listed with path and reason."""
-    click.echo(f"Index {report.index_dir}: {report.summary()}")
-    for problem in report.skipped:
-        click.echo(f"  skipped {problem.path}: {problem.reason}")
-    for problem in report.warnings:
-        click.echo(f"  warning {problem.path}: {problem.reason}")
+def print_report(report: BuildReport, sources: list[Path] | tuple[Path, ...] = ()) -> None:
+    """The build summary for people, in sentences, problems listed with path and reason."""
+    counts = (f"{report.added} added, {report.updated} updated, {report.removed} removed, "
+              f"{report.unchanged} unchanged")
+    click.echo(f"Indexed {_shown_sources(sources)} into {shown_path(report.index_dir)} "
+               f"in {report.seconds:.1f} s: {counts}.")
+    if report.skipped:
+        click.echo(f"Skipped {plural(len(report.skipped), 'file')}:")
+        for problem in report.skipped:
+            click.echo(f"  {clean(problem.path)}: {clean(problem.reason)}")
+    if report.warnings:
+        files = len({problem.path for problem in report.warnings})
+        click.echo(f"Indexed {plural(files, 'file')} with {plural(len(report.warnings), 'warning')}:")
+        for problem in report.warnings:
+            click.echo(f"  {clean(problem.path)}: {clean(problem.reason)}")
+    if report.ignored:
+        reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(report.ignored_reasons.items()))
+        click.echo(f"Ignored {plural(report.ignored, 'file')}" + (f" ({reasons})." if reasons else "."))
 
 
-@cli.command("search")
+def plural(count: int, noun: str) -> str:
+    """``1 file``, ``2 files``."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def shown_path(path: str | Path) -> str:
+    """A path as a person would type it: ``./index`` rather than ``index``."""
+    text = str(path)
+    if not Path(text).is_absolute() and not text.startswith("."):
+        text = "./" + text
+    return clean(text)
+
+
+def _shown_sources(sources: list[Path] | tuple[Path, ...]) -> str:
+    return ", ".join(shown_path(s) for s in sources) if sources else shown_path(default_sources()[0])
+
+
+class QueryCommand(click.Command):
+    """A command whose words are query text, even those that look like options.
+
+    ``commentary search militia -war`` searches for militia without war:
+    a word starting with one ``-`` is query text unless it is an option of
+    the command (``-h``).  Long options (``--limit``) are options wherever
+    they stand, and an unknown one is an error, so a typo is not searched.
+    After ``--`` everything is query text.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        valued = {opt for param in self.get_params(ctx) if isinstance(param, click.Option)
+                  and not param.is_flag and not param.count for opt in param.opts}
+        known = {opt for param in self.get_params(ctx) for opt in getattr(param, "opts", [])}
+        known |= {opt for param in self.get_params(ctx) for opt in getattr(param, "secondary_opts", [])}
+        options: list[str] = []
+        words: list[str] = []
+        rest = iter(args)
+        for arg in rest:
+            if arg == "--":
+                after = list(rest)
+                looks = [a for a in after if a.split("=", 1)[0] in known and a.startswith("--")]
+                if looks:
+                    # Said, not silently searched: the user may have meant an option.
+                    ctx.meta["options_as_text"] = looks
+                words.extend(after)
+                break
+            if arg.startswith("--") or arg in known:
+                options.append(arg)
+                value = next(rest, None) if arg in valued else None
+                if value is not None:
+                    options.append(value)
+            else:
+                words.append(arg)
+        return super().parse_args(ctx, options + ["--"] + words)
+
+
+@cli.command("search", cls=QueryCommand)
 @click.argument("query", nargs=-1)
 @click.option("--author", multiple=True, help="Only this author (repeatable).")
 @click.option("--affiliation", multiple=True, help="Only this affiliation (repeatable).")
@@ -133,51 +209,71 @@ def print_report(report: BuildReport) -> None:
 @json_option
 @library_errors
 def search_command(query: tuple[str, ...], index_dir: Path | None, as_json: bool, expand: bool, **options: Any) -> None:
-    """Search the index for QUERY and print ranked results with snippets."""
+    """Search the index for QUERY and print ranked results with snippets.
+
+    QUERY is in the query language of the README: `militia -war` leaves out
+    documents with "war". Options may come before or after it; after `--`
+    everything is query text.
+    """
+    for text in click.get_current_context().meta.get("options_as_text", []):
+        click.echo(f"Note: “{clean(text)}” comes after “--”, so it is searched as text; put options before “--”.", err=True)
     # Checked here, with the options' names as typed, so an error says
     # "--since", not the library's "since"; the library checks them again.
     checked = check_options(**options, spell=lambda name: f"--{name}")
     with open_index(index_dir) as ix:
         results = ix.search(" ".join(query), expand=expand, **checked.as_kwargs())
     if as_json:
-        click.echo(json.dumps(results.to_dict(), indent=2, ensure_ascii=False))
+        click.echo(json_text(results.to_dict()))
         return
     print_results(results)
 
 
 def print_results(results: Any) -> None:
-    """Ranked hits for a terminal: title, byline, snippet with matches emphasised."""
+    """Ranked hits for a terminal: title, byline, snippet wrapped under the title."""
     if results.notice:
-        click.secho(f"Note: {results.notice}", fg="yellow", err=True)
+        click.secho(f"Note: {clean(results.notice)}", fg="yellow", err=True)
     if results.corrected:
-        click.secho(f"Showing results for {results.suggestion}; nothing matches {results.query}.", fg="yellow", err=True)
+        click.secho(f"Showing results for {clean(results.suggestion)}; nothing matches {clean(results.query)}.",
+                    fg="yellow", err=True)
     elif results.suggestion:
-        click.secho(f"Did you mean: {results.suggestion}", fg="yellow", err=True)
+        click.secho(f"Did you mean: {clean(results.suggestion)}", fg="yellow", err=True)
     if not results.total:
         click.echo("No results.")
         return
+    if not results.hits:
+        # Past the last page: not an error, as on the web page and in the API.
+        pages = results.pages
+        click.echo(f"No results on page {results.page}; there {'is' if pages == 1 else 'are'} {plural(pages, 'page')}.")
+        return
     first = (results.page - 1) * results.limit + 1
     last = first + len(results.hits) - 1
-    click.echo(f"Results {first}–{last} of {results.total} ({results.took:.3f} s)\n" if results.hits
-               else f"No results on page {results.page} of {results.pages}.")
+    click.echo(f"Results {first}–{last} of {results.total} ({results.took:.3f} s)\n")
+    width = terminal_width()
     for hit in results.hits:
-        click.echo(f"{hit.rank:>3}. " + click.style(hit.title or hit.id, bold=True))
+        title = wrap_snippet(f"<mark>{html.escape(hit.title or hit.id)}</mark>", width, _HANGING, bold)
+        title[0] = f"{hit.rank:>3}. " + title[0][_HANGING:]
+        for line in title:
+            click.echo(line)
         byline = " · ".join(x for x in (hit.author, hit.affiliation, hit.date or "undated", hit.source) if x)
-        click.echo(f"     {byline}")
-        click.echo(f"     {terminal_snippet(hit.snippet)}")
-        click.echo(click.style(f"     {hit.id}", dim=True) + "\n")
+        for line in wrap_snippet(html.escape(byline), width, _HANGING, str):
+            click.echo(line)
+        for line in wrap_snippet(hit.snippet, width, _HANGING, emphasise):
+            click.echo(line)
+        click.echo(click.style(f"{' ' * _HANGING}{clean(hit.id)}", dim=True) + "\n")
 
 
-def terminal_snippet(snippet_html: str) -> str:
-    """A snippet's HTML as terminal text, ``<mark>`` shown bold and underlined."""
-    parts = re.split(r"(<mark>.*?</mark>)", snippet_html)
-    out = []
-    for part in parts:
-        if part.startswith("<mark>"):
-            out.append(click.style(html.unescape(part[6:-7]), bold=True, underline=True))
-        else:
-            out.append(html.unescape(part))
-    return "".join(out)
+# Columns under a hit's number ("  1. "), where its other lines start.
+_HANGING = 5
+
+
+def bold(text: str) -> str:
+    """A title's words as the terminal shows them."""
+    return click.style(text, bold=True)
+
+
+def emphasise(text: str) -> str:
+    """A matched word as the terminal shows it: bold and underlined."""
+    return click.style(text, bold=True, underline=True)
 
 
 @cli.command("show")
@@ -190,18 +286,18 @@ def show_command(doc_id: str, index_dir: Path | None, as_json: bool) -> None:
     with open_index(index_dir) as ix:
         doc = ix.get(doc_id)
     if doc is None:
-        raise click.ClickException(f"no document with id {doc_id!r}")
+        raise click.ClickException(f"no document with id {clean(repr(doc_id))}")
     if as_json:
-        click.echo(json.dumps(doc.to_dict(), indent=2, ensure_ascii=False))
+        click.echo(json_text(doc.to_dict()))
         return
-    click.secho(doc.title or doc.id, bold=True)
+    click.secho(clean(doc.title or doc.id), bold=True)
     for label, value in (("Author", doc.author), ("Affiliation", doc.affiliation),
                          ("Date", doc.date), ("Source", doc.source), ("URL", doc.url),
                          ("Tags", ", ".join(doc.tags))):
         if value:
-            click.echo(f"{label}: {value}")
+            click.echo(f"{label}: {clean(value)}")
     click.echo("")
-    click.echo(doc.body)
+    click.echo(clean(doc.body, lines=True))
 
 
 @cli.command("stats")
@@ -213,30 +309,83 @@ def stats_command(index_dir: Path | None, as_json: bool) -> None:
     with open_index(index_dir) as ix:
         stats = ix.stats()
     if as_json:
-        click.echo(json.dumps(stats, indent=2))
+        click.echo(json_text(stats))
         return
     for key, value in stats.items():
-        click.echo(f"{key.replace('_', ' '):>13}: {value}")
+        if key == "size_bytes":
+            key, value = "size", f"{value / 1e6:.1f} MB"
+        click.echo(f"{key.replace('_', ' '):>13}: {clean(value)}")
 
 
 @cli.command("serve")
 @index_dir_option
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=int, default=8000, show_default=True)
-@click.option("--threads", type=int, default=4, show_default=True, help="Worker threads.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--threads", type=click.IntRange(1, 1000), default=4, show_default=True, help="Worker threads.")
+@click.option("--connection-limit", type=click.IntRange(min=1), default=200, show_default=True,
+              help="Most connections open at once.")
+@click.option("--channel-timeout", type=click.IntRange(min=1), default=15, show_default=True,
+              help="Seconds an idle connection is kept open.")
 @click.option("--source", "sources", multiple=True, type=click.Path(path_type=Path),
               help="Folder to build the index from when there is none (default ./seeds).")
 @library_errors
-def serve_command(index_dir: Path | None, host: str, port: int, threads: int, sources: tuple[Path, ...]) -> None:
+def serve_command(index_dir: Path | None, host: str, port: int, threads: int, connection_limit: int,
+                  channel_timeout: int, sources: tuple[Path, ...]) -> None:
     """Serve the web UI and JSON API (building the index first if there is none)."""
     # Imported here: the engine itself never depends on Flask.
     from webui.server import serve
 
     target = index_dir or default_index_dir()
     if not index_exists(target):
-        click.echo(f"No index in {target}; building it first.", err=True)
-        print_report(run_build(list(sources) or None, target))
-    serve(index_dir=target, host=host, port=port, threads=threads)
+        click.echo(f"No index at {shown_path(target)} yet; building it from {_shown_sources(sources)}…", err=True)
+        print_report(run_build(list(sources) or None, target), sources)
+    elif not index_is_current(target):
+        # Written by an older version (another schema): a build rewrites it.
+        click.echo(f"The index at {shown_path(target)} was built by another version; "
+                   f"rebuilding it from {_shown_sources(sources)}…", err=True)
+        print_report(run_build(list(sources) or None, target), sources)
+    try:
+        try_listening(host, port)
+        serve(index_dir=target, host=host, port=port, threads=threads,
+              connection_limit=connection_limit, channel_timeout=channel_timeout)
+    except OSError as exc:
+        raise click.ClickException(listen_error(host, port, exc)) from None
+
+
+def index_is_current(index_dir: Path) -> bool:
+    """False when the index there was written with another schema (a build rewrites it)."""
+    try:
+        ix = open_whoosh_index(index_dir)
+    except IndexCorruptError:
+        return True  # damaged, not outdated: opening it says so
+    return schema_fingerprint(ix.schema) == schema_fingerprint(SCHEMA)
+
+
+def try_listening(host: str, port: int) -> None:
+    """Bind host:port once and let go, raising ``OSError`` if that fails.
+
+    Done before waitress starts: it reports an unknown host as a bare
+    ValueError and leaves its socket open when the port is busy.
+    """
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                         flags=socket.AI_PASSIVE)[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as waitress does
+        probe.bind(address)
+
+
+def listen_error(host: str, port: int, exc: OSError) -> str:
+    """Why the server cannot listen on host:port, and which option to change."""
+    where = f"{host}:{port}"
+    if isinstance(exc, socket.gaierror):
+        return f"cannot serve on {host!r}: no such host or address; give one such as 127.0.0.1 with --host"
+    if exc.errno == errno.EADDRINUSE:
+        return f"cannot serve on {where}: the port is in use; choose another with --port (e.g. --port {port + 1})"
+    if exc.errno == errno.EACCES:
+        return f"cannot serve on {where}: permission denied; choose a port above 1023 with --port"
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return f"cannot serve on {where}: {host} is not an address of this machine; use --host 127.0.0.1 or --host 0.0.0.0"
+    return f"cannot serve on {where}: {exc.strerror or exc}; try another --host or --port"
 
 
 def main() -> None:

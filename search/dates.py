@@ -27,7 +27,7 @@ from __future__ import annotations
 import datetime as _dt
 import re
 
-__all__ = ["parse_date", "looks_like_date"]
+__all__ = ["parse_date", "looks_like_date", "as_iso_date"]
 
 # Month names and the abbreviations seen in bylines ("Sept." included).
 _MONTHS = {
@@ -157,3 +157,27 @@ def looks_like_date(line: str) -> bool:
     if _LOOSE_YEAR.search(norm) and any(w in _MONTHS for w in words):
         return all(w in _MONTHS or w in _DATE_WORDS for w in words)
     return False
+
+
+def as_iso_date(value: object) -> tuple[str | None, str | None]:
+    """A date given from Python as ISO ``YYYY-MM-DD``, and a warning when it is unusable.
+
+    Accepts ``datetime.date`` and ``datetime.datetime`` objects and any text
+    ``parse_date`` reads (so ``2023-3-5`` becomes ``2023-03-05``).  Anything
+    else (``2023-13-45``, ``20230101``, a number) gives ``(None, warning)``:
+    the document is kept, undated, rather than stored with a date that would
+    sort and filter wrongly.  ``None`` and ``""`` mean "no date" and give no warning.
+    """
+    if value is None or value == "":
+        return None, None
+    if isinstance(value, _dt.datetime):
+        return value.date().isoformat(), None
+    if isinstance(value, _dt.date):
+        return value.isoformat(), None
+    if not isinstance(value, str):
+        return None, f"date must be text or a date, not {type(value).__name__}; indexed as undated"
+    iso = parse_date(value)
+    if iso is None:
+        shown = value if len(value) <= 40 else value[:40] + "…"
+        return None, f"unreadable date {shown!r}; indexed as undated"
+    return iso, None

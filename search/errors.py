@@ -4,6 +4,7 @@
     ├── IndexMissingError        no index at the given directory (build one first)
     ├── IndexCorruptError        an index is there but cannot be read
     ├── IndexLockedError         another build holds the index
+    ├── IndexWriteError          the index cannot be written (disk full, read-only ...)
     ├── QueryError               a query or a search parameter cannot be used
     └── DocumentError            a document cannot be read (path and reason)
 
@@ -17,6 +18,7 @@ __all__ = [
     "IndexMissingError",
     "IndexCorruptError",
     "IndexLockedError",
+    "IndexWriteError",
     "QueryError",
     "DocumentError",
 ]
@@ -36,6 +38,14 @@ class IndexCorruptError(SearchError):
 
 class IndexLockedError(SearchError):
     """Another process is building the index right now."""
+
+
+class IndexWriteError(SearchError):
+    """The index cannot be written: disk full, read-only, no permission.
+
+    What the failed build wrote is removed again; the previous index, if
+    any, is left as it was.
+    """
 
 
 class QueryError(SearchError):

@@ -42,10 +42,10 @@ class FacetTable:
                 for docnum in reader.postings(fieldname, value).all_ids():
                     per_doc[docnum] = per_doc[docnum] + (value,)
             self.values[name] = per_doc
-        self.dates: list[int] = [0] * size
-        # An index without documents has no columns at all (Whoosh's
-        # EmptyReader raises instead of answering).
-        if size and reader.has_column("dateord"):
+        self.dates: list[int] = []
+        if size:
+            # An index with no segments has an EmptyReader, whose
+            # column_reader() raises NotImplementedError (WHOOSH.md, pitfall 10).
             column = reader.column_reader("dateord")
             self.dates = [column[d] for d in range(size)]
 

@@ -12,20 +12,27 @@ too.  ``BuildLock`` keeps a second build out.
 from __future__ import annotations
 
 import gc
+import io
 import os
+import re
+import shutil
 import time
 import warnings
+from collections import Counter
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from whoosh import index as whoosh_index
 from whoosh import writing
 
-from .document import Document
-from .errors import DocumentError, IndexCorruptError, SearchError
-from .locking import BuildLock
-from .readers import SUPPORTED_SUFFIXES, markdown_to_text, read_document
+from .boundary import as_path, reading_index
+from .document import Document, checked_document, clean_text
+from .errors import DocumentError, IndexCorruptError, IndexLockedError, IndexMissingError, IndexWriteError, SearchError
+from .locking import LOCK_NAME, BuildLock
+from .readers import markdown_to_text
+from .sources import max_file_bytes, scan_sources
 from .schema import FACET_SEPARATOR, SCHEMA, schema_fingerprint
 
 __all__ = [
@@ -52,14 +59,28 @@ _WRITER_LIMIT_MB = 512
 
 @dataclass
 class Problem:
-    """A document that was skipped or read only in part, and why."""
+    """A document that was skipped or read only in part, and why.
+
+    ``path`` names it for people: the file, or for a document given from
+    Python its id (``document #3`` when it has no usable id).  ``id`` is the
+    document id when one is known.
+    """
 
     path: str
     reason: str
+    id: str | None = None
 
-    def to_dict(self) -> dict[str, str]:
+    def __post_init__(self) -> None:
+        # A file name that is not UTF-8 carries lone surrogates, which no
+        # terminal or JSON encoder will print.
+        self.path = clean_text(str(self.path))
+        self.reason = clean_text(str(self.reason))
+        if self.id is not None:
+            self.id = clean_text(str(self.id))
+
+    def to_dict(self) -> dict[str, str | None]:
         """A JSON-ready dict."""
-        return {"path": self.path, "reason": self.reason}
+        return {"path": self.path, "reason": self.reason, "id": self.id}
 
 
 @dataclass
@@ -68,7 +89,7 @@ class BuildReport:
 
     ``skipped`` lists documents that could not be indexed; ``warnings`` lists
     documents indexed with only part of their metadata; ``ignored`` counts
-    files of other types.
+    files not read at all (other types, hidden), ``ignored_reasons`` by reason.
     """
 
     index_dir: str
@@ -77,6 +98,7 @@ class BuildReport:
     removed: int = 0
     unchanged: int = 0
     ignored: int = 0
+    ignored_reasons: dict[str, int] = field(default_factory=dict)
     rebuilt: bool = False
     seconds: float = 0.0
     skipped: list[Problem] = field(default_factory=list)
@@ -98,6 +120,7 @@ class BuildReport:
             "skipped": [p.to_dict() for p in self.skipped],
             "warnings": [p.to_dict() for p in self.warnings],
             "ignored": self.ignored,
+            "ignored_reasons": dict(self.ignored_reasons),
             "rebuilt": self.rebuilt,
             "seconds": round(self.seconds, 3),
         }
@@ -109,7 +132,8 @@ class BuildReport:
             f"{self.unchanged} unchanged, {len(self.skipped)} skipped"
         )
         if self.ignored:
-            text += f", {self.ignored} other files ignored"
+            reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(self.ignored_reasons.items()))
+            text += f", {self.ignored} other files ignored" + (f" ({reasons})" if reasons else "")
         if self.warnings:
             text += f", {len(self.warnings)} with warnings"
         return text + f" in {self.seconds:.1f} s"
@@ -119,9 +143,26 @@ def has_index(path: Path) -> bool:
     """True when ``path`` holds an index (readable or not).
 
     Whoosh's ``exists_in`` raises on a damaged table of contents; a damaged
-    index still exists and must be reported as corrupt, not missing.
+    index still exists and must be reported as corrupt, not missing.  Only a
+    committed table of contents counts: creating an index writes an empty
+    one of generation 0 at once, and the first commit writes generation 1,
+    so a first build that was killed (or failed) leaves "no index", which
+    ``commentary serve`` then builds.
     """
-    return path.is_dir() and any(path.glob("_MAIN_*.toc"))
+    return _committed_generation(path) >= 1
+
+
+_TOC_NAME = re.compile(r"_MAIN_(\d+)\.toc")
+
+
+def _committed_generation(path: Path) -> int:
+    """The newest table-of-contents generation in ``path``; -1 when there is none."""
+    try:
+        names = os.listdir(path)
+    except (OSError, ValueError):
+        return -1
+    found = [int(m.group(1)) for m in map(_TOC_NAME.fullmatch, names) if m]
+    return max(found, default=-1)
 
 
 def open_whoosh_index(path: Path) -> Any:
@@ -173,25 +214,38 @@ def build_index(
     rebuild: bool = False,
     progress: ProgressCallback | None = None,
     wait: float = 0.0,
+    follow_links: bool = False,
+    max_file_mb: float | None = None,
 ) -> BuildReport:
     """Make the index at ``index_dir`` mirror ``sources`` (folders) or ``documents``.
 
     Incremental unless ``rebuild``: only added, changed and removed documents
     are touched.  Documents in the index but no longer in the sources are
-    removed.  Unreadable files are skipped and listed in the report.  Raises
-    ``IndexLockedError`` when another build holds the index for longer than
-    ``wait`` seconds.
+    removed.  Unreadable files are skipped and listed in the report (their
+    previous versions stay, as do the documents of a folder that cannot be
+    listed).  Files larger than ``max_file_mb`` megabytes (default
+    ``$COMMENTARY_MAX_FILE_MB`` or 20) are skipped unread; symbolic links
+    leading outside a source folder are skipped unless ``follow_links``.
+    Raises ``IndexLockedError`` when another build holds the index for longer
+    than ``wait`` seconds.
     """
     if documents is not None and sources is not None:
         raise SearchError("give either source folders or documents, not both")
+    target = as_path(index_dir, "index_dir") if index_dir is not None else default_index_dir()
     if documents is not None:
-        candidates, report_extra = _document_candidates(documents), None
+        candidates, scan = _document_candidates(documents)
     else:
-        roots = [Path(s) for s in (sources if sources is not None else default_sources())]
-        candidates, report_extra = _file_candidates(roots)
-    target = Path(index_dir) if index_dir is not None else default_index_dir()
+        if sources is None:
+            roots = default_sources()
+        elif isinstance(sources, (str, os.PathLike)):
+            roots = [as_path(sources, "source")]  # one folder, not its characters
+        else:
+            roots = [as_path(s, "source") for s in _iterable(sources, "sources", "folders")]
+        if not isinstance(follow_links, bool):
+            raise SearchError(f"follow_links must be True or False, not {follow_links!r:.40}")
+        candidates, scan = _file_candidates(roots, follow_links=follow_links, max_bytes=max_file_bytes(max_file_mb))
     return _write(target, candidates, rebuild=rebuild, remove_missing=True,
-                  progress=progress, wait=wait, scan=report_extra)
+                  progress=progress, wait=wait, scan=scan)
 
 
 def add_documents(
@@ -201,79 +255,111 @@ def add_documents(
     progress: ProgressCallback | None = None,
     wait: float = 0.0,
 ) -> BuildReport:
-    """Add or update documents by id; documents not given are left alone."""
-    return _write(Path(index_dir), _document_candidates(documents), rebuild=False,
-                  remove_missing=False, progress=progress, wait=wait, scan=None)
+    """Add or update documents by id; documents not given are left alone.
+
+    Documents that cannot be indexed are skipped and listed in the report;
+    of several with one id, the last is indexed (with a warning).
+    """
+    target = as_path(index_dir, "index_dir")
+    candidates, scan = _document_candidates(documents)
+    return _write(target, candidates, rebuild=False,
+                  remove_missing=False, progress=progress, wait=wait, scan=scan)
 
 
 def delete_documents(
     index_dir: str | os.PathLike[str], ids: Iterable[str], *, wait: float = 0.0
 ) -> BuildReport:
-    """Remove documents by id; unknown ids are ignored."""
-    return _write(Path(index_dir), [], rebuild=False, remove_missing=False,
-                  progress=None, wait=wait, scan=None, remove=ids)
+    """Remove documents by id; unknown ids are ignored.
+
+    ``ids`` is a list of ids (one string is taken as one id).  Raises
+    ``IndexMissingError`` when there is no index to delete from.
+    """
+    target = as_path(index_dir, "index_dir")
+    if isinstance(ids, (str, int)) and not isinstance(ids, bool):
+        ids = [ids]  # one id, not its characters
+    wanted = []
+    for doc_id in _iterable(ids, "ids", "document ids"):
+        if isinstance(doc_id, int) and not isinstance(doc_id, bool):
+            doc_id = str(doc_id)
+        if not isinstance(doc_id, str):
+            raise SearchError(f"document ids are text; got {type(doc_id).__name__} {doc_id!r:.40}")
+        wanted.append(doc_id)
+    if not has_index(target):
+        raise IndexMissingError(f"no index in {target} to delete documents from")
+    return _write(target, [], rebuild=False, remove_missing=False,
+                  progress=None, wait=wait, scan=None, remove=wanted)
+
+
+def _check_callable_and_wait(progress: Any, wait: Any) -> None:
+    """``SearchError`` unless ``progress`` is callable (or None) and ``wait`` is a number of seconds."""
+    if progress is not None and not callable(progress):
+        raise SearchError(f"progress must be a function, not {type(progress).__name__}")
+    # NaN would make the wait for a held lock never end (nothing is >= NaN).
+    if isinstance(wait, bool) or not isinstance(wait, (int, float)) or not wait >= 0:
+        raise SearchError(f"wait must be a number of seconds (0 or more); got {wait!r:.40}")
+
+
+def _iterable(value: Any, name: str, of: str) -> Iterable[Any]:
+    """``value`` when it is a collection to iterate; ``SearchError`` otherwise."""
+    if isinstance(value, (str, bytes, Mapping, Document)) or not isinstance(value, Iterable):
+        raise SearchError(f"{name} must be a list of {of}, not {type(value).__name__}")
+    return value
 
 
 @dataclass
 class _Scan:
-    """What walking the source folders found besides candidates."""
+    """What reading the sources (folders or documents) found besides candidates.
+
+    ``keeps`` tells which indexed documents stay although no file was listed
+    for them (their folder could not be listed, or their file examined).
+    """
 
     ignored: int = 0
     skipped: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+    ignored_reasons: dict[str, int] = field(default_factory=dict)
+    keeps: Callable[[str], bool] = lambda doc_id: False
 
 
-def _file_candidates(roots: list[Path]) -> tuple[list[_Candidate], _Scan]:
-    """Every readable-looking file under the roots, with mtime/size signatures."""
+def _file_candidates(roots: list[Path], *, follow_links: bool, max_bytes: int) -> tuple[list[_Candidate], _Scan]:
+    """The files under the roots to read (see ``sources``), and what was skipped or ignored."""
+    found = scan_sources(roots, follow_links=follow_links, max_bytes=max_bytes)
+    scan = _Scan(
+        ignored=sum(found.ignored.values()),
+        skipped=[Problem(path, reason, id=doc_id) for path, reason, doc_id in found.skipped],
+        ignored_reasons=dict(found.ignored),
+        keeps=found.keeps,
+    )
+    return [_Candidate(f.id, f.label, f.signature, f.load) for f in found.files], scan
+
+
+def _document_candidates(documents: Iterable[DocumentLike]) -> tuple[list[_Candidate], _Scan]:
+    """Candidates for documents given from Python, signed by their content hash.
+
+    Every document is checked here (``checked_document``); one that cannot
+    be indexed becomes a skipped entry naming its id (or its position), so
+    it cannot stop the others.  Of several documents with one id the last
+    wins, with a warning.
+    """
     scan = _Scan()
-    candidates: list[_Candidate] = []
-    seen: set[str] = set()
-    for root in roots:
-        if not root.exists():
-            raise SearchError(f"source not found: {root}")
-        files = [root] if root.is_file() else sorted(_walk(root))
-        base = root.parent if root.is_file() else root
-        for path in files:
-            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                scan.ignored += 1
-                continue
-            doc_id = path.relative_to(base).as_posix()
-            if doc_id in seen:
-                scan.skipped.append(Problem(str(path), f"another source already has a document with id {doc_id!r}"))
-                continue
-            seen.add(doc_id)
-            try:
-                stat = path.stat()
-            except OSError as exc:
-                scan.skipped.append(Problem(str(path), f"cannot read file: {exc.strerror or exc}"))
-                continue
-            candidates.append(_Candidate(
-                id=doc_id,
-                label=str(path),
-                signature=f"file:{stat.st_mtime_ns}:{stat.st_size}",
-                load=lambda path=path, base=base: read_document(path, base),
-            ))
-    return candidates, scan
-
-
-def _walk(root: Path) -> Iterator[Path]:
-    """Regular files below ``root``, skipping hidden files and folders."""
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        for name in filenames:
-            if not name.startswith("."):
-                yield Path(dirpath) / name
-
-
-def _document_candidates(documents: Iterable[DocumentLike]) -> list[_Candidate]:
-    """Candidates for documents given from Python, signed by their content hash."""
-    candidates = []
-    for item in documents:
-        doc = item if isinstance(item, Document) else Document.from_mapping(item)
-        candidates.append(_Candidate(
-            id=doc.id, label=doc.id, signature=f"hash:{doc.content_hash()}",
-            load=lambda doc=doc: doc,
-        ))
-    return candidates
+    chosen: dict[str, _Candidate] = {}
+    given: Counter[str] = Counter()
+    for number, item in enumerate(_iterable(documents, "documents", "Document objects or dicts"), 1):
+        try:
+            doc = checked_document(item) if isinstance(item, Document) else Document.from_mapping(item)
+            signature = f"hash:{doc.content_hash()}"
+        except DocumentError as exc:
+            raw_id = item.id if isinstance(item, Document) else item.get("id") if isinstance(item, Mapping) else None
+            usable = raw_id if isinstance(raw_id, str) and raw_id.strip() else None
+            scan.skipped.append(Problem(usable or f"document #{number}", exc.reason, id=usable))
+            continue
+        given[doc.id] += 1
+        chosen.pop(doc.id, None)  # the last one wins, and takes the last place
+        chosen[doc.id] = _Candidate(id=doc.id, label=doc.id, signature=signature, load=lambda doc=doc: doc)
+    for doc_id, count in given.items():
+        if count > 1:
+            scan.warnings.append(Problem(doc_id, f"given {count} times; the last one was indexed", id=doc_id))
+    return list(chosen.values()), scan
 
 
 def _write(
@@ -290,35 +376,181 @@ def _write(
     """Apply candidates and removals to the index under the build lock, in one commit.
 
     ``remove_missing`` removes every indexed document that is not a
-    candidate; ``remove`` names documents to remove explicitly.
+    candidate; ``remove`` names documents to remove explicitly.  When the
+    disk or the directory refuses a write, raises ``IndexWriteError`` after
+    removing what this build wrote, so the previous index stays as it was
+    and no space is left taken.
     """
+    _check_callable_and_wait(progress, wait)
     report = BuildReport(index_dir=str(target))
     if scan is not None:
         report.ignored = scan.ignored
+        report.ignored_reasons = dict(scan.ignored_reasons)
         report.skipped.extend(scan.skipped)
+        report.warnings.extend(scan.warnings)
     started = time.perf_counter()
-    target.mkdir(parents=True, exist_ok=True)
-    with BuildLock(target, wait=wait):
-        ix = _open_for_writing(target, report, rebuild=rebuild)
+    try:
+        target.mkdir(parents=True, exist_ok=True)
+        lock = BuildLock(target, wait=wait).acquire()
+    except OSError as exc:
+        raise _write_error(target, exc, unchanged=True) from None
+    try:
+        _write_locked(target, candidates, report, rebuild=rebuild, remove_missing=remove_missing,
+                      progress=progress, remove=remove, keeps=scan.keeps if scan is not None else None)
+    finally:
+        lock.release()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _write_locked(
+    target: Path,
+    candidates: list[_Candidate],
+    report: BuildReport,
+    *,
+    rebuild: bool,
+    remove_missing: bool,
+    progress: ProgressCallback | None,
+    remove: Iterable[str],
+    keeps: Callable[[str], bool] | None = None,
+) -> None:
+    """The body of ``_write``, run while holding the build lock.
+
+    ``keeps`` says which documents stay although missing from the sources
+    (their folder could not be listed).
+    """
+    before = set(_listing(target))
+    generation = _committed_generation(target)
+    writer: Any = None
+    try:
+        ix = _open_for_writing(target, report, rebuild=rebuild, mirror=remove_missing)
         rebuild = report.rebuilt
-        existing = {} if rebuild else _existing_signatures(ix)
+        if rebuild:
+            existing = {}
+        else:
+            # Whoosh retries opening a damaged segment ten times, leaving the
+            # files of each attempt to the garbage collector.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ResourceWarning)
+                existing = reading_index(target, _existing_signatures, ix)
         writer = ix.writer(limitmb=_WRITER_LIMIT_MB, compound=False)
         if rebuild:
             # The old index may have another schema; the new table of
             # contents must carry ours.
             writer.schema = SCHEMA
-        try:
-            seen = _apply(writer, candidates, existing, report, progress)
-            gone = existing.keys() - seen if remove_missing else existing.keys() & set(remove)
-            for doc_id in gone:
-                writer.delete_by_term("id", doc_id)
-                report.removed += 1
-        except BaseException:
-            writer.cancel()
-            raise
+        seen = _apply(writer, candidates, existing, report, progress)
+        gone = existing.keys() - seen if remove_missing else existing.keys() & set(remove)
+        if keeps is not None:
+            gone = {doc_id for doc_id in gone if not keeps(doc_id)}
+        for doc_id in gone:
+            writer.delete_by_term("id", doc_id)
+            report.removed += 1
         _finish(writer, report, rebuild=rebuild)
-    report.seconds = time.perf_counter() - started
-    return report
+    except BaseException as exc:
+        _abandon(writer, exc)
+        # Remove what this build wrote (segments, temporary runs, a first
+        # table of contents), unless its commit went through after all.
+        # (Creating an index writes generation 0; a commit writes 1 or more.)
+        unchanged = _committed_generation(target) <= max(generation, 0)
+        if unchanged:
+            _remove_new(target, before)
+        if isinstance(exc, OSError):
+            raise _write_error(target, exc, unchanged=unchanged) from None
+        if isinstance(exc, whoosh_index.LockError):
+            raise IndexLockedError(f"another program is writing to {target}; wait for it to finish and try again") from None
+        raise
+
+
+def _listing(target: Path) -> list[str]:
+    """The names in ``target`` (none when it cannot be listed)."""
+    try:
+        return os.listdir(target)
+    except OSError:
+        return []
+
+
+def _abandon(writer: Any, exc: BaseException) -> None:
+    """Cancel a writer after ``exc``: close its files and release its lock, whatever fails."""
+    if writer is None:
+        return
+    # After a failed write (a full disk) cancelling stops at the first file
+    # that cannot flush and drops the others unclosed, for the garbage
+    # collector to warn about.  So first find every file the writer (or the
+    # failed call that was closing one) holds, and close them all after.
+    frames = []
+    failure: BaseException | None = exc
+    while failure is not None and len(frames) < 1000:
+        tb = failure.__traceback__
+        while tb is not None:
+            frames.append(tb.tb_frame.f_locals)
+            tb = tb.tb_next
+        failure = failure.__context__  # Whoosh re-raises from cleanup code
+    streams = _open_files([writer, *frames])
+    # Cancelling after a failed commit makes Whoosh try to save the segment
+    # again, opening files it drops when that fails too.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        try:
+            if not writer.is_closed:
+                writer.cancel()
+        except Exception:  # noqa: BLE001 - half-written segments fail to close in many ways
+            if writer.writelock is not None:
+                with suppress(Exception):
+                    writer.writelock.release()
+        gc.collect()
+    for stream in streams:
+        with suppress(Exception):
+            stream.close()
+
+
+_MAX_WALK = 256
+
+
+def _open_files(roots: list[Any]) -> list[io.IOBase]:
+    """Every open file object reachable from ``roots`` through Whoosh objects and small containers."""
+    found: list[io.IOBase] = []
+    seen: set[int] = set()
+    todo: list[Any] = list(roots)
+    while todo:
+        item = todo.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if isinstance(item, io.IOBase):
+            if not item.closed:
+                found.append(item)
+        elif isinstance(item, dict) and len(item) <= _MAX_WALK:
+            todo.extend(item.values())
+        elif isinstance(item, (list, tuple)) and len(item) <= _MAX_WALK:
+            # Files sit in attributes and small tables; long lists are
+            # buffered postings, not worth walking.
+            todo.extend(item)
+        elif type(item).__module__.startswith("whoosh") and hasattr(item, "__dict__"):
+            todo.extend(vars(item).values())
+    return found
+
+
+def _remove_new(target: Path, before: set[str]) -> None:
+    """Delete every file and folder in ``target`` that is not in ``before`` (the build lock excepted)."""
+    for name in set(_listing(target)) - before - {LOCK_NAME}:
+        path = target / name
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            with suppress(OSError):
+                path.unlink()
+
+
+def _write_error(target: Path, exc: OSError, *, unchanged: bool) -> IndexWriteError:
+    """The one-line error for a write the disk or the directory refused."""
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    if not unchanged:
+        outcome = ""
+    elif has_index(target):
+        outcome = "; the previous index is unchanged"
+    else:
+        outcome = "; no index was written"
+    return IndexWriteError(f"cannot write the index in {target}: {reason}{outcome}")
 
 
 def _apply(
@@ -351,19 +583,43 @@ def _apply_one(
 ) -> None:
     """Read one candidate and add or update it, recording what happened."""
     try:
-        doc = cand.load()
+        loaded = cand.load()
     except DocumentError as exc:
         # The previous version, if any, stays searchable.
-        report.skipped.append(Problem(exc.path, exc.reason))
+        report.skipped.append(Problem(exc.path, exc.reason, id=cand.id))
         return
-    content_hash = doc.content_hash()
+    try:
+        # Checked again here so that documents from files pass the same
+        # gate as those given from Python (a file name that is not UTF-8
+        # makes an id no index can store).
+        doc = checked_document(loaded)
+        content_hash = doc.content_hash()
+    except DocumentError as exc:
+        report.skipped.append(Problem(cand.label, exc.reason, id=cand.id))
+        return
     if old is not None and old[1] == content_hash:
         # Touched but not changed (e.g. a fresh checkout): nothing to write.
         report.unchanged += 1
         return
     for warning in doc.warnings:
-        report.warnings.append(Problem(cand.label, warning))
-    writer.update_document(**index_fields(doc, cand.signature, content_hash))
+        report.warnings.append(Problem(cand.label, warning, id=doc.id))
+    fields = index_fields(doc, cand.signature, content_hash)
+    try:
+        if old is None:
+            # Not in the index (ids are unique among the candidates): no
+            # old version to delete, so the old segments are not even read.
+            writer.add_document(**fields)
+        else:
+            writer.update_document(**fields)
+    except (OSError, MemoryError):
+        raise
+    except Exception as exc:  # noqa: BLE001
+        # Whoosh has by now added part of the document's postings, which
+        # would attach to the next document: the build cannot go on, and
+        # nothing of it is committed.
+        raise SearchError(
+            f"cannot index {cand.label} ({type(exc).__name__}: {exc}); nothing was written"
+        ) from exc
     if old is None:
         report.added += 1
     else:
@@ -380,11 +636,13 @@ def _finish(writer: writing.IndexWriter, report: BuildReport, *, rebuild: bool) 
         writer.cancel()
 
 
-def _open_for_writing(target: Path, report: BuildReport, *, rebuild: bool) -> Any:
+def _open_for_writing(target: Path, report: BuildReport, *, rebuild: bool, mirror: bool) -> Any:
     """Open the index in ``target`` for writing, creating it if there is none.
 
     Sets ``report.rebuilt`` when every document will be rewritten: on request,
     for a new index, or when the index was written with another schema.
+    Only a build that ``mirror``s its sources may do the last: rebuilding
+    for ``add_documents`` would drop every document it was not given.
     """
     if not has_index(target):
         report.rebuilt = True
@@ -396,9 +654,28 @@ def _open_for_writing(target: Path, report: BuildReport, *, rebuild: bool) -> An
             raise
         report.rebuilt = True
         return whoosh_index.create_in(str(target), SCHEMA)
+    if schema_fingerprint(ix.schema) != schema_fingerprint(SCHEMA) and not (rebuild or mirror):
+        raise IndexCorruptError(
+            f"the index in {target} was built by another version of this program; "
+            "rebuild it with `commentary index --rebuild` before adding or deleting documents"
+        )
     if rebuild or schema_fingerprint(ix.schema) != schema_fingerprint(SCHEMA):
         report.rebuilt = True
+    _clean_leftovers(ix)
     return ix
+
+
+def _clean_leftovers(ix: Any) -> None:
+    """Delete segment files that no table of contents names (left by killed builds).
+
+    Whoosh does this after each commit; doing it before writing too means
+    a disk filled by an earlier killed build is freed before this build
+    needs the space.  Safe: the build lock keeps other writers out, and
+    readers have the files they use open.
+    """
+    with suppress(Exception):
+        toc = whoosh_index.TOC.read(ix.storage, ix.indexname)
+        whoosh_index.clean_files(ix.storage, ix.indexname, toc.generation, toc.segments)
 
 
 def _existing_signatures(ix: Any) -> dict[str, tuple[str, str]]:

@@ -117,7 +117,12 @@ def check_options(
 
 
 def date_bounds(value: str) -> tuple[str, str]:
-    """The first and last day (``YYYY-MM-DD``) of a checked ``YYYY[-MM[-DD]]`` period."""
+    """The first and last day (``YYYY-MM-DD``) of a ``YYYY[-MM[-DD]]`` period; else ``QueryError``."""
+    # Checked again: this is public API, and unchecked text fails in int() or calendar.
+    checked = _date("period", value)
+    if checked is None:
+        raise QueryError("period must be a date as YYYY, YYYY-MM or YYYY-MM-DD; got nothing")
+    value = checked
     parts = value.split("-")
     year = int(parts[0])
     if len(parts) == 3:

@@ -141,6 +141,10 @@ class QueryBuilder:
 
     def _find_parts(self, clause: Clause) -> tuple[FieldPart, ...] | None:
         fields = [clause.field] if clause.field else list(TEXT_FIELDS)
+        if clause.field is None and clause.kind == "word" and not analyze("body", clause.text):
+            # A stop word typed on its own is looked for nowhere, although
+            # names keep stop words: only ``author:will`` asks for a Will.
+            return None
         found = []
         for name in fields:
             if clause.kind == "prefix":

@@ -89,19 +89,14 @@ def text_term(word: str) -> str | None:
 
 
 def name_analyzer():
-    """Analyzer for names (authors, affiliations, sources): folded, not stemmed.
+    """Analyzer for names (authors, affiliations, sources): folded, never stemmed, no stop words.
 
-    Stemming names makes ``Adams`` match ``Adam``; stop words are kept out so
-    ``Institute of Policy`` still matches ``institute policy``.  The stop
-    list is the prose one, so a query word is either searched in every
-    field or in none ("what is inflation" does not look for "what" in names).
+    Names are not prose: stemming makes ``Adams`` match ``Adam``, and a stop
+    list would make ``author:will`` find nobody called Will.  A plain query
+    word that is a stop word in prose is not looked for in names either
+    (``QueryBuilder``), so "what is inflation" does not ask for "what".
     """
-    return (
-        RegexTokenizer(r"\w+(?:['’]\w+)*")
-        | LowercaseFilter()
-        | CharsetFilter(accent_map)
-        | StopFilter(STOP_WORDS, minsize=1)
-    )
+    return RegexTokenizer(r"\w+(?:['’]\w+)*") | LowercaseFilter() | CharsetFilter(accent_map)
 
 
 def _facet_field() -> fields.KEYWORD:

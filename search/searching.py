@@ -14,16 +14,20 @@ import os
 import re
 import threading
 import time
+import warnings
 from collections import Counter
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 from whoosh import query as wq
 
-from .document import Document
+from .boundary import as_path, reads_index
+from .document import Document, clean_text
 from .errors import IndexCorruptError, IndexMissingError, QueryError
-from .expansion import stored_terms
+from .expansion import FEEDBACK_TEXT_CHARS, stored_terms
 from .facets import DATE_FILTER, FacetTable
+from .filtervalues import ValueFinder
 from .indexer import BuildReport, DocumentLike, add_documents, default_index_dir, delete_documents, has_index, open_whoosh_index
 from .options import FILTERS, MATCHES, MAX_LIMIT, SORTS, check_options
 from .query import ParsedQuery, parse_date_bound, parse_query
@@ -39,7 +43,7 @@ __all__ = ["Index", "open_index", "index_exists", "SORTS", "MATCHES", "MAX_LIMIT
 
 def index_exists(index_dir: str | os.PathLike[str] | None = None) -> bool:
     """True when ``index_dir`` (default as for ``open_index``) holds an index."""
-    return has_index(Path(index_dir) if index_dir is not None else default_index_dir())
+    return has_index(as_path(index_dir, "index_dir") if index_dir is not None else default_index_dir())
 
 
 def open_index(index_dir: str | os.PathLike[str] | None = None, *, ranking: Ranking = DEFAULT_RANKING) -> "Index":
@@ -48,7 +52,7 @@ def open_index(index_dir: str | os.PathLike[str] | None = None, *, ranking: Rank
     Raises ``IndexMissingError`` when there is none and ``IndexCorruptError``
     when it cannot be read or was written by another version.
     """
-    return Index(Path(index_dir) if index_dir is not None else default_index_dir(), ranking=ranking)
+    return Index(index_dir if index_dir is not None else default_index_dir(), ranking=ranking)
 
 
 class Index:
@@ -58,12 +62,14 @@ class Index:
     its files.
     """
 
-    def __init__(self, path: Path, *, ranking: Ranking = DEFAULT_RANKING) -> None:
-        self.path = Path(path)
+    def __init__(self, path: str | os.PathLike[str], *, ranking: Ranking = DEFAULT_RANKING) -> None:
+        self.path = as_path(path, "index_dir")
+        if not isinstance(ranking, Ranking):
+            raise QueryError(f"ranking must be a search.Ranking, not {type(ranking).__name__}")
         self.ranking = ranking
         if not has_index(self.path):
             raise IndexMissingError(
-                f"no index in {self.path}; build one with `commentary index` "
+                f"no index at {self.path} yet; build one with `commentary index` "
                 "(or search.build_index())"
             )
         self._ix = open_whoosh_index(self.path)
@@ -89,10 +95,22 @@ class Index:
             except Exception:  # noqa: BLE001 - files replaced under us: reopen
                 pass
             self._discard(current)
+            # Forget it now: if reopening fails, the next call must try
+            # again rather than find a closed searcher.
+            self._local.searcher = None
         try:
-            fresh = self._ix.searcher(weighting=self.ranking.weighting())
+            # Whoosh retries opening a damaged segment ten times and leaves
+            # each attempt's open files to the garbage collector.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ResourceWarning)
+                fresh = self._ix.searcher(weighting=self.ranking.weighting())
         except Exception as exc:  # noqa: BLE001
-            raise IndexCorruptError(f"the index in {self.path} cannot be read: {exc}") from exc
+            if not has_index(self.path):
+                raise IndexMissingError(f"the index in {self.path} is gone; build one with `commentary index`") from None
+            raise IndexCorruptError(
+                f"the index in {self.path} cannot be read ({type(exc).__name__}: {exc}); "
+                "rebuild it with `commentary index --rebuild`"
+            ) from None
         with self._lock:
             self._searchers.append(fresh)
         self._local.searcher = fresh
@@ -132,6 +150,7 @@ class Index:
 
     # -- searching --------------------------------------------------------
 
+    @reads_index
     def search(
         self,
         query: str = "",
@@ -174,8 +193,10 @@ class Index:
         started = time.perf_counter()
         if unknown:
             raise QueryError(_unknown_options(unknown))
-        if not isinstance(query, str):
-            raise QueryError(f"the query must be a string; got {type(query).__name__}")
+        _check_text("the query", query)
+        for name, flag in (("snippets", snippets), ("expand", expand), ("correct", correct)):
+            if not isinstance(flag, bool):
+                raise QueryError(f"{name} must be True or False; got {flag!r}")
         options = check_options(author=author, affiliation=affiliation, source=source, tag=tag,
                                 since=since, until=until, sort=sort, page=page, limit=limit, match=match)
         sort, page, limit = options.sort, options.page, options.limit
@@ -185,9 +206,15 @@ class Index:
         searcher = self._searcher()
         kept = self._generation(searcher)
         scorer = Scorer(searcher, kept.stats)
+        filter_notices: list[str] = []
+        stored: dict[str, list[str]] = {name: [] for name in FILTERS}
+        if any(filters[name] for name in FILTERS):  # the finders cost a pass over the index, once
+            for name, finder in kept.finders(searcher).items():
+                stored[name], missing = finder.find(filters[name])
+                filter_notices.extend(missing)
         # Each filter's documents on their own: facets are counted with every
         # filter but their own, so each is needed apart from the others.
-        filter_sets = _filter_sets(searcher, filters, lo, hi)
+        filter_sets = _filter_sets(searcher, filters, stored, lo, hi)
         allowed = set.intersection(*filter_sets.values()) if filter_sets else None
 
         def run(parsed: ParsedQuery) -> tuple[QueryBuilder, set[int], set[int], str, list[str], bool, int]:
@@ -239,6 +266,7 @@ class Index:
                 # Its results beat none, and beat the query relaxed to "any".
                 parsed, corrected = alternative, True
                 builder, found, matched, effective_match, notices, browsing, strict = tried
+        notices = filter_notices + notices
         if browsing and sort == "relevance":
             sort = "newest"  # nothing to rank by: show the latest first
 
@@ -321,8 +349,12 @@ class Index:
 
     # -- documents --------------------------------------------------------
 
+    @reads_index
     def get(self, doc_id: str) -> Document | None:
         """The whole document with this id (Markdown bodies as Markdown), or None."""
+        doc_id = _doc_id(doc_id)
+        if doc_id is None:
+            return None
         searcher = self._searcher()
         stored = searcher.document(id=doc_id)
         if stored is None:
@@ -343,40 +375,55 @@ class Index:
             warnings=list(stored.get("warnings") or []),
         )
 
+    @reads_index
     def get_text(self, doc_id: str) -> str | None:
         """The plain text of a document as indexed (Markdown stripped), or None."""
+        doc_id = _doc_id(doc_id)
+        if doc_id is None:
+            return None
         stored = self._searcher().document(id=doc_id)
         return None if stored is None else stored.get("body") or ""
 
+    @reads_index
     def more_like(self, doc_id: str, limit: int = 5) -> list[Hit]:
-        """Documents whose wording is closest to this one's (not itself)."""
+        """Documents whose wording is closest to this one's (not itself); ``limit`` as in ``search``."""
+        limit = check_options(limit=limit).limit
+        doc_id = _doc_id(doc_id)
+        if doc_id is None:
+            return []
         searcher = self._searcher()
         docnum = searcher.document_number(id=doc_id)
         if docnum is None:
             return []
-        results = searcher.more_like(docnum, "body", top=limit, numterms=25)
+        # Whoosh would re-analyse the whole stored body on every call (15 s
+        # for a 10 MB document); its opening says what it is about.
+        text = (searcher.stored_fields(docnum).get("body") or "")[:FEEDBACK_TEXT_CHARS]
+        results = searcher.more_like(docnum, "body", text=text, top=limit, numterms=25)
         empty = TermMatcher()
         return [self._hit(searcher, hit.docnum, hit.score, i + 1, empty) for i, hit in enumerate(results)]
 
+    @reads_index
     def highlight(self, text: str, query: str) -> str:
         """All of ``text`` HTML-escaped, with the words matching ``query`` in ``<mark>``."""
-        return highlight_html(text, self._matcher_for(query))
+        return highlight_html(_text_arg("text", text), self._matcher_for(query))
 
+    @reads_index
     def match_spans(self, text: str, query: str) -> list[tuple[int, int]]:
         """Character spans of ``text`` that match ``query``, in order."""
-        return match_spans(text, self._matcher_for(query))
+        return match_spans(_text_arg("text", text), self._matcher_for(query))
 
     def _matcher_for(self, query: str) -> TermMatcher:
         builder = QueryBuilder(self._searcher().reader(), self.ranking)
-        return _term_matcher(parse_query(query), builder)
+        return _term_matcher(parse_query(_text_arg("the query", query)), builder)
 
+    @reads_index
     def facet_values(self, facet: str) -> list[FacetValue]:
         """Every value of a facet over the whole index, most frequent first.
 
         ``facet`` is ``author``, ``affiliation``, ``source``, ``tag``, ``year``
         or ``month``; raises ``QueryError`` for anything else.
         """
-        values = self._all_facets().get(facet)
+        values = self._all_facets().get(facet) if isinstance(facet, str) else None
         if values is None:
             raise QueryError(f"no facet named {facet!r}")
         return list(values)
@@ -387,6 +434,7 @@ class Index:
         kept = self._generation(searcher)
         return kept.all_facets(searcher)
 
+    @reads_index
     def stats(self) -> dict[str, Any]:
         """Counts and dates that describe the index."""
         searcher = self._searcher()
@@ -395,7 +443,7 @@ class Index:
         live = list(reader.all_doc_ids())
         facets = self._all_facets()
         dates = sorted(d for d in (table.date_of(n) for n in live) if d)
-        size = sum(f.stat().st_size for f in self.path.iterdir() if f.is_file())
+        size = _folder_size(self.path)
         return {
             "index_dir": str(self.path),
             "documents": len(live),
@@ -406,11 +454,13 @@ class Index:
             "earliest": _iso_of(dates[0]) if dates else None,
             "latest": _iso_of(dates[-1]) if dates else None,
             "size_bytes": size,
-            "generation": reader.generation(),
+            # An index with no segments has a reader without a generation.
+            "generation": reader.generation() if reader.generation() is not None else self._ix.latest_generation(),
             "modified": dt.datetime.fromtimestamp(self._ix.last_modified(), dt.timezone.utc).isoformat(timespec="seconds"),
         }
 
     @property
+    @reads_index
     def doc_count(self) -> int:
         """How many documents the index holds."""
         return self._searcher().doc_count()
@@ -459,6 +509,7 @@ class _Generation:
         self.doc_terms: dict[int, Counter[str]] = {}
         self._facets: FacetTable | None = None
         self._all_facets: dict[str, list[FacetValue]] | None = None
+        self._finders: dict[str, ValueFinder] | None = None
         self._facets_lock = threading.Lock()
 
     def facets(self, searcher: Any) -> FacetTable:
@@ -476,6 +527,15 @@ class _Generation:
                 live = searcher.reader().all_doc_ids()
                 self._all_facets = table.count(live, limit=10**9)
             return self._all_facets
+
+    def finders(self, searcher: Any) -> dict[str, ValueFinder]:
+        """For each filter, its stored values findable by what people type."""
+        facets = self.all_facets(searcher)
+        with self._facets_lock:
+            if self._finders is None:
+                self._finders = {name: ValueFinder(name, ((str(v.value), v.count) for v in facets[name]))
+                                 for name in FILTERS}
+            return self._finders
 
     def row(self, searcher: Any, docnum: int) -> _Row:
         """The display fields of a document, read once."""
@@ -531,12 +591,41 @@ def _hit_from_row(row: _Row, score: float | None, rank: int, snippet: str = "") 
     )
 
 
+def _folder_size(path: Path) -> int:
+    """Bytes in the files of ``path``; a file a concurrent build deletes meanwhile counts as 0."""
+    total = 0
+    for entry in os.scandir(path):
+        with suppress(OSError):
+            if entry.is_file():
+                total += entry.stat().st_size
+    return total
+
+
+def _doc_id(doc_id: Any) -> str | None:
+    """A document id to look up; None for one no document can have (a lone surrogate)."""
+    _check_text("doc_id", doc_id)
+    # Ids are stored as UTF-8, so one that cannot be encoded was never stored.
+    return None if clean_text(doc_id) is not doc_id else doc_id
+
+
+def _text_arg(name: str, value: Any) -> str:
+    """A text argument with lone surrogates replaced (they cannot be analysed)."""
+    _check_text(name, value)
+    return clean_text(value)
+
+
 # Keyword names ``search`` had before the library, the CLI and the URL
 # shared one vocabulary: a caller still using one is told the new name.
 _RENAMED = {
     "authors": "author", "affiliations": "affiliation", "sources": "source", "tags": "tag",
     "date_from": "since", "date_to": "until", "per_page": "limit",
 }
+
+
+def _check_text(name: str, value: Any) -> None:
+    """A QueryError unless ``value`` is a string (whoosh would fail deep inside)."""
+    if not isinstance(value, str):
+        raise QueryError(f"{name} must be a string; got {type(value).__name__}")
 
 
 def _unknown_options(unknown: dict[str, Any]) -> str:
@@ -552,17 +641,21 @@ def _iso_of(dateord: int) -> str:
     return f"{dateord // 10000:04d}-{dateord // 100 % 100:02d}-{dateord % 100:02d}"
 
 
-def _filter_sets(searcher: Any, filters: dict[str, Any], lo: int | None, hi: int | None) -> dict[str, set[int]]:
+def _filter_sets(searcher: Any, typed: dict[str, Any], stored: dict[str, list[str]],
+                 lo: int | None, hi: int | None) -> dict[str, set[int]]:
     """The documents each active filter lets through, by facet name (``DATE_FILTER`` for dates).
 
     Values within one facet are alternatives; the caller intersects facets.
+    ``stored`` holds the index's values for what was ``typed``; a filter
+    that was given values none of which is stored lets nothing through.
     """
     sets: dict[str, set[int]] = {}
     for facet in FILTERS:
-        values = filters[facet]
-        if values:
-            query = wq.Or([wq.Term(FACET_FIELDS[facet], v) for v in values])
+        if stored[facet]:
+            query = wq.Or([wq.Term(FACET_FIELDS[facet], v) for v in stored[facet]])
             sets[facet] = set(searcher.docs_for_query(query))
+        elif typed[facet]:
+            sets[facet] = set()
     if lo is not None or hi is not None:
         sets[DATE_FILTER] = set(searcher.docs_for_query(date_range_query(lo, hi)))
     return sets

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from .schema import WORD_PATTERN, text_term
@@ -19,10 +20,22 @@ __all__ = ["TermMatcher", "make_snippet", "highlight_html", "match_spans"]
 _WORD = re.compile(WORD_PATTERN)
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*\s+")
 
-FRAGMENTS = 3
-FRAGMENT_CHARS = 220      # target length of one fragment
-CONTEXT_BEFORE = 70       # characters shown before the first match of a fragment
-OPENING_CHARS = 260       # length of the opening shown when nothing matched
+SNIPPET_CHARS = 240       # a snippet's length: two to three lines of a result list
+MIN_FRAGMENT = 60         # a second fragment is added only if this much room is left
+CONTEXT_BEFORE = 60       # characters shown before the first match of a fragment
+OPENING_CHARS = 240       # length of the opening shown when nothing matched
+# Snippets look for matches in this many characters of a body at most, so a
+# huge document costs a search what an ordinary one does (tokenizing is about
+# 0.2 µs a character: 100,000 characters take some 20 ms, 10 MB two seconds).
+SCAN_CHARS = 100_000
+# The first this many characters are scanned first; the rest of SCAN_CHARS
+# only when some query word was not found there.
+FIRST_SCAN_CHARS = 20_000
+# Beyond SCAN_CHARS, this many likely places are checked, each this wide.
+_PLACES_CHECKED = 3
+_PLACE_BEFORE = 1_000
+_PLACE_AFTER = 4_000
+
 
 @dataclass
 class TermMatcher:
@@ -37,6 +50,11 @@ class TermMatcher:
 
 def match_spans(text: str, matcher: TermMatcher) -> list[tuple[int, int]]:
     """Character spans of ``text`` that match, in order and not overlapping."""
+    return [(s, e) for s, e, _ in _matches(text, matcher)]
+
+
+def _matches(text: str, matcher: TermMatcher) -> list[tuple[int, int, str]]:
+    """``(start, end, term)`` of every matching word of ``text``, in order."""
     if not text or not matcher:
         return []
     tokens = []  # (start, end, term) for words that are not stop words
@@ -45,13 +63,19 @@ def match_spans(text: str, matcher: TermMatcher) -> list[tuple[int, int]]:
         if term is not None:
             tokens.append((m.start(), m.end(), term))
     marked = [t[2] in matcher.terms for t in tokens]
-    for phrase in matcher.phrases:
-        n = len(phrase)
-        for i in range(len(tokens) - n + 1):
-            if all(tokens[i + j][2] == phrase[j] for j in range(n)):
-                for j in range(n):
-                    marked[i + j] = True
-    return [(s, e) for (s, e, _), hit in zip(tokens, marked) if hit]
+    if matcher.phrases:
+        # A phrase is tried only where its first word occurs: a query of 60
+        # phrases otherwise costs 60 passes over every token of every hit.
+        terms = [t[2] for t in tokens]
+        starts: dict[str, list[int]] = {}
+        for i, term in enumerate(terms):
+            starts.setdefault(term, []).append(i)
+        for phrase in matcher.phrases:
+            n, wanted = len(phrase), list(phrase)
+            for i in starts.get(phrase[0], ()):
+                if terms[i:i + n] == wanted:  # compared in C, even for a long phrase
+                    marked[i:i + n] = [True] * n
+    return [token for token, hit in zip(tokens, marked) if hit]
 
 
 def highlight_html(text: str, matcher: TermMatcher) -> str:
@@ -59,29 +83,92 @@ def highlight_html(text: str, matcher: TermMatcher) -> str:
     return _render(text, 0, len(text), match_spans(text, matcher), squash=False)
 
 
-def make_snippet(text: str, matcher: TermMatcher, fragments: int = FRAGMENTS) -> str:
-    """One to ``fragments`` escaped fragments around the matches, joined by ellipses.
+def make_snippet(text: str, matcher: TermMatcher, length: int = SNIPPET_CHARS) -> str:
+    """About ``length`` characters of ``text`` around its best matches, escaped.
 
-    Without a match (a document found by its title or author) the opening of
-    the text is returned instead.
+    The best window (the one showing the most different query words, then
+    the most matches, then the earliest) comes first; a second window
+    follows only when the first leaves room.  Only the first
+    ``FIRST_SCAN_CHARS`` characters are searched when every query word is
+    there, else the first ``SCAN_CHARS``, which bounds the work per hit.
+    Without a match there (a document found by its title or author, or
+    matching only deep inside a huge body) the opening of the text is
+    returned instead.
     """
     text = text or ""
-    spans = match_spans(text, matcher)
-    if not spans:
+    found = _matches(_bounded(text, FIRST_SCAN_CHARS), matcher)
+    if len(text) > FIRST_SCAN_CHARS and not _shows_every_word(found, matcher):
+        found = _matches(_bounded(text, SCAN_CHARS), matcher)
+    if not found and len(text) > SCAN_CHARS:
+        found = _matches_further(text, matcher)
+    if not found:
         return _opening(text)
-    windows = _best_windows(spans, fragments)
-    pieces = []
-    for first, last in windows:
+    spans = [(s, e) for s, e, _ in found]
+    pieces: list[str] = []
+    shown: list[tuple[int, int]] = []  # character ranges already in the snippet
+    room = length
+    for first, last in _ranked_windows(found, length - CONTEXT_BEFORE):
+        if room < (length if not pieces else MIN_FRAGMENT):
+            break
         start = _fragment_start(text, spans[first][0])
-        end = _fragment_end(text, spans[last][1], start)
-        inside = [s for s in spans[first:last + 1] if s[1] <= end]
+        # Show the window's matches up to the room left, at least its first.
+        reach = max([first] + [k for k in range(first, last + 1) if spans[k][1] <= start + room])
+        end = _fragment_end(text, spans[reach][1], start, start + room)
+        if any(start < b and a < end for a, b in shown):
+            continue
+        # Every match in the fragment, also those before the window's first
+        # one that the fragment's sentence start brought in.
+        lo = bisect_left(spans, (start, -1))
+        hi = bisect_left(spans, (end + 1, -1))
+        inside = [s for s in spans[lo:hi] if s[1] <= end]
         piece = _render(text, start, end, inside)
         if start > 0 and not _at_sentence_start(text, start):
             piece = "… " + piece
         if end < len(text) and not _at_sentence_end(text, end):
             piece += " …"
         pieces.append(piece)
+        shown.append((start, end))
+        room -= end - start
     return _join(pieces)
+
+
+def _bounded(text: str, limit: int) -> str:
+    """The first ``limit`` characters of ``text``, cut before a partial word."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", limit - 200, limit)
+    return text[:cut if cut != -1 else limit]
+
+
+def _shows_every_word(found: list[tuple[int, int, str]], matcher: TermMatcher) -> bool:
+    """True when ``found`` holds every word the matcher looks for."""
+    wanted = set(matcher.terms).union(*matcher.phrases)
+    return wanted <= {term for _, _, term in found}
+
+
+def _matches_further(text: str, matcher: TermMatcher) -> list[tuple[int, int, str]]:
+    """Matches beyond ``SCAN_CHARS`` in a long text, found without tokenizing all of it.
+
+    A stem is (but for its last letter: "polici" for "policy") the start of
+    the words it stands for, so plain substring search on the lower-cased
+    text finds places worth tokenizing; the first few such places are
+    checked exactly.  Words whose accents the index folds may be missed
+    here; the caller then shows the opening.
+    """
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few letters grow when lower-cased: offsets would drift
+        return []
+    words = set(matcher.terms).union(*matcher.phrases)
+    prefixes = {w[:-1] if len(w) > 3 else w for w in words}
+    places = sorted(p for p in (lowered.find(prefix, SCAN_CHARS - 200) for prefix in prefixes) if p != -1)
+    for place in places[:_PLACES_CHECKED]:
+        lo = text.find(" ", max(0, place - _PLACE_BEFORE), place) + 1 or max(0, place - _PLACE_BEFORE)
+        hi = text.rfind(" ", place, place + _PLACE_AFTER)
+        hi = hi if hi != -1 else min(len(text), place + _PLACE_AFTER)
+        found = [(s + lo, e + lo, term) for s, e, term in _matches(text[lo:hi], matcher)]
+        if found:
+            return found
+    return []
 
 
 def _join(pieces: list[str]) -> str:
@@ -94,27 +181,33 @@ def _join(pieces: list[str]) -> str:
     return out
 
 
-def _best_windows(spans: list[tuple[int, int]], limit: int) -> list[tuple[int, int]]:
-    """Pick up to ``limit`` non-overlapping runs of matches, densest first.
+def _ranked_windows(found: list[tuple[int, int, str]], reach: int) -> list[tuple[int, int]]:
+    """Runs of matches that fit in ``reach`` characters, best first.
 
-    Returns (first, last) indexes into ``spans``, in text order.
+    A run starts at each match and takes the following matches that end
+    within ``reach`` of it.  Best means the most different terms, then the
+    most matches, then the earliest.  Returns (first, last) indexes into
+    ``found``.  Linear in the matches: the run's end only moves forward.
     """
     candidates = []
-    for i, (start, _) in enumerate(spans):
-        j = i
-        while j + 1 < len(spans) and spans[j + 1][1] - start <= FRAGMENT_CHARS - CONTEXT_BEFORE:
+    j = 0
+    counts: dict[str, int] = {}
+    for i, (start, _, _) in enumerate(found):
+        if j < i:
+            j, counts = i, {}
+        while j < len(found) and found[j][1] - start <= reach:
+            counts[found[j][2]] = counts.get(found[j][2], 0) + 1
             j += 1
-        candidates.append((j - i + 1, -i, i, j))
+        last = max(i, j - 1)
+        candidates.append((len(counts), last - i + 1, -i, i, last))
+        # Slide: the match at i leaves the run before the next one starts it.
+        term = found[i][2]
+        if term in counts:
+            counts[term] -= 1
+            if not counts[term]:
+                del counts[term]
     candidates.sort(reverse=True)
-    chosen: list[tuple[int, int]] = []
-    for _, _, i, j in candidates:
-        if len(chosen) >= limit:
-            break
-        lo, hi = spans[i][0] - FRAGMENT_CHARS, spans[j][1] + FRAGMENT_CHARS
-        if any(not (hi <= spans[a][0] or spans[b][1] <= lo) for a, b in chosen):
-            continue
-        chosen.append((i, j))
-    return sorted(chosen)
+    return [(i, last) for *_, i, last in candidates]
 
 
 def _fragment_start(text: str, match_start: int) -> int:
@@ -135,9 +228,9 @@ def _fragment_start(text: str, match_start: int) -> int:
     return space + 1 if space != -1 else match_start
 
 
-def _fragment_end(text: str, match_end: int, start: int) -> int:
-    """Where a fragment ends: a sentence end within reach, else a word boundary."""
-    ceiling = min(len(text), max(match_end, start + FRAGMENT_CHARS))
+def _fragment_end(text: str, match_end: int, start: int, limit: int) -> int:
+    """Where a fragment ends: a sentence end before ``limit``, else a word boundary."""
+    ceiling = min(len(text), max(match_end, limit))
     m = _SENTENCE_END.search(text, match_end, ceiling + 1)
     if m:
         return m.start() + len(m.group().rstrip())
@@ -148,12 +241,13 @@ def _fragment_end(text: str, match_end: int, start: int) -> int:
 
 
 def _at_sentence_start(text: str, pos: int) -> bool:
-    before = text[:pos].rstrip()
+    # Only the characters just before pos matter: no copy of a long prefix.
+    before = text[max(0, pos - 100):pos].rstrip()
     return not before or before[-1] in ".!?…\"”’)"
 
 
 def _at_sentence_end(text: str, pos: int) -> bool:
-    return text[:pos].rstrip()[-1:] in (".", "!", "?", "…", "”", '"', "’")
+    return text[max(0, pos - 100):pos].rstrip()[-1:] in (".", "!", "?", "…", "”", '"', "’")
 
 
 def _opening(text: str) -> str:

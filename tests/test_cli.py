@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
+import socket
 from pathlib import Path
 
 import pytest
@@ -34,8 +37,10 @@ def test_index_prints_summary_and_json(tmp_path: Path, runner: CliRunner) -> Non
     index_dir = tmp_path / "index"
     result = runner.invoke(cli, ["index", str(corpus), "--index-dir", str(index_dir)])
     assert result.exit_code == 0
-    assert f"{len(DOCS) + 2} added" in result.output
-    assert "skipped" in result.output and "empty.txt" in result.output
+    assert f"Indexed {corpus} into {index_dir} in " in result.output
+    assert f": {len(DOCS) + 2} added, 0 updated, 0 removed, 0 unchanged." in result.output
+    assert "Skipped 1 file:" in result.output and "empty.txt: " in result.output
+    assert "Indexed 1 file with 1 warning:" in result.output
     result = runner.invoke(cli, ["index", str(corpus), "--index-dir", str(index_dir), "--json"])
     data = json.loads(result.output)
     assert data["unchanged"] == len(DOCS) + 2 and data["added"] == 0
@@ -96,7 +101,7 @@ def test_stats(built: Path, runner: CliRunner) -> None:
 
 
 @pytest.mark.parametrize("args, message", [
-    (["search", "x", "--index-dir", "{missing}"], "no index in"),
+    (["search", "x", "--index-dir", "{missing}"], "no index at"),
     (["search", "x", "--page", "0", "--index-dir", "{built}"], "--page must be between 1 and 10000; got 0"),
     (["search", "x", "--since", "yesterday", "--index-dir", "{built}"], "--since must be a date as YYYY, YYYY-MM or YYYY-MM-DD; got 'yesterday'"),
     (["search", "x", "--limit", "5000", "--index-dir", "{built}"], "--limit must be between 1 and 1000; got 5000"),
@@ -124,3 +129,129 @@ def test_every_command_and_option_is_documented() -> None:
             for opt in getattr(param, "opts", []):
                 if opt.startswith("--") and opt != "--help":
                     assert opt in readme, f"README does not document {opt} of `commentary {name}`"
+
+
+def test_filter_values_as_typed_and_did_you_mean(built: Path, runner: CliRunner) -> None:
+    found = runner.invoke(cli, ["search", "--author", "anna berg", "--index-dir", str(built)])
+    assert found.exit_code == 0 and "Results 1–2 of 2" in found.stdout
+    missed = runner.invoke(cli, ["search", "--author", "Ana Berg", "--index-dir", str(built)])
+    assert missed.exit_code == 0
+    assert "No author “Ana Berg”; did you mean Anna Berg?" in missed.stderr
+    assert "Anna Berg" not in missed.stdout
+
+
+@pytest.mark.parametrize("args, query", [
+    (["-carbon"], "-carbon"),
+    (["elections", "-turnout"], "elections -turnout"),
+    (["elections", "-turnout", "--limit", "1"], "elections -turnout"),
+    (["--limit", "1", "-hospitals", "voters"], "-hospitals voters"),
+])
+def test_query_words_that_look_like_options_are_query_text(built: Path, runner: CliRunner, args, query) -> None:
+    result = runner.invoke(cli, ["search", *args, "--index-dir", str(built), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    with search.open_index(built) as ix:
+        expected = ix.search(query, limit=data["limit"])
+    assert data["query"] == query and data["total"] == expected.total > 0
+    assert [h["id"] for h in data["hits"]] == [h.id for h in expected.hits]
+
+
+def test_after_double_dash_everything_is_query_text_and_said(built: Path, runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["search", "--index-dir", str(built), "--json", "--", "-carbon", "--limit", "1"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["query"] == "-carbon --limit 1"
+    assert "“--limit” comes after “--”, so it is searched as text" in result.stderr
+    typo = runner.invoke(cli, ["search", "x", "--limt", "1", "--index-dir", str(built)])
+    assert typo.exit_code == 2 and "No such option '--limt'" in typo.output
+
+
+def test_a_page_past_the_last_is_empty_not_an_error(built: Path, runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["search", "--page", "99", "--limit", "2", "--index-dir", str(built)])
+    assert result.exit_code == 0
+    pages = -(-(len(DOCS) + 2) // 2)
+    assert result.stdout == f"No results on page 99; there are {pages} pages.\n"
+    data = json.loads(runner.invoke(cli, ["search", "--page", "99", "--json", "--index-dir", str(built)]).stdout)
+    assert data["hits"] == [] and data["total"] == len(DOCS) + 2 and data["page"] == 99
+
+
+def test_snippets_wrap_to_the_terminal_with_a_hanging_indent(built: Path, runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["search", "carbon", "--index-dir", str(built)], env={"COLUMNS": "40"})
+    lines = result.stdout.splitlines()
+    assert lines[2].startswith("  1. ")
+    first_hit = lines[3:lines.index("", 3)]
+    assert len(first_hit) > 4  # byline, a snippet of several lines, id
+    assert all(len(line) <= 40 and line.startswith("     ") and line[5] != " " for line in first_hit)
+    with search.open_index(built) as ix:
+        hit = ix.search("carbon").hits[0]
+    plain = html.unescape(re.sub("</?mark>", "", hit.snippet))
+    byline = " · ".join(x for x in (hit.author, hit.affiliation, hit.date or "undated", hit.source) if x)
+    assert " ".join(first_hit).split() == f"{byline} {plain} {hit.id}".split()  # nothing lost or cut
+
+
+def test_serve_on_a_busy_port_or_a_bad_host_is_one_line(built: Path, runner: CliRunner) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = runner.invoke(cli, ["serve", "--port", str(port), "--index-dir", str(built)])
+    assert result.exit_code == 1
+    assert result.output == f"Error: cannot serve on 127.0.0.1:{port}: the port is in use; choose another with --port (e.g. --port {port + 1})\n"
+    bad = runner.invoke(cli, ["serve", "--host", "no-such-host.invalid", "--index-dir", str(built)])
+    assert bad.exit_code == 1 and len(bad.output.splitlines()) == 1
+    assert "cannot serve on 'no-such-host.invalid': no such host or address" in bad.output and "--host" in bad.output
+
+
+HOSTILE = "\x1b]0;owned\x07\x1b[2J\x9b31m\r\x08"  # no NUL: that makes a file binary, and skipped
+
+
+def test_nothing_from_documents_reaches_the_terminal_raw(tmp_path: Path, runner: CliRunner) -> None:
+    folder = write_corpus(tmp_path / "docs")
+    (folder / f"empty{HOSTILE}.txt").write_text("")  # reported as skipped, by name
+    (folder / f"binary{HOSTILE}.txt").write_text(HOSTILE * 20)
+    index_dir = tmp_path / "index"
+    outputs = [runner.invoke(cli, ["index", str(folder), "--index-dir", str(index_dir)])]
+    # Control characters in a file make it binary; the Python API takes them.
+    search.add_documents(index_dir, [{
+        "id": f"evil{HOSTILE}", "title": f"Standing Armies {HOSTILE}", "authors": [f"Eve {HOSTILE}Mallory"],
+        "affiliation": f"Society {HOSTILE}", "source": f"Gazette {HOSTILE}", "date": "1788-01-02",
+        "tags": [f"war{HOSTILE}"], "body": f"A standing army {HOSTILE} in time of peace.\nArmies {HOSTILE}."}])
+    doc_id = f"evil{HOSTILE}"
+    for args in (["search", "standing", "army"], ["search", "army", "--json"], ["show", doc_id],
+                 ["show", doc_id, "--json"], ["show", f"nope{HOSTILE}"], ["search", "--author", f"x{HOSTILE}"],
+                 ["search", f"armz{HOSTILE}"], ["stats"]):
+        outputs.append(runner.invoke(cli, [*args, "--index-dir", str(index_dir)]))
+    for result in outputs:
+        assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+        for stream in (result.stdout, result.stderr):
+            assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", stream), (result, stream)
+    assert "\u241b]0;owned\u2407" in outputs[0].stdout  # the file name is shown, not obeyed
+    assert "Standing Armies \u241b]0;owned\u2407" in outputs[1].stdout
+
+
+def test_clean_shows_control_characters_and_keeps_text() -> None:
+    from search.terminal import clean, json_text
+
+    assert clean("a\x1b[31mb\x07c\x9bd\ne\tf") == "a\u241b[31mb\u2407c\ufffdd e f"
+    assert clean("line one\nline two\r", lines=True) == "line one\nline two\u240d"
+    assert clean("Élections à Genève — “quoted”") == "Élections à Genève — “quoted”"
+    assert json.loads(json_text({"t": "x\x9by\x7f\x1b"})) == {"t": "x\x9by\x7f\x1b"}
+    assert not re.search(r"[\x00-\x1f\x7f-\x9f]", json_text({"t": "x\x9by\x7f\x1b"}).replace("\n", ""))
+
+
+def test_serve_rebuilds_an_index_of_another_version(tmp_path: Path, runner: CliRunner) -> None:
+    from whoosh import index as whoosh_index
+    from whoosh.fields import ID, Schema
+
+    corpus = write_corpus(tmp_path / "docs")
+    index_dir = tmp_path / "index"
+    index_dir.mkdir()
+    whoosh_index.create_in(str(index_dir), Schema(id=ID(stored=True))).writer().commit()
+    with socket.socket() as busy:  # so that serve stops after the build, with a clear error
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = runner.invoke(cli, ["serve", "--source", str(corpus), "--port", str(port), "--index-dir", str(index_dir)])
+    assert f"The index at {index_dir} was built by another version; rebuilding it from {corpus}…" in result.stderr
+    assert "the port is in use" in result.stderr and result.exit_code == 1
+    with search.open_index(index_dir) as ix:
+        assert ix.doc_count == len(DOCS) + 2

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import subprocess
 import sys
@@ -9,6 +10,8 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import search
 
@@ -182,7 +185,7 @@ def test_filters_combine(ix) -> None:
     assert ix.search("", author=["Anna Berg", "John Carter"]).total == 4
     assert ix.search("", author=["Anna Berg"], source=["Policy Review"], since="2020").total == 1
     assert ix.search("", affiliation=["Director of the Security Forum"]).total == 2
-    assert ix.search("", author=["anna berg"]).total == 0  # exact values
+    assert ix.search("", author=["anna  BERG"]).total == 2  # case and spacing do not matter
 
 
 @pytest.mark.parametrize("since, until, expected", [
@@ -406,3 +409,161 @@ def test_an_index_without_documents_answers_every_search(tmp_path) -> None:
             assert res.total == 0 and res.hits == [] and res.suggestion is None
             assert all(values == [] for values in res.facets.values())
         assert index.facet_values("author") == []
+
+
+@pytest.mark.parametrize("options, message", [
+    ({"page": float("inf")}, "page must be a whole number; got inf"),
+    ({"page": True}, "page must be a whole number; got True"),
+    ({"page": 2.7}, "page must be a whole number; got 2.7"),
+    ({"limit": "ten"}, "limit must be a whole number; got 'ten'"),
+    ({"page": 10**12}, "page must be between 1 and 10000"),
+    ({"author": [1]}, "author must be a string or a list of strings; got [1]"),
+    ({"tag": 5}, "tag must be a string or a list of strings; got 5"),
+    ({"since": 2020}, "since must be a date as YYYY, YYYY-MM or YYYY-MM-DD; got 2020"),
+    ({"sort": None, "match": "most"}, "match must be one of all, any; got 'most'"),
+    ({"expand": "no"}, "expand must be True or False; got 'no'"),
+])
+def test_loose_api_arguments_are_refused_clearly(ix, options, message):
+    with pytest.raises(search.QueryError) as caught:
+        ix.search("elections", **options)
+    assert str(caught.value) == message or str(caught.value).startswith(message)
+
+
+def test_a_string_filter_is_one_value(ix):
+    one = ix.search("", author="Anna Berg")
+    assert one.total == 2 and {h.author for h in one.hits} == {"Anna Berg"}
+    assert one.filters["author"] == ["Anna Berg"]
+    assert ix.search("", author=("Anna Berg", "  Anna   Berg ")).filters["author"] == ["Anna Berg"]
+    with pytest.raises(search.QueryError, match="the query must be a string"):
+        ix.search(None)  # type: ignore[arg-type]
+
+
+# -- names are not prose ------------------------------------------------------------
+
+NAMES = [
+    {"id": "will", "title": "On Standing Armies", "authors": ["Will Turner"], "affiliation": "The Society of Friends",
+     "source": "The Independent Journal", "date": "1788-01-02", "body": "A standing army in time of peace."},
+    {"id": "adams", "title": "On Taxation", "authors": ["John Adams"], "affiliation": "Boston Committee",
+     "source": "Boston Gazette", "date": "1788-02-03", "body": "Taxation without representation, in peace or war."},
+    {"id": "adam", "title": "On Commerce", "authors": ["Adam Smith"], "affiliation": "University of Glasgow",
+     "source": "The Wealth of Nations", "date": "1776-03-09", "body": "The division of labour in commerce."},
+]
+
+
+@pytest.fixture(scope="module")
+def names_ix(tmp_path_factory: pytest.TempPathFactory):
+    folder = tmp_path_factory.mktemp("names") / "index"
+    search.build_index(documents=NAMES, index_dir=folder)
+    with search.open_index(folder) as index:
+        yield index
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("author:will", {"will"}),              # a stop word in prose, a name here
+    ("author:adams", {"adams"}),            # no stemming: Adams is not Adam
+    ("author:adam", {"adam"}),
+    ("affiliation:\"society of friends\"", {"will"}),
+    ("source:\"wealth of nations\"", {"adam"}),
+    ("affiliation:of", {"will", "adam"}),
+])
+def test_names_keep_stop_words_and_are_not_stemmed(names_ix, query, expected):
+    assert set(hit_ids(names_ix.search(query))) == expected
+
+
+def test_a_plain_stop_word_is_not_looked_for_in_names(names_ix):
+    # "will" and "of" are prose stop words: a plain query ignores them
+    # instead of asking for documents by Will or from a Society "of" ...
+    assert set(hit_ids(names_ix.search("will peace"))) == {"will", "adams"}
+    assert set(hit_ids(names_ix.search("division of labour"))) == {"adam"}
+
+
+def test_an_index_with_an_older_schema_is_rebuilt(tmp_path: Path):
+    from whoosh import fields, index as whoosh_index
+    from whoosh.analysis import StopFilter
+
+    from search.schema import SCHEMA, STOP_WORDS, name_analyzer
+
+    # The schema before names kept their stop words.
+    old = copy.deepcopy(SCHEMA)
+    old.remove("author")
+    old.add("author", fields.TEXT(analyzer=name_analyzer() | StopFilter(STOP_WORDS, minsize=1), stored=False))
+    folder = tmp_path / "index"
+    folder.mkdir()
+    whoosh_index.create_in(str(folder), old).writer().commit()
+    with pytest.raises(search.IndexCorruptError, match="another version"):
+        search.open_index(folder)
+    report = search.build_index(documents=NAMES, index_dir=folder)
+    assert report.rebuilt and report.added == len(NAMES)
+    with search.open_index(folder) as index:
+        assert hit_ids(index.search("author:will")) == ["will"]
+
+
+# -- filter values as typed ------------------------------------------------------------
+
+
+@pytest.mark.parametrize("typed, expected, notice", [
+    ("will  TURNER", {"will"}, None),                                   # case and spacing
+    ("Jöhn Adams", {"adams"}, None),                                    # accents
+    ("turner", {"will"}, "Author “turner” taken as Will Turner."),       # one name holds the word
+    ("jon adams", set(), "No author “jon adams”; did you mean John Adams?"),
+    ("adamz", set(), "No author “adamz”; did you mean Adam Smith or John Adams?"),
+    ("zzzz", set(), "No author “zzzz” in the index."),
+])
+def test_author_filter_finds_the_stored_value(names_ix, typed, expected, notice):
+    res = names_ix.search("", author=typed)
+    assert set(hit_ids(res)) == expected
+    assert res.notice == notice
+    assert res.filters["author"] == [" ".join(typed.split())]  # the echo is what was asked
+
+
+def test_a_word_in_several_names_offers_them(names_ix):
+    res = names_ix.search("", source="the")
+    assert res.total == 0
+    assert res.notice == "No source “the”; did you mean The Independent Journal or The Wealth of Nations?"
+
+
+def test_a_filter_value_that_matches_nothing_does_not_widen_the_search(names_ix):
+    # One unknown value among known ones: the known ones still filter.
+    res = names_ix.search("", author=["Adam Smith", "nobody at all"])
+    assert hit_ids(res) == ["adam"] and "No author “nobody at all”" in res.notice
+
+
+def test_other_methods_refuse_wrong_types_with_query_errors(ix):
+    doc_id = ix.search("elections").hits[0].id
+    for call, message in (
+        (lambda: ix.get(5), "doc_id must be a string; got int"),
+        (lambda: ix.get_text(None), "doc_id must be a string; got NoneType"),
+        (lambda: ix.more_like(doc_id, limit="x"), "limit must be a whole number; got 'x'"),
+        (lambda: ix.more_like(doc_id, limit=float("inf")), "limit must be a whole number; got inf"),
+        (lambda: ix.highlight(None, "x"), "text must be a string; got NoneType"),
+        (lambda: ix.match_spans("x", 3), "the query must be a string; got int"),
+        (lambda: ix.facet_values(["author"]), "no facet named ['author']"),
+    ):
+        with pytest.raises(search.QueryError) as caught:
+            call()
+        assert str(caught.value) == message
+    assert len(ix.more_like(doc_id, limit=2)) <= 2
+
+
+_ANY_VALUE = st.one_of(
+    st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=20),
+    st.from_regex(r"\A[0-9]{1,5}(-[0-9]{1,3}){0,2}\Z"),
+    st.lists(st.one_of(st.text(max_size=10), st.integers()), max_size=3), st.dates(),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(st.sampled_from(["author", "affiliation", "source", "tag", "since", "until", "sort",
+                                        "page", "limit", "match"]), _ANY_VALUE))
+def test_check_options_accepts_or_refuses_with_a_query_error(options):
+    try:
+        checked = search.check_options(**options)
+    except search.QueryError as exc:
+        assert str(exc).split()[0] in options  # the message starts with the option's name
+        return
+    assert 1 <= checked.page <= search.MAX_PAGE and 1 <= checked.limit <= search.MAX_LIMIT
+    assert checked.sort in search.SORTS and checked.match in search.MATCHES
+    for name in search.FILTERS:
+        assert all(isinstance(v, str) and v == " ".join(v.split()) and v for v in getattr(checked, name))
+    for bound in (checked.since, checked.until):
+        assert bound is None or search.date_bounds(bound)[0] <= search.date_bounds(bound)[1]

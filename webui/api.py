@@ -7,11 +7,11 @@ JSON shape of ``errors.py``.
 
 from __future__ import annotations
 
-from flask import jsonify
 from flask.typing import ResponseReturnValue
 
 from .errors import Missing
 from .holder import get_index
+from .jsonout import json_response
 from .render import render_body
 from .views import document_json, read_correct, read_params
 
@@ -22,7 +22,7 @@ def api_search() -> ResponseReturnValue:
     """Search results as JSON: ``SearchResults.to_dict()``."""
     params = read_params()
     results = get_index().search(params.q, correct=read_correct(), **params.search_kwargs())
-    return jsonify(results.to_dict())
+    return json_response(results.to_dict())
 
 
 def api_document(doc_id: str) -> ResponseReturnValue:
@@ -32,9 +32,9 @@ def api_document(doc_id: str) -> ResponseReturnValue:
     doc = index.get(doc_id)
     if doc is None:
         raise Missing(f"no document with id {doc_id[:200]!r}")
-    return jsonify(document_json(doc, render_body(doc, index, params.q).html))
+    return json_response(document_json(doc, render_body(doc, index, params.q).html))
 
 
 def healthz() -> ResponseReturnValue:
     """Liveness and readiness: ``{"ok": true, "documents": N}`` (503 without an index)."""
-    return jsonify({"ok": True, "documents": get_index().doc_count})
+    return json_response({"ok": True, "documents": get_index().doc_count})

@@ -5,7 +5,7 @@ Configuration is read, later layers winning, from
 1. defaults (below),
 2. ``config.py`` in the instance folder, if there is one,
 3. environment variables prefixed ``COMMENTARY_`` (``COMMENTARY_INDEX_DIR``,
-   ``COMMENTARY_PER_PAGE``, ...; values are read as JSON when they parse),
+   ``COMMENTARY_PER_PAGE``, ``COMMENTARY_BASE_URL`` ...; values are read as JSON when they parse),
 4. the ``config`` mapping given to ``create_app`` (tests).
 """
 
@@ -30,6 +30,7 @@ DEFAULTS: dict[str, Any] = {
     "MAX_PER_PAGE": 100,  # a larger limit is refused with 400
     "FEED_SIZE": 20,      # entries in an Atom feed unless the URL asks for limit
     "URL_PREFIX": "",     # mount the pages under this path, e.g. "/commentary"
+    "BASE_URL": "",       # public address, e.g. "https://example.org": absolute links in feeds use it, not Host
 }
 
 
@@ -43,6 +44,9 @@ def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | 
     ``close()`` when the app is discarded (tests).
     """
     app = Flask(__name__, instance_relative_config=True, instance_path=instance_path, static_folder=None)
+    # No redirects from "//x" to "/x": werkzeug builds them from the Host
+    # header (the blueprint's own rules opt out too, for host applications).
+    app.url_map.merge_slashes = False
     app.config.from_mapping(DEFAULTS, INDEX_DIR=os.environ.get("COMMENTARY_INDEX") or "index")
     app.config.from_pyfile("config.py", silent=True)
     app.config.from_prefixed_env("COMMENTARY")
@@ -59,7 +63,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | 
     app.extensions["commentary"] = holder
 
     prefix = str(app.config["URL_PREFIX"] or "").rstrip("/") or None
-    app.register_blueprint(make_blueprint(holder, limits=limits), url_prefix=prefix)
+    app.register_blueprint(make_blueprint(holder, limits=limits, base_url=app.config["BASE_URL"]), url_prefix=prefix)
     # The blueprint answers its own pages; these cover URLs that match none of
     # them (404/405), so those too get the friendly page and the headers.
     register_error_handlers(app)

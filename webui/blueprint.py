@@ -8,6 +8,7 @@ relative to the blueprint, so the pages work under any URL prefix.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from flask import Blueprint, Response, g
@@ -19,7 +20,7 @@ from . import api, feeds, views
 from .assets import asset_url, cache_static
 from .errors import register_error_handlers
 from .holder import IndexHolder
-from .links import BLUEPRINT_NAME, url
+from .links import BLUEPRINT_NAME, check_base_url, url
 from .params import Limits
 from .render import display_date, safe_snippet
 
@@ -65,19 +66,25 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
-def create_blueprint(index: Index, *, limits: Limits | None = None, name: str = BLUEPRINT_NAME) -> Blueprint:
+def create_blueprint(index: Index, *, limits: Limits | None = None, name: str = BLUEPRINT_NAME,
+                     base_url: str | None = None) -> Blueprint:
     """The web UI as a blueprint over an ``Index`` the host application opened.
 
     Mount it with ``app.register_blueprint(bp, url_prefix="/commentary")``.
     The host keeps ownership of ``index`` (the blueprint never closes it).
     ``limits`` sets the default and maximum page size and the feed length.
+    ``base_url`` (``https://example.org``) is where the host application is
+    reached from outside: the Atom feed and the OpenSearch description build
+    their absolute links on it instead of on the request's ``Host`` header.
     """
-    return make_blueprint(IndexHolder(index=index), limits=limits, name=name)
+    return make_blueprint(IndexHolder(index=index), limits=limits, name=name, base_url=base_url)
 
 
-def make_blueprint(holder: IndexHolder, *, limits: Limits | None = None, name: str = BLUEPRINT_NAME) -> Blueprint:
+def make_blueprint(holder: IndexHolder, *, limits: Limits | None = None, name: str = BLUEPRINT_NAME,
+                   base_url: str | None = None) -> Blueprint:
     """The blueprint over an ``IndexHolder`` (``create_app`` passes one that opens lazily)."""
     limits = limits or Limits()
+    base = check_base_url(base_url)
     bp = _Blueprint(name, __name__, template_folder="templates",
                     static_folder="static", static_url_path="/assets")
 
@@ -87,19 +94,24 @@ def make_blueprint(holder: IndexHolder, *, limits: Limits | None = None, name: s
         # over two indexes without them seeing each other.
         g.commentary_index_holder = holder
         g.commentary_limits = limits
+        g.commentary_base_url = base
 
     bp.after_request(add_security_headers)
     bp.after_request(cache_static)
     bp.context_processor(template_helpers)
     register_error_handlers(bp)
 
-    bp.add_url_rule("/", "home", views.search_page)
-    bp.add_url_rule("/search", "search", views.search_page)
-    bp.add_url_rule("/doc/<path:doc_id>", "doc", views.document_page)
-    bp.add_url_rule("/author/<path:name>", "author", views.author_page)
-    bp.add_url_rule("/search.atom", "feed", feeds.atom_feed)
-    bp.add_url_rule("/opensearch.xml", "opensearch", feeds.opensearch_description)
-    bp.add_url_rule("/healthz", "healthz", api.healthz)
-    bp.add_url_rule("/api/search", "api_search", api.api_search)
-    bp.add_url_rule("/api/doc/<path:doc_id>", "api_doc", api.api_document)
+    # Werkzeug answers "//doc/x" (merged slashes) and "/prefix" (missing
+    # trailing slash) with a redirect to an absolute URL built from the Host
+    # header; these rules take no part in either.
+    rule = partial(bp.add_url_rule, merge_slashes=False)
+    rule("/", "home", views.search_page, strict_slashes=False)
+    rule("/search", "search", views.search_page)
+    rule("/doc/<path:doc_id>", "doc", views.document_page)
+    rule("/author/<path:name>", "author", views.author_page)
+    rule("/search.atom", "feed", feeds.atom_feed)
+    rule("/opensearch.xml", "opensearch", feeds.opensearch_description)
+    rule("/healthz", "healthz", api.healthz)
+    rule("/api/search", "api_search", api.api_search)
+    rule("/api/doc/<path:doc_id>", "api_doc", api.api_document)
     return bp

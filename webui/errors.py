@@ -48,7 +48,9 @@ def wants_json() -> bool:
         return True
     if endpoint is None and "/api/" in request.path:  # an unknown URL under the API
         return True
-    if request.args.get("format") == "json":
+    # The last format= wins, as in read_format, so a page and its errors agree.
+    formats = request.args.getlist("format")
+    if formats and formats[-1].strip() == "json":
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]

@@ -18,7 +18,7 @@ from flask.typing import ResponseReturnValue
 from search import Hit, SearchResults
 
 from .holder import get_index
-from .links import url
+from .links import absolute_url
 from .params import FILTERS, SearchParams
 from .render import strip_html
 from .views import FACETS, read_params
@@ -81,7 +81,7 @@ def atom_feed() -> ResponseReturnValue:
 def build_atom(params: SearchParams, results: SearchResults) -> bytes:
     """The Atom document (RFC 4287) for a page of newest-first results."""
     args = params.to_args(sort="relevance", page=1)  # the feed is always newest first, page 1
-    self_url = url("feed", _external=True, **args)
+    self_url = absolute_url("feed", **args)
     stamps = [s for s in (_timestamp(h.date) for h in results.hits) if s]
     updated = max(stamps) if stamps else dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -94,7 +94,7 @@ def build_atom(params: SearchParams, results: SearchResults) -> bytes:
     _sub(feed, a + "updated", updated)
     _sub(feed, a + "link", rel="self", type="application/atom+xml", href=self_url)
     _sub(feed, a + "link", rel="alternate", type="text/html",
-         href=url("search", _external=True, **params.to_args(sort="newest", page=1)))
+         href=absolute_url("search", **params.to_args(sort="newest", page=1)))
     # A feed-level author keeps the feed valid when an entry names none.
     author = _sub(feed, a + "author")
     _sub(author, a + "name", SITE_NAME)
@@ -107,11 +107,11 @@ def build_atom(params: SearchParams, results: SearchResults) -> bytes:
 def _entry(feed: ET.Element, hit: Hit, query: str, fallback_updated: str) -> None:
     a = f"{{{ATOM_NS}}}"
     entry = _sub(feed, a + "entry")
-    _sub(entry, a + "id", url("doc", doc_id=hit.id, _external=True))
+    _sub(entry, a + "id", absolute_url("doc", doc_id=hit.id))
     _sub(entry, a + "title", hit.title or hit.id)
     link_args = {"q": query} if query else {}
     _sub(entry, a + "link", rel="alternate", type="text/html",
-         href=url("doc", doc_id=hit.id, _external=True, **link_args))
+         href=absolute_url("doc", doc_id=hit.id, **link_args))
     stamp = _timestamp(hit.date)
     _sub(entry, a + "updated", stamp or fallback_updated)
     if stamp:
@@ -119,7 +119,7 @@ def _entry(feed: ET.Element, hit: Hit, query: str, fallback_updated: str) -> Non
     for name in hit.authors:
         author = _sub(entry, a + "author")
         _sub(author, a + "name", name)
-        _sub(author, a + "uri", url("author", name=name, _external=True))
+        _sub(author, a + "uri", absolute_url("author", name=name))
     for tag in hit.tags:
         _sub(entry, a + "category", term=tag)
     byline = " · ".join(x for x in (hit.affiliation, hit.source) if x)
@@ -135,17 +135,17 @@ def opensearch_description() -> ResponseReturnValue:
     _sub(root, o + "ShortName", "Commentary")
     _sub(root, o + "Description", "Search opinion and analysis by author, affiliation, date and source.")
     _sub(root, o + "InputEncoding", "UTF-8")
-    _sub(root, o + "Image", url("static", filename="favicon.svg", _external=True),
+    _sub(root, o + "Image", absolute_url("static", filename="favicon.svg"),
          type="image/svg+xml", width="64", height="64")
     # url_for would percent-encode the braces of the template parameters, so
     # they are appended to the built URL.
     _sub(root, o + "Url", type="text/html", method="get",
-         template=url("search", _external=True) + "?q={searchTerms}&page={startPage?}")
+         template=absolute_url("search") + "?q={searchTerms}&page={startPage?}")
     _sub(root, o + "Url", type="application/atom+xml",
-         template=url("feed", _external=True) + "?q={searchTerms}")
+         template=absolute_url("feed") + "?q={searchTerms}")
     _sub(root, o + "Url", type="application/json",
-         template=url("api_search", _external=True) + "?q={searchTerms}&page={startPage?}")
+         template=absolute_url("api_search") + "?q={searchTerms}&page={startPage?}")
     _sub(root, o + "Url", type="application/opensearchdescription+xml", rel="self",
-         template=url("opensearch", _external=True))
+         template=absolute_url("opensearch"))
     body = ET.tostring(root, encoding="utf-8", xml_declaration=True)
     return Response(body, content_type="application/opensearchdescription+xml; charset=utf-8")

@@ -20,6 +20,16 @@ __all__ = ["ParamError", "SearchParams", "Limits", "FILTERS", "date_bounds", "re
 # vocabulary: an old link is told the new name instead of being ignored.
 _RENAMED = {"per_page": "limit", "date_from": "since", "date_to": "until"}
 
+# Every link on a results page (facet toggles, chips, pager, timeline) repeats
+# the whole search, so the size of a page grows with the number and length of
+# filter values times the number of links: these caps keep it bounded.  A
+# filter list beyond them is refused, not cut, so a URL never means less than
+# it says; q is cut, because a query never fails.
+MAX_VALUES_PER_FILTER = 10   # values of one filter (author=a&author=b ...)
+MAX_FILTER_VALUES = 20       # values of all filters together
+MAX_VALUE_CHARS = 200        # characters of one filter value
+MAX_Q_CHARS = 2_000          # characters of q kept (the engine reads the first 1,000)
+
 
 class ParamError(ValueError):
     """A request argument cannot be used; the message names it and says why."""
@@ -84,9 +94,13 @@ class SearchParams(SearchOptions):
         for old, new in _RENAMED.items():
             if get_list(old):
                 raise ParamError(f"{old} is now called {new}")
+        filters = {name: _capped_values(name, get_list(name)) for name in FILTERS}
+        total = sum(len(values) for values in filters.values())
+        if total > MAX_FILTER_VALUES:
+            raise ParamError(f"at most {MAX_FILTER_VALUES} filter values in all may be given; got {total}")
         try:
             options = check_options(
-                **{name: get_list(name) for name in FILTERS},
+                **filters,
                 since=one("since"),
                 until=one("until"),
                 sort=one("sort"),
@@ -98,7 +112,10 @@ class SearchParams(SearchOptions):
         except QueryError as exc:
             raise ParamError(str(exc)) from None
         q_values = get_list("q")
-        return cls(q=q_values[-1] if q_values else "", default_limit=limits.per_page, **options.as_kwargs())
+        # Cut, not refused: a query never fails, and the engine reads (and
+        # says it reads) only its first 1,000 characters anyway.
+        q = q_values[-1][:MAX_Q_CHARS] if q_values else ""
+        return cls(q=q, default_limit=limits.per_page, **options.as_kwargs())
 
     # -- using --------------------------------------------------------------
 
@@ -165,6 +182,20 @@ class SearchParams(SearchOptions):
         if (since, until) == (self.since, self.until):
             return self.to_args(since=None, until=None)
         return self.to_args(since=since, until=until)
+
+
+def _capped_values(name: str, values: list[str]) -> list[str]:
+    """A filter's values if within the caps; else ``ParamError``.
+
+    Counted before anything else is done with them, so a URL with thousands
+    of values is refused in time linear in its length.
+    """
+    if len(values) > MAX_VALUES_PER_FILTER:
+        raise ParamError(f"{name} may be given at most {MAX_VALUES_PER_FILTER} times; got {len(values)}")
+    for value in values:
+        if len(value) > MAX_VALUE_CHARS:
+            raise ParamError(f"a value of {name} must be at most {MAX_VALUE_CHARS} characters; got {len(value):,}")
+    return values
 
 
 def _list_getter(args: Any) -> Callable[[str], list[str]]:

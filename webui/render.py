@@ -12,9 +12,11 @@ Two rules hold for everything here:
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import html
 import re
 import threading
+from collections import OrderedDict
 from html.parser import HTMLParser
 from typing import Any, Callable
 
@@ -31,6 +33,8 @@ __all__ = [
     "render_body",
     "RenderedBody",
     "markdown_to_safe_html",
+    "rendered_markdown",
+    "markdown_refusal",
     "safe_snippet",
     "safe_url",
     "display_date",
@@ -108,11 +112,101 @@ def _cleaner() -> Cleaner:
 _HEADING_TAG = re.compile(r"<(/?)h([1-5])>")
 
 
+# Python-Markdown is quadratic in some shapes (runs of "[" in one paragraph,
+# thousands of entities) and recursive in nesting; at about 8 ms a kilobyte
+# even for ordinary prose it is also slow.  A document beyond these bounds is
+# shown as escaped text instead (see ``markdown_refusal``).  Measured on the
+# development machine (2 cores): at these bounds every shape tried renders in
+# under half a second, once per document version thanks to the cache.
+MAX_MARKDOWN_CHARS = 100_000   # about 15,000 words
+MAX_NESTING = 16               # list or quote levels (4 columns of indent each)
+# Each markup character of a paragraph can make the inline patterns rescan
+# the rest of that paragraph, so the work is bounded by the sum, over
+# paragraphs, of length times markup characters.  Ordinary prose scores about
+# 10 a character (a 100,000-character piece: about a million).
+MARKUP_CHARS = "[`*_<&\\!|"
+MAX_INLINE_WORK = 2_000_000
+HIGHLIGHT_CHARS = 500_000      # characters of a plain body searched for matches to mark
+RENDER_CACHE_SIZE = 256        # rendered documents kept (by content)
+
+_BLOCK_BREAK = re.compile(r"\n[ \t]*\n")
+_LINE_START = re.compile(r"^([ \t>]*)", re.MULTILINE)
+
+
+def markdown_refusal(source: str) -> str | None:
+    """Why ``source`` is not rendered as Markdown (too large, deep or costly), or None.
+
+    Linear in the source: a few counts and one pass over line starts.
+    """
+    if len(source) > MAX_MARKDOWN_CHARS:
+        return f"longer than {MAX_MARKDOWN_CHARS:,} characters"
+    for m in _LINE_START.finditer(source):
+        lead = m.group(1)
+        columns = len(lead.expandtabs(4).replace(">", ""))
+        if lead.count(">") > MAX_NESTING or columns >= 4 * MAX_NESTING:
+            return f"nested more than {MAX_NESTING} levels deep"
+    work = 0
+    for block in _BLOCK_BREAK.split(source):
+        work += len(block) * sum(block.count(char) for char in MARKUP_CHARS)
+    if work > MAX_INLINE_WORK:
+        return "too much inline markup"
+    return None
+
+
+class _RenderCache:
+    """Rendered Markdown by content: each document version is rendered once.
+
+    Keyed by a digest of the source, so a changed document (a new index
+    generation) gets a new entry and stale ones age out; least recently used
+    entries go first.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[bytes, str | None] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, source: str, render: Callable[[str], str | None]) -> str | None:
+        key = hashlib.blake2b(source.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key)
+                return self._items[key]
+        value = render(source)  # outside the lock: two threads may render one document once each
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
+        return value
+
+
+_render_cache = _RenderCache(RENDER_CACHE_SIZE)
+
+
+def rendered_markdown(source: str) -> str | None:
+    """``markdown_to_safe_html(source)``, cached; None when it is refused or fails.
+
+    None means: show the source as escaped text.  Never raises for content.
+    """
+    return _render_cache.get(source, _render_or_none)
+
+
+def _render_or_none(source: str) -> str | None:
+    if markdown_refusal(source) is not None:
+        return None
+    try:
+        return markdown_to_safe_html(source)
+    except RecursionError:  # a nesting shape the checks above did not foresee
+        return None
+
+
 def markdown_to_safe_html(source: str) -> str:
     """Markdown rendered to HTML and cleaned down to the allowlist.
 
     Headings move one level down (``#`` becomes ``<h2>``): the page's only
-    ``<h1>`` is the document's title, which keeps the outline sound.
+    ``<h1>`` is the document's title, which keeps the outline sound.  This
+    renders unconditionally; pages use ``rendered_markdown``, which bounds
+    the cost and caches.
     """
     md = markdown.Markdown(extensions=["fenced_code", "tables", "sane_lists", _EscapeRawHtml()])
     cleaned = _cleaner().clean(md.convert(source))
@@ -133,12 +227,13 @@ def render_body(doc: Document, index: Index | None = None, query: str = "") -> R
     """The body of ``doc`` as safe HTML; with a query, its matches in ``<mark>``.
 
     The first mark gets ``id="first-match"`` so a link can jump to it.
-    Markdown is rendered and cleaned; plain text becomes escaped paragraphs.
+    Markdown is rendered and cleaned; plain text, and Markdown too large or
+    too intricate to render safely, becomes escaped paragraphs.
     """
     query = query.strip()
     highlighting = bool(query and index is not None)
-    if doc.format == "markdown":
-        cleaned = markdown_to_safe_html(doc.body)
+    cleaned = rendered_markdown(doc.body) if doc.format == "markdown" else None
+    if cleaned is not None:
         if not highlighting:
             return RenderedBody(cleaned, 0)
         assert index is not None
@@ -148,7 +243,10 @@ def render_body(doc: Document, index: Index | None = None, query: str = "") -> R
         # highlight() escapes every character it does not wrap in <mark>, and
         # never puts a line break inside a mark, so splitting its output into
         # paragraphs afterwards is safe.
-        marked = index.highlight(doc.body, query)
+        # Highlighting tokenizes what it marks (about 0.2 µs a character):
+        # past HIGHLIGHT_CHARS a huge body is shown escaped, unmarked.
+        head = _head(doc.body, HIGHLIGHT_CHARS)
+        marked = index.highlight(head, query) + html.escape(doc.body[len(head):])
     else:
         marked = html.escape(doc.body)
     paragraphs = [p.strip() for p in _PARAGRAPH_BREAK.split(marked.strip()) if p.strip()]
@@ -157,6 +255,14 @@ def render_body(doc: Document, index: Index | None = None, query: str = "") -> R
     if count:
         body = body.replace("<mark>", f'<mark id="{FIRST_MATCH_ID}">', 1)
     return RenderedBody(body, count)
+
+
+def _head(text: str, limit: int) -> str:
+    """At most ``limit`` characters of ``text``, ending at a line break or space if one is near."""
+    if len(text) <= limit:
+        return text
+    cut = max(text.rfind("\n", limit - 1000, limit), text.rfind(" ", limit - 1000, limit))
+    return text[:cut if cut > 0 else limit]
 
 
 class _TextNodeHighlighter(HTMLParser):

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from typing import Any, Callable
+from urllib.parse import urlencode
 
-from flask import g, jsonify, redirect, render_template, request
+from flask import g, redirect, render_template, request
 from flask.typing import ResponseReturnValue
 from markupsafe import Markup
 from werkzeug.datastructures import MultiDict
@@ -20,6 +21,7 @@ from search import Document, Hit, Index, SearchResults
 
 from .errors import Missing, wants_json
 from .holder import get_index
+from .jsonout import json_response
 from .links import url
 from .params import FILTERS, ParamError, SearchParams, read_format
 from .render import display_date, render_body, safe_snippet, safe_url
@@ -237,7 +239,7 @@ def search_page() -> ResponseReturnValue:
     index = get_index()
     results = index.search(params.q, correct=read_correct(), **params.search_kwargs())
     if fmt == "json":
-        return jsonify(results.to_dict())
+        return json_response(results.to_dict())
 
     def link(**args: Any) -> str:
         return url("search", **args)
@@ -318,7 +320,7 @@ def document_page(doc_id: str) -> ResponseReturnValue:
         raise Missing(f"There is no document with the id “{_shorten(doc_id)}”. It may have been removed from the index.")
     body = render_body(doc, index, params.q)
     if fmt == "json":
-        return jsonify(document_json(doc, body.html))
+        return json_response(document_json(doc, body.html))
     by_author: list[Hit] = []
     if doc.authors:
         same = index.search("", author=doc.authors, sort="newest", limit=MORE_LIKE_THIS + 1)
@@ -345,15 +347,22 @@ def author_page(name: str) -> ResponseReturnValue:
     kwargs["author"] = [name]
     if params.sort == "relevance" and not params.q.strip():
         kwargs["sort"] = "newest"
+    probe = index.search("", author=name, limit=1, snippets=False)
+    if probe.total == 0:
+        # The engine's notice names the closest authors, if any.
+        raise Missing(probe.notice or f"There is no commentary by “{_shorten(name)}” in the index.")
+    if name not in probe.hits[0].authors:
+        # A hand-typed URL rarely matches the byline's case and spacing, or
+        # gives only a surname: the filter found the author, the URL names them.
+        listed = _listed_author(probe.hits[0].authors, name)
+        # The arguments are copied as a query string, never as url_for
+        # keywords: names like endpoint, _external or _anchor are url_for's
+        # own, and the Location stays relative (not built from Host).
+        query = urlencode(list(request.args.items(multi=True)))
+        return redirect(url("author", name=listed) + (f"?{query}" if query else ""))
     results = index.search(params.q, **kwargs)
-    if results.total == 0 and index.search("", author=[name], limit=1).total == 0:
-        # A hand-typed URL rarely matches the case and spacing of the byline.
-        listed = _listed_author(index, name)
-        if listed is not None:
-            return redirect(url("author", name=listed, **request.args.to_dict(flat=False)))
-        raise Missing(f"There is no commentary by “{_shorten(name)}” in the index.")
     if fmt == "json":
-        return jsonify({"author": name, **results.to_dict()})
+        return json_response({"author": name, **results.to_dict()})
 
     def link(**args: Any) -> str:
         return url("author", name=name, **args)
@@ -376,13 +385,13 @@ def author_page(name: str) -> ResponseReturnValue:
     )
 
 
-def _listed_author(index: Any, name: str) -> str | None:
-    """The author name as documents list it, matched ignoring case and spacing."""
-    wanted = " ".join(name.split()).casefold()
-    for value in index.facet_values("author"):
-        if " ".join(str(value.value).split()).casefold() == wanted:
-            return str(value.value)
-    return None
+def _listed_author(authors: list[str], name: str) -> str:
+    """Which of a document's authors a typed name stands for (the first if unsure)."""
+    wanted = set(name.casefold().split())
+    for author in authors:
+        if wanted <= set(author.casefold().split()):
+            return author
+    return authors[0]
 
 
 def document_json(doc: Document, body_html: str) -> dict[str, Any]:
