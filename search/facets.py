@@ -58,6 +58,7 @@ class FacetTable:
         docnums: Iterable[int],
         limit: int = FACET_LIMIT,
         filters: Mapping[str, set[int]] | None = None,
+        chosen: Mapping[str, Iterable[str]] | None = None,
     ) -> dict[str, list[FacetValue]]:
         """Facet counts: author, affiliation, source, tag, year, month.
 
@@ -65,7 +66,8 @@ class FacetTable:
         or ``DATE_FILTER``, to the documents that filter lets through),
         ``docnums`` are the query's matches before filtering and each facet
         is counted over the matches that pass every filter but its own; the
-        values of a filtered facet then carry ``adds``.
+        values of a filtered facet then carry ``adds``.  ``chosen`` names
+        the stored values each filter was resolved to; they are ``selected``.
         """
         filters = filters or {}
         counters: dict[str, Counter[Any]] = {name: Counter() for name in self.values}
@@ -92,9 +94,10 @@ class FacetTable:
                 if date:
                     years[date // 10000] += 1
                     months[f"{date // 10000:04d}-{date // 100 % 100:02d}"] += 1
+        picked = {name: set(values) for name, values in (chosen or {}).items()}
         facets = {
             name: [
-                FacetValue(v, c, adds[name][v] if name in adds else None)
+                FacetValue(v, c, adds[name][v] if name in adds else None, v in picked.get(name, ()))
                 for v, c in sorted(counter.items(), key=lambda vc: (-vc[1], vc[0]))[:limit]
             ]
             for name, counter in counters.items()

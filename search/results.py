@@ -57,11 +57,14 @@ class FacetValue:
     have it and pass every other facet's filter.  ``adds`` is set on the
     values of a facet that is filtered on: how many of those the filter now
     leaves out (0 for a chosen value), i.e. what choosing it as well adds.
+    ``selected`` is true for the values a filter chose (as stored, whatever
+    the case or the part of the name the filter was given in).
     """
 
     value: str | int
     count: int
     adds: int | None = None
+    selected: bool = False
 
 
 @dataclass
@@ -114,7 +117,7 @@ class SearchResults:
             "notice": self.notice,
             "hits": [h.to_dict() for h in self.hits],
             "facets": {
-                name: [{"value": v.value, "count": v.count, "adds": v.adds} for v in values]
+                name: [{"value": v.value, "count": v.count, "adds": v.adds, "selected": v.selected} for v in values]
                 for name, values in self.facets.items()
             },
         }

@@ -302,7 +302,7 @@ class Index:
             match=effective_match,
             filters=filters,
             hits=hits,
-            facets=table.count(found, filters=filter_sets) if filter_sets else table.count(matched),
+            facets=table.count(found, filters=filter_sets, chosen=stored) if filter_sets else table.count(matched),
             suggestion=suggestion,
             corrected=corrected,
             notice=" ".join(dict.fromkeys(notices)) or None,  # each notice once, in order

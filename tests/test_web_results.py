@@ -242,3 +242,17 @@ def test_the_api_takes_correct_0_like_the_page(client):
     assert typed["corrected"] is False and typed["total"] == 0 and typed["suggestion"] == "inflation"
     twin = api(client, "/search?q=inflaton&correct=0&format=json")
     assert {k: v for k, v in twin.items() if k != "took"} == {k: v for k, v in typed.items() if k != "took"}
+
+
+def test_a_filter_given_in_another_spelling_shows_as_its_stored_value(client):
+    authors = facet_links(get_page(client, "/search?q=policy&author=li+wei"), "author")
+    assert "li wei" not in authors  # no second, empty row for the spelling typed
+    assert authors["Li Wei"]["title"] == "Remove filter: Li Wei"
+    assert query_of(authors["Li Wei"]["href"]) == {"q": ["policy"]}
+    base = api(client, "/api/search?q=policy&author=li+wei")["total"]
+    assert base == api(client, "/api/search?q=policy&author=Li+Wei")["total"] > 0
+    for name, link in authors.items():
+        if name != "Li Wei":
+            assert query_of(link["href"])["author"] == ["li wei", name]
+            after = api(client, "/api/search?" + urlsplit(link["href"]).query)["total"]
+            assert link["count"] == f"+{after - base}", name

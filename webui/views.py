@@ -137,15 +137,23 @@ def facet_groups(results: SearchResults, params: SearchParams, link: LinkBuilder
     groups = []
     for name, label in names:
         active = params.values(name)
-        values = [
-            FacetValueLink(str(v.value), str(v.value), v.count, str(v.value) in active,
-                           link(**params.toggle(name, str(v.value))), v.adds if active else None)
-            for v in results.facets.get(name, [])
-        ]
-        listed = {v.value for v in values}
+        engine_values = results.facets.get(name, [])
+        listed = {str(v.value) for v in engine_values}
+        # Values given in another spelling ("hamilton"), which the engine
+        # resolved to a stored one ("Alexander Hamilton", then ``selected``).
+        aliases = [value for value in active if value not in listed]
+        without_aliases = link(**params.to_args(**{name: [v for v in active if v not in aliases]}))
+        values = []
+        for v in engine_values:
+            value = str(v.value)
+            by_alias = v.selected and value not in active and bool(aliases)
+            values.append(FacetValueLink(value, value, v.count, value in active or by_alias,
+                                         without_aliases if by_alias else link(**params.toggle(name, value)),
+                                         v.adds if active else None))
+        resolved = any(v.active and v.value not in active for v in values)
         # An active filter must stay visible (and removable) even when the
         # engine's top-N list of values no longer includes it.
-        for value in active:
+        for value in active if not resolved else ():
             if value not in listed:
                 values.insert(0, FacetValueLink(value, value, 0, True, link(**params.toggle(name, value))))
         values.sort(key=lambda v: not v.active)  # active first, otherwise the engine's order
