@@ -9,8 +9,10 @@ from __future__ import annotations
 import errno
 import functools
 import html
+import signal
 import socket
 import sys
+import threading
 from pathlib import Path
 from typing import Any, Callable
 
@@ -386,6 +388,83 @@ def listen_error(host: str, port: int, exc: OSError) -> str:
     if exc.errno == errno.EADDRNOTAVAIL:
         return f"cannot serve on {where}: {host} is not an address of this machine; use --host 127.0.0.1 or --host 0.0.0.0"
     return f"cannot serve on {where}: {exc.strerror or exc}; try another --host or --port"
+
+
+@cli.group("cluster")
+def cluster_group() -> None:
+    """Run a development SolrCloud, or set up our collection on an existing one."""
+
+
+@cluster_group.command("up")
+@click.option("--nodes", type=click.IntRange(1, 8), default=2, show_default=True)
+@click.option("--shards", type=click.IntRange(1, 64), default=2, show_default=True)
+@click.option("--replicas", type=click.IntRange(1, 8), default=2, show_default=True, help="Replicas per shard.")
+@click.option("--collection", default="commentary", show_default=True)
+@click.option("--info", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the node URLs and ZooKeeper's address here as JSON.")
+@library_errors
+def cluster_up_command(nodes: int, shards: int, replicas: int, collection: str, info: Path | None) -> None:
+    """Start a local SolrCloud (Java and Maven needed) and run until Ctrl+C or SIGTERM.
+
+    The first line of standard output is the collection's location, printed
+    once it is ready: give it to --index-dir, or to `cluster init`.  The
+    first run builds the launcher, which downloads Solr (about 150 MB) into
+    ~/.m2.
+    """
+    # Imported here: only this command needs the launcher code.
+    from .cluster import launcher_is_current, solr_dir, start_cluster
+
+    if not launcher_is_current(solr_dir() / "launcher"):
+        click.echo("Building the Solr launcher with Maven (the first time downloads Solr)…", err=True)
+    click.echo(f"Starting {plural(nodes, 'Solr node')} with ZooKeeper on 127.0.0.1…", err=True)
+    stop = threading.Event()
+    starting = True
+
+    def on_signal(*_: object) -> None:
+        stop.set()
+        if starting:
+            raise KeyboardInterrupt  # abandons the start; start_cluster stops the JVM
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        try:
+            cluster = start_cluster(collection=collection, nodes=nodes, shards=shards, replicas=replicas, info_file=info)
+        except KeyboardInterrupt:
+            raise click.ClickException("stopped before the cluster was ready") from None
+        starting = False
+        try:
+            click.echo(cluster.location)
+            sys.stdout.flush()
+            click.echo(f"Nodes: {', '.join(cluster.nodes)}; ZooKeeper: {cluster.zk}. Stop with Ctrl+C.", err=True)
+            while not stop.is_set() and cluster.running:
+                stop.wait(0.5)
+        finally:
+            code = cluster.stop()
+        if not stop.is_set():
+            raise click.ClickException(f"the cluster stopped on its own (status {code}); see the messages above")
+        click.echo("Cluster stopped.", err=True)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@cluster_group.command("init")
+@click.argument("location")
+@click.option("--shards", type=click.IntRange(1, 1024), default=2, show_default=True)
+@click.option("--replicas", type=click.IntRange(1, 64), default=2, show_default=True, help="Replicas per shard.")
+@click.option("--configset", help="Name of the configset on the cluster [default: the collection's name].")
+@library_errors
+def cluster_init_command(location: str, shards: int, replicas: int, configset: str | None) -> None:
+    """Upload our configset to the SolrCloud at LOCATION and create the collection.
+
+    LOCATION is solr://HOST:PORT/solr/COLLECTION.  Run again after a schema
+    change: the configset is replaced and an existing collection reloaded.
+    """
+    from .cluster import init_collection
+
+    report = init_collection(location, shards=shards, replicas=replicas, configset=configset)
+    done = "created" if report.created else "reloaded (it existed)"
+    click.echo(f"Configset {report.configset} uploaded; collection {report.location} {done} and active.")
 
 
 def main() -> None:
