@@ -251,7 +251,10 @@ def print_results(results: Any) -> None:
     """Ranked hits for a terminal: title, byline, snippet wrapped under the title."""
     if results.notice:
         click.secho(f"Note: {clean(results.notice)}", fg="yellow", err=True)
-    if results.suggestion:
+    if results.corrected:
+        click.secho(f"Showing results for {clean(results.suggestion)}; nothing matches {clean(results.query)}.",
+                    fg="yellow", err=True)
+    elif results.suggestion:
         click.secho(f"Did you mean: {clean(results.suggestion)}", fg="yellow", err=True)
     if not results.total:
         click.echo("No results.")

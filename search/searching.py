@@ -26,7 +26,7 @@ from .boundary import as_path, reads_index
 from .document import Document, clean_text
 from .errors import IndexCorruptError, IndexMissingError, QueryError, SemanticUnavailableError
 from .expansion import FEEDBACK_TEXT_CHARS, stored_terms
-from .facets import FacetTable
+from .facets import DATE_FILTER, FacetTable
 from .filtervalues import ValueFinder
 from .indexer import BuildReport, DocumentLike, add_documents, default_index_dir, delete_documents, has_index, open_whoosh_index
 from .options import FILTERS, MATCHES, MAX_LIMIT, SORTS, check_options
@@ -170,6 +170,7 @@ class Index:
         snippets: bool = True,
         expand: bool = True,
         semantic: bool = False,
+        correct: bool = True,
         **unknown: Any,
     ) -> SearchResults:
         """Search the commentary; see the README for the query language.
@@ -188,7 +189,11 @@ class Index:
         embeddings, see ``docs/semantic.md``) fuses the ranking with
         sentence-embedding similarity and adds the nearest documents that
         share no word with the query; it raises ``SemanticUnavailableError``
-        when the index or the install cannot.  The options are checked by
+        when the index or the install cannot.  When the query matches
+        nothing and its spelling suggestion does, the suggestion's results
+        are returned with ``corrected`` set, unless ``correct=False``; a
+        suggestion that would find no more than the query is not made.
+        Facet counts are disjunctive (see ``FacetValue``).  The options are checked by
         ``search.check_options``, as the CLI and the web check theirs.
         Raises ``QueryError`` for unusable options; never for query text.
         """
@@ -196,7 +201,8 @@ class Index:
         if unknown:
             raise QueryError(_unknown_options(unknown))
         _check_text("the query", query)
-        for name, flag in (("snippets", snippets), ("expand", expand), ("semantic", semantic)):
+        for name, flag in (("snippets", snippets), ("expand", expand), ("semantic", semantic),
+                           ("correct", correct)):
             if not isinstance(flag, bool):
                 raise QueryError(f"{name} must be True or False; got {flag!r}")
         options = check_options(author=author, affiliation=affiliation, source=source, tag=tag,
@@ -205,39 +211,76 @@ class Index:
         lo = parse_date_bound(options.since, end=False) if options.since else None
         hi = parse_date_bound(options.until, end=True) if options.until else None
         filters = options.filters()
-        parsed = parse_query(query)
         searcher = self._searcher()
-        builder = QueryBuilder(searcher.reader(), self.ranking)
         kept = self._generation(searcher)
         scorer = Scorer(searcher, kept.stats)
-        notices = list(parsed.notices)
         view = self._semantic_view(searcher, kept) if semantic else None
         if semantic and view is None:
             raise SemanticUnavailableError(
                 f"the index in {self.path} has no embeddings; add them with `commentary index --semantic`")
-
+        filter_notices: list[str] = []
         stored: dict[str, list[str]] = {name: [] for name in FILTERS}
         if any(filters[name] for name in FILTERS):  # the finders cost a pass over the index, once
             for name, finder in kept.finders(searcher).items():
                 stored[name], missing = finder.find(filters[name])
-                notices.extend(missing)
-        filter_q = _filter_query(filters, stored, lo, hi)
-        allowed = set(searcher.docs_for_query(filter_q)) if filter_q is not None else None
-        found = match_documents(searcher, builder, scorer, parsed, match)
-        if found is None:
-            found = set(searcher.reader().all_doc_ids())
-            if sort == "relevance":
-                sort = "newest"  # nothing to rank by: show the latest first
-        matched = found & allowed if allowed is not None else found
-        effective_match = match
-        if not matched and match == "all" and len(parsed.groups) > 1:
-            relaxed = match_documents(searcher, builder, scorer, parsed, "any") or set()
-            if allowed is not None:
-                relaxed &= allowed
-            if relaxed:
-                matched, effective_match = relaxed, "any"
-                notices.append("No document contains all of your search terms; showing those that contain some of them.")
-        notices.extend(builder.notices)
+                filter_notices.extend(missing)
+        # Each filter's documents on their own: facets are counted with every
+        # filter but their own, so each is needed apart from the others.
+        filter_sets = _filter_sets(searcher, filters, stored, lo, hi)
+        allowed = set.intersection(*filter_sets.values()) if filter_sets else None
+
+        def run(parsed: ParsedQuery) -> tuple[QueryBuilder, set[int], set[int], str, list[str], bool, int]:
+            """Match one parsed query.
+
+            Returns the builder, the matches before and after filtering, the
+            match mode used, notices, whether it only browses, and how many
+            matched before any relaxing to "any".
+            """
+            builder = QueryBuilder(searcher.reader(), self.ranking)
+            found = match_documents(searcher, builder, scorer, parsed, match)
+            browsing = found is None
+            if found is None:
+                found = set(searcher.reader().all_doc_ids())
+            matched = found & allowed if allowed is not None else found
+            strict = len(matched)
+            effective_match, notes = match, list(parsed.notices)
+            if not matched and match == "all" and len(parsed.groups) > 1:
+                # Words no document has cannot be matched by relaxing less:
+                # first try all the other words, still all of them.
+                known = [g for g in parsed.groups if not _unknown_group(searcher.reader(), g)]
+                if known and len(known) < len(parsed.groups):
+                    reduced = ParsedQuery(text=parsed.text, groups=known, excluded=parsed.excluded)
+                    kept_found = match_documents(searcher, builder, scorer, reduced, "all") or set()
+                    kept_matched = kept_found & allowed if allowed is not None else kept_found
+                    if kept_matched:
+                        found, matched = kept_found, kept_matched
+                        missing = " ".join(f"“{c.text}”" for g in parsed.groups if g not in known for c in g)
+                        notes.append(f"No document contains {missing}; showing those that contain the other words.")
+            if not matched and match == "all" and len(parsed.groups) > 1:
+                relaxed = match_documents(searcher, builder, scorer, parsed, "any") or set()
+                relaxed_matched = relaxed & allowed if allowed is not None else relaxed
+                if relaxed_matched:
+                    found, matched, effective_match = relaxed, relaxed_matched, "any"
+                    notes.append("No document contains all of your search terms; showing those that contain some of them.")
+            notes.extend(builder.notices)
+            return builder, found, matched, effective_match, notes, browsing, strict
+
+        parsed = parse_query(query)
+        builder, found, matched, effective_match, notices, browsing, strict = run(parsed)
+        suggestion = self._suggestion(searcher, parsed, kept.spelling)
+        corrected = False
+        if suggestion is not None:
+            alternative = parse_query(suggestion)
+            tried = run(alternative)
+            if tried[-1] <= strict:
+                suggestion = None  # a "correction" that finds no more is a guess
+            elif strict == 0 and correct:
+                # Its results beat none, and beat the query relaxed to "any".
+                parsed, corrected = alternative, True
+                builder, found, matched, effective_match, notices, browsing, strict = tried
+        notices = filter_notices + notices
+        if browsing and sort == "relevance":
+            sort = "newest"  # nothing to rank by: show the latest first
 
         table = kept.facets(searcher)
         matcher = _term_matcher(parsed, builder) if snippets else None
@@ -274,8 +317,9 @@ class Index:
             match=effective_match,
             filters=filters,
             hits=hits,
-            facets=table.count(matched),
-            suggestion=self._suggestion(searcher, parsed, kept.spelling),
+            facets=table.count(found, filters=filter_sets, chosen=stored) if filter_sets else table.count(matched),
+            suggestion=suggestion,
+            corrected=corrected,
             notice=" ".join(dict.fromkeys(notices)) or None,  # each notice once, in order
             took=time.perf_counter() - started,
         )
@@ -648,30 +692,32 @@ def _unknown_options(unknown: dict[str, Any]) -> str:
     if name in _RENAMED:
         return f"search() has no option {name!r}; it is called {_RENAMED[name]!r}"
     return (f"search() has no option {name!r}; the options are "
-            "author, affiliation, source, tag, since, until, sort, page, limit, match, snippets, expand, semantic")
+            "author, affiliation, source, tag, since, until, sort, page, limit, match, snippets, expand, "
+            "semantic, correct")
 
 
 def _iso_of(dateord: int) -> str:
     return f"{dateord // 10000:04d}-{dateord // 100 % 100:02d}-{dateord % 100:02d}"
 
 
-def _filter_query(typed: dict[str, Any], stored: dict[str, list[str]], lo: int | None, hi: int | None) -> wq.Query | None:
-    """Exact-value filters: any value within one facet, every facet.
+def _filter_sets(searcher: Any, typed: dict[str, Any], stored: dict[str, list[str]],
+                 lo: int | None, hi: int | None) -> dict[str, set[int]]:
+    """The documents each active filter lets through, by facet name (``DATE_FILTER`` for dates).
 
+    Values within one facet are alternatives; the caller intersects facets.
     ``stored`` holds the index's values for what was ``typed``; a filter
-    that was given values none of which is stored matches nothing.
+    that was given values none of which is stored lets nothing through.
     """
-    parts: list[wq.Query] = []
+    sets: dict[str, set[int]] = {}
     for facet in FILTERS:
         if stored[facet]:
-            parts.append(wq.Or([wq.Term(FACET_FIELDS[facet], v) for v in stored[facet]]))
+            query = wq.Or([wq.Term(FACET_FIELDS[facet], v) for v in stored[facet]])
+            sets[facet] = set(searcher.docs_for_query(query))
         elif typed[facet]:
-            parts.append(wq.NullQuery)
+            sets[facet] = set()
     if lo is not None or hi is not None:
-        parts.append(date_range_query(lo, hi))
-    if not parts:
-        return None
-    return parts[0] if len(parts) == 1 else wq.And(parts)
+        sets[DATE_FILTER] = set(searcher.docs_for_query(date_range_query(lo, hi)))
+    return sets
 
 
 def _sort_by_date(docnums: set[int], table: FacetTable, *, newest: bool) -> list[int]:
@@ -701,6 +747,14 @@ def _name_term(word: str) -> str | None:
     """The author-field term of one word (None for a stop word)."""
     terms = analyze("author", word)
     return terms[0] if terms else None
+
+
+def _unknown_group(reader: Any, group: list[Any]) -> bool:
+    """True when no clause of a query group can match: plain words the index does not have."""
+    return all(
+        clause.kind == "word" and clause.field is None and not any(_known(reader, w) for w in re.findall(r"\w+", clause.text))
+        for clause in group
+    )
 
 
 def _known(reader: Any, word: str) -> bool:
