@@ -34,6 +34,7 @@ from .locking import LOCK_NAME, BuildLock
 from .readers import markdown_to_text
 from .sources import max_file_bytes, scan_sources
 from .schema import FACET_SEPARATOR, SCHEMA, schema_fingerprint
+from .semantic.store import SemanticPlan
 
 __all__ = [
     "BuildReport",
@@ -101,6 +102,7 @@ class BuildReport:
     ignored_reasons: dict[str, int] = field(default_factory=dict)
     rebuilt: bool = False
     seconds: float = 0.0
+    embedded: int = 0
     skipped: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
 
@@ -122,6 +124,7 @@ class BuildReport:
             "ignored": self.ignored,
             "ignored_reasons": dict(self.ignored_reasons),
             "rebuilt": self.rebuilt,
+            "embedded": self.embedded,
             "seconds": round(self.seconds, 3),
         }
 
@@ -136,6 +139,8 @@ class BuildReport:
             text += f", {self.ignored} other files ignored" + (f" ({reasons})" if reasons else "")
         if self.warnings:
             text += f", {len(self.warnings)} with warnings"
+        if self.embedded:
+            text += f", {self.embedded} embedded"
         return text + f" in {self.seconds:.1f} s"
 
 
@@ -216,6 +221,7 @@ def build_index(
     wait: float = 0.0,
     follow_links: bool = False,
     max_file_mb: float | None = None,
+    semantic: Any = None,
 ) -> BuildReport:
     """Make the index at ``index_dir`` mirror ``sources`` (folders) or ``documents``.
 
@@ -228,6 +234,11 @@ def build_index(
     leading outside a source folder are skipped unless ``follow_links``.
     Raises ``IndexLockedError`` when another build holds the index for longer
     than ``wait`` seconds.
+
+    ``semantic`` (the optional extra, see ``docs/semantic.md``): None keeps
+    the index's sentence embeddings up to date if it has them, True adds
+    them, False removes them; an encoder object is True with that model.
+    Embedding reports progress with labels starting ``"embedding "``.
     """
     if documents is not None and sources is not None:
         raise SearchError("give either source folders or documents, not both")
@@ -245,7 +256,7 @@ def build_index(
             raise SearchError(f"follow_links must be True or False, not {follow_links!r:.40}")
         candidates, scan = _file_candidates(roots, follow_links=follow_links, max_bytes=max_file_bytes(max_file_mb))
     return _write(target, candidates, rebuild=rebuild, remove_missing=True,
-                  progress=progress, wait=wait, scan=scan)
+                  progress=progress, wait=wait, scan=scan, semantic=semantic)
 
 
 def add_documents(
@@ -372,6 +383,7 @@ def _write(
     wait: float,
     scan: _Scan | None,
     remove: Iterable[str] = (),
+    semantic: Any = None,
 ) -> BuildReport:
     """Apply candidates and removals to the index under the build lock, in one commit.
 
@@ -396,7 +408,8 @@ def _write(
         raise _write_error(target, exc, unchanged=True) from None
     try:
         _write_locked(target, candidates, report, rebuild=rebuild, remove_missing=remove_missing,
-                      progress=progress, remove=remove, keeps=scan.keeps if scan is not None else None)
+                      progress=progress, remove=remove, keeps=scan.keeps if scan is not None else None,
+                      semantic=semantic)
     finally:
         lock.release()
     report.seconds = time.perf_counter() - started
@@ -413,6 +426,7 @@ def _write_locked(
     progress: ProgressCallback | None,
     remove: Iterable[str],
     keeps: Callable[[str], bool] | None = None,
+    semantic: Any = None,
 ) -> None:
     """The body of ``_write``, run while holding the build lock.
 
@@ -433,19 +447,32 @@ def _write_locked(
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ResourceWarning)
                 existing = reading_index(target, _existing_signatures, ix)
+        plan = SemanticPlan.start(target, ix, semantic)
         writer = ix.writer(limitmb=_WRITER_LIMIT_MB, compound=False)
         if rebuild:
             # The old index may have another schema; the new table of
             # contents must carry ours.
             writer.schema = SCHEMA
-        seen = _apply(writer, candidates, existing, report, progress)
+        # The embeddings see what is written through ``watched``; ``writer``
+        # itself stays Whoosh's, for ``_abandon`` to close.
+        watched = plan.watch(writer) if plan is not None else writer
+        seen = _apply(watched, candidates, existing, report, progress)
         gone = existing.keys() - seen if remove_missing else existing.keys() & set(remove)
         if keeps is not None:
             gone = {doc_id for doc_id in gone if not keeps(doc_id)}
         for doc_id in gone:
-            writer.delete_by_term("id", doc_id)
+            watched.delete_by_term("id", doc_id)
             report.removed += 1
-        _finish(writer, report, rebuild=rebuild)
+        if plan is not None and (report.changed or plan.forces_commit):
+            # Before the commit: its table-of-contents rename publishes both.
+            plan.write(writer.generation, existing, gone, progress)
+        if plan is not None and plan.forces_commit and not report.changed:
+            writer.commit()
+        else:
+            _finish(writer, report, rebuild=rebuild)
+        if plan is not None:
+            plan.clean(writer.generation)
+            report.embedded = plan.embedded
     except BaseException as exc:
         _abandon(writer, exc)
         # Remove what this build wrote (segments, temporary runs, a first
