@@ -33,6 +33,7 @@ from .errors import DocumentError, IndexCorruptError, IndexLockedError, IndexMis
 from .locking import LOCK_NAME, BuildLock
 from .readers import SUPPORTED_SUFFIXES, markdown_to_text, read_document
 from .schema import FACET_SEPARATOR, SCHEMA, schema_fingerprint
+from .segments import SegmentChild, commit, finish_segment, new_writer, usable_cores
 
 __all__ = [
     "BuildReport",
@@ -49,11 +50,10 @@ __all__ = [
 ProgressCallback = Callable[[int, int, str], None]
 DocumentLike = Document | Mapping[str, Any]
 
-# The writer's in-memory pool before it spills sorted runs to disk.  Whoosh's
-# default (128 MB) spills often, and pickling every posting through the runs
-# cost a quarter of build time; 512 MB builds 3,000 documents 28% faster for
-# about 220 MB more peak memory (measured here, see docs/benchmarks.md).
-_WRITER_LIMIT_MB = 512
+# A build with at least this many new documents writes a share of them in a
+# second process (when there is a second core): below it, starting a Python
+# process (about half a second) costs more than it saves.
+_PARALLEL_MIN = 1000
 
 
 @dataclass
@@ -193,13 +193,16 @@ def default_sources() -> list[Path]:
 class _Candidate:
     """A document that may need indexing: where it comes from and its signature.
 
-    ``load`` reads it (only called when the signature says it changed).
+    ``load`` reads it (only called when the signature says it changed);
+    ``job`` is the same as plain data that another process can receive:
+    ``(path, base)`` for a file, the ``Document`` for one given from Python.
     """
 
     id: str
     label: str
     signature: str
     load: Callable[[], Document]
+    job: Any = None
 
 
 def build_index(
@@ -332,6 +335,7 @@ def _file_candidates(roots: list[Path]) -> tuple[list[_Candidate], _Scan]:
                 label=str(path),
                 signature=f"file:{stat.st_mtime_ns}:{stat.st_size}",
                 load=lambda path=path, base=base: read_document(path, base),
+                job=(path, base),
             ))
     return candidates, scan
 
@@ -367,7 +371,8 @@ def _document_candidates(documents: Iterable[DocumentLike]) -> tuple[list[_Candi
             continue
         given[doc.id] += 1
         chosen.pop(doc.id, None)  # the last one wins, and takes the last place
-        chosen[doc.id] = _Candidate(id=doc.id, label=doc.id, signature=signature, load=lambda doc=doc: doc)
+        chosen[doc.id] = _Candidate(id=doc.id, label=doc.id, signature=signature,
+                                    load=lambda doc=doc: doc, job=doc)
     for doc_id, count in given.items():
         if count > 1:
             scan.warnings.append(Problem(doc_id, f"given {count} times; the last one was indexed", id=doc_id))
@@ -428,6 +433,7 @@ def _write_locked(
     before = set(_listing(target))
     generation = _committed_generation(target)
     writer: Any = None
+    child: SegmentChild | None = None
     try:
         ix = _open_for_writing(target, report, rebuild=rebuild, mirror=remove_missing)
         rebuild = report.rebuilt
@@ -439,18 +445,18 @@ def _write_locked(
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ResourceWarning)
                 existing = reading_index(target, _existing_signatures, ix)
-        writer = ix.writer(limitmb=_WRITER_LIMIT_MB, compound=False)
-        if rebuild:
-            # The old index may have another schema; the new table of
-            # contents must carry ours.
-            writer.schema = SCHEMA
-        seen = _apply(writer, candidates, existing, report, progress)
+        writer = new_writer(ix, SCHEMA if rebuild else ix.schema, lock=True)
+        seen, child = _apply(writer, target, candidates, existing, report, progress)
         gone = existing.keys() - seen if remove_missing else existing.keys() & set(remove)
         for doc_id in gone:
             writer.delete_by_term("id", doc_id)
             report.removed += 1
-        _finish(writer, report, rebuild=rebuild)
+        extra = _child_result(child, report, progress, len(candidates)) if child else []
+        child = None
+        _finish(writer, report, rebuild=rebuild, extra=extra)
     except BaseException as exc:
+        if child is not None:
+            child.stop()
         _abandon(writer, exc)
         # Remove what this build wrote (segments, temporary runs, a first
         # table of contents), unless its commit went through after all.
@@ -559,24 +565,86 @@ def _write_error(target: Path, exc: OSError, *, unchanged: bool) -> IndexWriteEr
 
 def _apply(
     writer: writing.IndexWriter,
+    target: Path,
     candidates: list[_Candidate],
     existing: dict[str, tuple[str, str]],
     report: BuildReport,
     progress: ProgressCallback | None,
-) -> set[str]:
-    """Read and write every changed candidate; return the ids still present."""
+) -> tuple[set[str], SegmentChild | None]:
+    """Read and write every changed candidate; return the ids still present, and the child writing some.
+
+    With many new documents and a second core, the second half of the new
+    ones goes to a child process writing its own segment (``SegmentChild``);
+    updates stay here, where the old versions can be deleted.
+    """
     seen: set[str] = set()
-    total = len(candidates)
-    for number, cand in enumerate(candidates, 1):
+    mine: list[tuple[_Candidate, tuple[str, str] | None]] = []
+    new: list[_Candidate] = []
+    number = 0
+    for cand in candidates:
         seen.add(cand.id)
         old = existing.get(cand.id)
         if old is not None and old[0] == cand.signature:
             report.unchanged += 1
+            number += 1
+            if progress is not None:
+                progress(number, len(candidates), cand.label)
+        elif old is None:
+            new.append(cand)
         else:
+            mine.append((cand, old))
+    child = None
+    if len(new) >= _PARALLEL_MIN and usable_cores() >= 2:
+        half = len(new) // 2
+        child = SegmentChild(str(target), [(c.id, c.label, c.signature, c.job) for c in new[half:]],
+                             _child_segment)
+        child.labels = [c.label for c in new[half:]]
+        new = new[:half]
+    try:
+        mine += [(cand, None) for cand in new]
+        for number, (cand, old) in enumerate(mine, number + 1):
             _apply_one(writer, cand, old, report)
-        if progress is not None:
-            progress(number, total, cand.label)
-    return seen
+            if progress is not None:
+                progress(number, len(candidates), cand.label)
+    except BaseException:
+        if child is not None:
+            child.stop()
+        raise
+    return seen, child
+
+
+def _child_result(child: SegmentChild, report: BuildReport, progress: ProgressCallback | None,
+                  total: int) -> list[Any]:
+    """Wait for the child's segment; fold its report into ``report``; the segments to commit."""
+    segment, part = child.result()
+    report.added += part.added
+    report.skipped.extend(part.skipped)
+    report.warnings.extend(part.warnings)
+    if progress is not None:
+        # The child cannot call back: its documents are counted once it is done.
+        for number, label in enumerate(child.labels, total - len(child.labels) + 1):
+            progress(number, total, label)
+    return [segment] if segment is not None else []
+
+
+def _child_segment(target: str, jobs: list[tuple[str, str, str, Any]], parent: int) -> tuple[Any, BuildReport]:
+    """In the child: write new documents into a segment of their own; return it and a report.
+
+    Holds no lock: the parent holds the build lock and Whoosh's for the
+    whole build and names the segment in its commit.
+    """
+    ix = open_whoosh_index(Path(target))
+    writer = new_writer(ix, SCHEMA, lock=False)
+    report = BuildReport(index_dir=target)
+    for doc_id, label, signature, job in jobs:
+        if os.getppid() != parent:
+            os._exit(1)  # orphaned: nobody will commit what we write
+        if isinstance(job, Document):
+            load: Callable[[], Document] = lambda job=job: job
+        else:
+            load = lambda job=job: read_document(*job)
+        _apply_one(writer, _Candidate(id=doc_id, label=label, signature=signature, load=load), None, report)
+    return finish_segment(writer), report
 
 
 def _apply_one(
@@ -630,12 +698,10 @@ def _apply_one(
         report.updated += 1
 
 
-def _finish(writer: writing.IndexWriter, report: BuildReport, *, rebuild: bool) -> None:
-    """Commit when something changed; otherwise release the writer untouched."""
-    if rebuild:
-        writer.commit(mergetype=writing.CLEAR)
-    elif report.added or report.updated or report.removed:
-        writer.commit()
+def _finish(writer: writing.IndexWriter, report: BuildReport, *, rebuild: bool, extra: list[Any]) -> None:
+    """Commit (with the ``extra`` segments a child wrote) when something changed; otherwise release the writer."""
+    if rebuild or report.added or report.updated or report.removed:
+        commit(writer, clear=rebuild, extra=extra)
     else:
         writer.cancel()
 

@@ -35,7 +35,9 @@ def closest_word(
         candidate = raw.decode("utf-8") if isinstance(raw, bytes) else raw
         if candidate == term:
             continue
-        key = (edit_distance(term, candidate), -reader.doc_frequency(fieldname, candidate), candidate)
+        # ``frequency``, not ``doc_frequency``: the writer keeps one posting per
+        # spelling word, weighted by how many documents use it (search.segments).
+        key = (edit_distance(term, candidate), -reader.frequency(fieldname, candidate), candidate)
         if best is None or key < best:
             best = key
     return best[2] if best else None
