@@ -165,6 +165,12 @@ def _current_rss_mb() -> float:
     return 0.0
 
 
+def _cpu_seconds() -> float:
+    """User + system CPU time of this process and its finished children."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def _dir_size_mb(path: Path) -> float:
     """Total size of the files under ``path`` (or of one file) in MiB."""
     if path.is_file():
@@ -214,12 +220,17 @@ def ours_build(corpus: Path, index_dir: Path, profile: str | None) -> dict[str, 
     import search
 
     rss_before = _current_rss_mb()
+    cpu_start = _cpu_seconds()
     start = time.perf_counter()
     report = _profiled(profile, lambda: search.build_index([str(corpus)], index_dir=str(index_dir)))
     seconds = time.perf_counter() - start
     problems = getattr(report, "problems", None) or []
+    cpu = _cpu_seconds() - cpu_start
+    # A build's helper process (a second core) has its own heap: its peak counts too.
+    helper = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
     return {"seconds": seconds, "added": getattr(report, "added", None), "problems": len(problems),
-            "rss_before_mb": rss_before, "peak_rss_mb": _peak_rss_mb(), "size_mb": _dir_size_mb(index_dir)}
+            "rss_before_mb": rss_before, "peak_rss_mb": _peak_rss_mb(), "helper_peak_rss_mb": helper, "cpu_seconds": cpu,
+            "size_mb": _dir_size_mb(index_dir)}
 
 
 def _added_share(corpus: Path, share: float) -> list[Any]:
@@ -368,6 +379,7 @@ def _fts_insert(con: sqlite3.Connection, rowid: int, doc: Any) -> None:
 def fts_build(corpus: Path, db_path: Path) -> dict[str, Any]:
     """Build the FTS5 database from the corpus, read with our reader; runs in a fresh child."""
     rss_before = _current_rss_mb()
+    cpu_start = _cpu_seconds()
     start = time.perf_counter()
     con = sqlite3.connect(db_path)
     count = 0
@@ -382,6 +394,7 @@ def fts_build(corpus: Path, db_path: Path) -> dict[str, Any]:
     con.close()
     seconds = time.perf_counter() - start
     return {"seconds": seconds, "added": count, "problems": 0, "rss_before_mb": rss_before,
+            "cpu_seconds": _cpu_seconds() - cpu_start,
             "peak_rss_mb": _peak_rss_mb(), "size_mb": _dir_size_mb(db_path)}
 
 
@@ -558,6 +571,8 @@ def _engine_rows(name: str, build: dict[str, Any], query: dict[str, Any] | None,
         "docs/s": _fmt(docs / build["seconds"], 0),
         "index size on disk (MiB)": _fmt(build["size_mb"]),
         "build peak RSS (MiB)": _fmt(build["peak_rss_mb"], 0),
+        "build peak RSS, helper process (MiB)": _fmt(build.get("helper_peak_rss_mb"), 0),
+        "build CPU time, all processes (s)": _fmt(build.get("cpu_seconds")),
     }
     if "add" in build:
         add = build["add"]
