@@ -350,3 +350,17 @@ def test_killed_parent_of_a_shared_build_leaves_no_child_and_no_lock(tmp_path: P
     # Nobody holds the lock: the next build starts at once and completes.
     report = search.build_index([new], index_dir=index_dir, wait=0)
     assert report.added == 400 and report.removed == 40
+
+
+def test_spelling_words_are_those_whoosh_would_index() -> None:
+    from whoosh.fields import FieldType
+
+    import search.segments  # noqa: F401 - installs the once-per-word spelling words
+    from search.schema import SCHEMA
+
+    text = ("Élection of the U.S. president: don't they're 3.5% Governments GOVERNMENT’s naïve café, "
+            "the and OF whatever — (parenthesised) hyphen-ated e-mail.")
+    for name in ("title", "body"):
+        ours = list(SCHEMA[name].spellable_words(text * 2))
+        assert ours == list(FieldType.spellable_words(SCHEMA[name], text * 2))
+        assert "election" in ours and "governments" in ours and "the" not in ours
