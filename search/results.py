@@ -51,10 +51,20 @@ class Hit:
 
 @dataclass
 class FacetValue:
-    """One value of a facet and how many matching documents have it."""
+    """One value of a facet and how many matching documents have it.
+
+    ``count`` is what choosing this value alone would show: the matches that
+    have it and pass every other facet's filter.  ``adds`` is set on the
+    values of a facet that is filtered on: how many of those the filter now
+    leaves out (0 for a chosen value), i.e. what choosing it as well adds.
+    ``selected`` is true for the values a filter chose (as stored, whatever
+    the case or the part of the name the filter was given in).
+    """
 
     value: str | int
     count: int
+    adds: int | None = None
+    selected: bool = False
 
 
 @dataclass
@@ -66,7 +76,9 @@ class SearchResults:
     ``since``, ``until``) with dates written as ISO.
 
     ``suggestion`` is a corrected query ("did you mean") or None; ``notice``
-    explains anything the engine changed in the query, or None.
+    explains anything the engine changed in the query, or None.  When
+    ``corrected`` is true, ``query`` matched nothing and the hits, total and
+    facets are those of ``suggestion`` instead ("showing results for").
     """
 
     query: str
@@ -81,6 +93,7 @@ class SearchResults:
     suggestion: str | None = None
     notice: str | None = None
     took: float = 0.0
+    corrected: bool = False
 
     @property
     def pages(self) -> int:
@@ -100,10 +113,11 @@ class SearchResults:
             "filters": self.filters,
             "took": round(self.took, 4),
             "suggestion": self.suggestion,
+            "corrected": self.corrected,
             "notice": self.notice,
             "hits": [h.to_dict() for h in self.hits],
             "facets": {
-                name: [{"value": v.value, "count": v.count} for v in values]
+                name: [{"value": v.value, "count": v.count, "adds": v.adds, "selected": v.selected} for v in values]
                 for name, values in self.facets.items()
             },
         }

@@ -24,9 +24,9 @@ from whoosh import query as wq
 
 from .boundary import as_path, reads_index
 from .document import Document, clean_text
-from .errors import IndexCorruptError, IndexMissingError, QueryError
+from .errors import IndexCorruptError, IndexMissingError, QueryError, SemanticUnavailableError
 from .expansion import FEEDBACK_TEXT_CHARS, stored_terms
-from .facets import FacetTable
+from .facets import DATE_FILTER, FacetTable
 from .filtervalues import ValueFinder
 from .indexer import BuildReport, DocumentLike, add_documents, default_index_dir, delete_documents, has_index, open_whoosh_index
 from .options import FILTERS, MATCHES, MAX_LIMIT, SORTS, check_options
@@ -35,6 +35,8 @@ from .ranking import DEFAULT_RANKING, QueryBuilder, Ranking, analyze, date_range
 from .scoring import RankingStats, Scorer, match_documents, rank_documents
 from .results import FacetValue, Hit, SearchResults
 from .schema import FACET_FIELDS, SCHEMA, TEXT_FIELDS, schema_fingerprint
+from .semantic.hybrid import FUSE_DEPTH, SemanticView
+from .semantic.store import has_embeddings, load_embeddings
 from .spelling import closest_word
 from .snippets import TermMatcher, highlight_html, make_snippet, match_spans
 
@@ -167,6 +169,8 @@ class Index:
         match: str = "all",
         snippets: bool = True,
         expand: bool = True,
+        semantic: bool = False,
+        correct: bool = True,
         **unknown: Any,
     ) -> SearchResults:
         """Search the commentary; see the README for the query language.
@@ -181,7 +185,15 @@ class Index:
         ``expand`` (on by default) re-ranks with words learnt from the best
         first-pass results (pseudo-relevance feedback, see
         ``docs/relevance.md``); it changes the order of the matches, never
-        which documents match.  The options are checked by
+        which documents match.  ``semantic`` (an index built with
+        embeddings, see ``docs/semantic.md``) fuses the ranking with
+        sentence-embedding similarity and adds the nearest documents that
+        share no word with the query; it raises ``SemanticUnavailableError``
+        when the index or the install cannot.  When the query matches
+        nothing and its spelling suggestion does, the suggestion's results
+        are returned with ``corrected`` set, unless ``correct=False``; a
+        suggestion that would find no more than the query is not made.
+        Facet counts are disjunctive (see ``FacetValue``).  The options are checked by
         ``search.check_options``, as the CLI and the web check theirs.
         Raises ``QueryError`` for unusable options; never for query text.
         """
@@ -189,7 +201,8 @@ class Index:
         if unknown:
             raise QueryError(_unknown_options(unknown))
         _check_text("the query", query)
-        for name, flag in (("snippets", snippets), ("expand", expand)):
+        for name, flag in (("snippets", snippets), ("expand", expand), ("semantic", semantic),
+                           ("correct", correct)):
             if not isinstance(flag, bool):
                 raise QueryError(f"{name} must be True or False; got {flag!r}")
         options = check_options(author=author, affiliation=affiliation, source=source, tag=tag,
@@ -198,42 +211,86 @@ class Index:
         lo = parse_date_bound(options.since, end=False) if options.since else None
         hi = parse_date_bound(options.until, end=True) if options.until else None
         filters = options.filters()
-        parsed = parse_query(query)
         searcher = self._searcher()
-        builder = QueryBuilder(searcher.reader(), self.ranking)
         kept = self._generation(searcher)
         scorer = Scorer(searcher, kept.stats)
-        notices = list(parsed.notices)
-
+        view = self._semantic_view(searcher, kept) if semantic else None
+        if semantic and view is None:
+            raise SemanticUnavailableError(
+                f"the index in {self.path} has no embeddings; add them with `commentary index --semantic`")
+        filter_notices: list[str] = []
         stored: dict[str, list[str]] = {name: [] for name in FILTERS}
         if any(filters[name] for name in FILTERS):  # the finders cost a pass over the index, once
             for name, finder in kept.finders(searcher).items():
                 stored[name], missing = finder.find(filters[name])
-                notices.extend(missing)
-        filter_q = _filter_query(filters, stored, lo, hi)
-        allowed = set(searcher.docs_for_query(filter_q)) if filter_q is not None else None
-        found = match_documents(searcher, builder, scorer, parsed, match)
-        if found is None:
-            found = set(searcher.reader().all_doc_ids())
-            if sort == "relevance":
-                sort = "newest"  # nothing to rank by: show the latest first
-        matched = found & allowed if allowed is not None else found
-        effective_match = match
-        if not matched and match == "all" and len(parsed.groups) > 1:
-            relaxed = match_documents(searcher, builder, scorer, parsed, "any") or set()
-            if allowed is not None:
-                relaxed &= allowed
-            if relaxed:
-                matched, effective_match = relaxed, "any"
-                notices.append("No document contains all of your search terms; showing those that contain some of them.")
-        notices.extend(builder.notices)
+                filter_notices.extend(missing)
+        # Each filter's documents on their own: facets are counted with every
+        # filter but their own, so each is needed apart from the others.
+        filter_sets = _filter_sets(searcher, filters, stored, lo, hi)
+        allowed = set.intersection(*filter_sets.values()) if filter_sets else None
+
+        def run(parsed: ParsedQuery) -> tuple[QueryBuilder, set[int], set[int], str, list[str], bool, int]:
+            """Match one parsed query.
+
+            Returns the builder, the matches before and after filtering, the
+            match mode used, notices, whether it only browses, and how many
+            matched before any relaxing to "any".
+            """
+            builder = QueryBuilder(searcher.reader(), self.ranking)
+            found = match_documents(searcher, builder, scorer, parsed, match)
+            browsing = found is None
+            if found is None:
+                found = set(searcher.reader().all_doc_ids())
+            matched = found & allowed if allowed is not None else found
+            strict = len(matched)
+            effective_match, notes = match, list(parsed.notices)
+            if not matched and match == "all" and len(parsed.groups) > 1:
+                # Words no document has cannot be matched by relaxing less:
+                # first try all the other words, still all of them.
+                known = [g for g in parsed.groups if not _unknown_group(searcher.reader(), g)]
+                if known and len(known) < len(parsed.groups):
+                    reduced = ParsedQuery(text=parsed.text, groups=known, excluded=parsed.excluded)
+                    kept_found = match_documents(searcher, builder, scorer, reduced, "all") or set()
+                    kept_matched = kept_found & allowed if allowed is not None else kept_found
+                    if kept_matched:
+                        found, matched = kept_found, kept_matched
+                        missing = " ".join(f"“{c.text}”" for g in parsed.groups if g not in known for c in g)
+                        notes.append(f"No document contains {missing}; showing those that contain the other words.")
+            if not matched and match == "all" and len(parsed.groups) > 1:
+                relaxed = match_documents(searcher, builder, scorer, parsed, "any") or set()
+                relaxed_matched = relaxed & allowed if allowed is not None else relaxed
+                if relaxed_matched:
+                    found, matched, effective_match = relaxed, relaxed_matched, "any"
+                    notes.append("No document contains all of your search terms; showing those that contain some of them.")
+            notes.extend(builder.notices)
+            return builder, found, matched, effective_match, notes, browsing, strict
+
+        parsed = parse_query(query)
+        builder, found, matched, effective_match, notices, browsing, strict = run(parsed)
+        suggestion = self._suggestion(searcher, parsed, kept.spelling)
+        corrected = False
+        if suggestion is not None:
+            alternative = parse_query(suggestion)
+            tried = run(alternative)
+            if tried[-1] <= strict:
+                suggestion = None  # a "correction" that finds no more is a guess
+            elif strict == 0 and correct:
+                # Its results beat none, and beat the query relaxed to "any".
+                parsed, corrected = alternative, True
+                builder, found, matched, effective_match, notices, browsing, strict = tried
+        notices = filter_notices + notices
+        if browsing and sort == "relevance":
+            sort = "newest"  # nothing to rank by: show the latest first
 
         table = kept.facets(searcher)
         matcher = _term_matcher(parsed, builder) if snippets else None
         offset = (page - 1) * limit
         if sort == "relevance":
+            depth = offset + limit if view is None else max(offset + limit, FUSE_DEPTH)
             ranked = rank_documents(searcher, scorer, builder.features(parsed), matched, expand,
-                                    lambda docnum: kept.terms(searcher, docnum), offset + limit)
+                                    lambda docnum: kept.terms(searcher, docnum), depth)
+            if view is not None:
+                ranked, matched = _fused(view, ranked, parsed, depth, matched, allowed)
             page_docs = ranked[offset:offset + limit]
         else:
             ordered = _sort_by_date(matched, table, newest=(sort == "newest"))
@@ -260,8 +317,9 @@ class Index:
             match=effective_match,
             filters=filters,
             hits=hits,
-            facets=table.count(matched),
-            suggestion=self._suggestion(searcher, parsed, kept.spelling),
+            facets=table.count(found, filters=filter_sets, chosen=stored) if filter_sets else table.count(matched),
+            suggestion=suggestion,
+            corrected=corrected,
             notice=" ".join(dict.fromkeys(notices)) or None,  # each notice once, in order
             took=time.perf_counter() - started,
         )
@@ -343,7 +401,10 @@ class Index:
 
     @reads_index
     def more_like(self, doc_id: str, limit: int = 5) -> list[Hit]:
-        """Documents whose wording is closest to this one's (not itself); ``limit`` as in ``search``."""
+        """Documents closest to this one (not itself); ``limit`` as in ``search``.
+
+        By sentence embedding when the index has them, else by wording.
+        """
         limit = check_options(limit=limit).limit
         doc_id = _doc_id(doc_id)
         if doc_id is None:
@@ -352,6 +413,10 @@ class Index:
         docnum = searcher.document_number(id=doc_id)
         if docnum is None:
             return []
+        view = self._semantic_view(searcher, self._generation(searcher))
+        similar = view.similar(docnum, limit) if view is not None else None
+        if similar is not None:
+            return [self._hit(searcher, d, score, i + 1, TermMatcher()) for i, (d, score) in enumerate(similar)]
         # Whoosh would re-analyse the whole stored body on every call (15 s
         # for a 10 MB document); its opening says what it is about.
         text = (searcher.stored_fields(docnum).get("body") or "")[:FEEDBACK_TEXT_CHARS]
@@ -418,6 +483,17 @@ class Index:
 
     @property
     @reads_index
+    def has_embeddings(self) -> bool:
+        """True when the index holds sentence embeddings (``search(semantic=True)`` can work)."""
+        # The file, not its contents: the web form asks on every page.
+        return has_embeddings(self.path, self._searcher().reader().generation())
+
+    def _semantic_view(self, searcher: Any, kept: "_Generation") -> SemanticView | None:
+        """The generation's embeddings joined to its documents, or None without any."""
+        return kept.semantic(searcher, self.path)
+
+    @property
+    @reads_index
     def doc_count(self) -> int:
         """How many documents the index holds."""
         return self._searcher().doc_count()
@@ -468,6 +544,7 @@ class _Generation:
         self._all_facets: dict[str, list[FacetValue]] | None = None
         self._finders: dict[str, ValueFinder] | None = None
         self._facets_lock = threading.Lock()
+        self._semantic: SemanticView | None | bool = False  # False: not looked for yet
 
     def facets(self, searcher: Any) -> FacetTable:
         """Every document's facet values, read from the postings once."""
@@ -493,6 +570,15 @@ class _Generation:
                 self._finders = {name: ValueFinder(name, ((str(v.value), v.count) for v in facets[name]))
                                  for name in FILTERS}
             return self._finders
+
+    def semantic(self, searcher: Any, path: Path) -> SemanticView | None:
+        """This generation's embeddings, read once; None when it has none."""
+        with self._facets_lock:
+            if self._semantic is False:
+                reader = searcher.reader()
+                found = load_embeddings(path, reader.generation())
+                self._semantic = SemanticView(found, reader) if found is not None else None
+            return self._semantic  # type: ignore[return-value]
 
     def row(self, searcher: Any, docnum: int) -> _Row:
         """The display fields of a document, read once."""
@@ -558,6 +644,21 @@ def _folder_size(path: Path) -> int:
     return total
 
 
+def _fused(view: SemanticView, ranked: list[tuple[int, float]], parsed: ParsedQuery, depth: int,
+           matched: set[int], allowed: set[int] | None) -> tuple[list[tuple[int, float]], set[int]]:
+    """The lexical ranking fused with the dense one, and the documents that now match.
+
+    Dense neighbours join the matches only when the query is plain words:
+    an excluded word, a field or a phrase is something embeddings cannot
+    honour, so then the fusion only reorders the lexical matches.
+    """
+    plain = not parsed.excluded and all(c.field is None and c.kind == "word" for c in parsed.positive)
+    text = " ".join(c.text for c in parsed.positive) or parsed.text
+    pool = (allowed if plain else matched)
+    fused, dense = view.fuse([d for d, _ in ranked], text, depth, pool)
+    return fused, (matched | dense) if plain else matched
+
+
 def _doc_id(doc_id: Any) -> str | None:
     """A document id to look up; None for one no document can have (a lone surrogate)."""
     _check_text("doc_id", doc_id)
@@ -591,30 +692,32 @@ def _unknown_options(unknown: dict[str, Any]) -> str:
     if name in _RENAMED:
         return f"search() has no option {name!r}; it is called {_RENAMED[name]!r}"
     return (f"search() has no option {name!r}; the options are "
-            "author, affiliation, source, tag, since, until, sort, page, limit, match, snippets, expand")
+            "author, affiliation, source, tag, since, until, sort, page, limit, match, snippets, expand, "
+            "semantic, correct")
 
 
 def _iso_of(dateord: int) -> str:
     return f"{dateord // 10000:04d}-{dateord // 100 % 100:02d}-{dateord % 100:02d}"
 
 
-def _filter_query(typed: dict[str, Any], stored: dict[str, list[str]], lo: int | None, hi: int | None) -> wq.Query | None:
-    """Exact-value filters: any value within one facet, every facet.
+def _filter_sets(searcher: Any, typed: dict[str, Any], stored: dict[str, list[str]],
+                 lo: int | None, hi: int | None) -> dict[str, set[int]]:
+    """The documents each active filter lets through, by facet name (``DATE_FILTER`` for dates).
 
+    Values within one facet are alternatives; the caller intersects facets.
     ``stored`` holds the index's values for what was ``typed``; a filter
-    that was given values none of which is stored matches nothing.
+    that was given values none of which is stored lets nothing through.
     """
-    parts: list[wq.Query] = []
+    sets: dict[str, set[int]] = {}
     for facet in FILTERS:
         if stored[facet]:
-            parts.append(wq.Or([wq.Term(FACET_FIELDS[facet], v) for v in stored[facet]]))
+            query = wq.Or([wq.Term(FACET_FIELDS[facet], v) for v in stored[facet]])
+            sets[facet] = set(searcher.docs_for_query(query))
         elif typed[facet]:
-            parts.append(wq.NullQuery)
+            sets[facet] = set()
     if lo is not None or hi is not None:
-        parts.append(date_range_query(lo, hi))
-    if not parts:
-        return None
-    return parts[0] if len(parts) == 1 else wq.And(parts)
+        sets[DATE_FILTER] = set(searcher.docs_for_query(date_range_query(lo, hi)))
+    return sets
 
 
 def _sort_by_date(docnums: set[int], table: FacetTable, *, newest: bool) -> list[int]:
@@ -644,6 +747,14 @@ def _name_term(word: str) -> str | None:
     """The author-field term of one word (None for a stop word)."""
     terms = analyze("author", word)
     return terms[0] if terms else None
+
+
+def _unknown_group(reader: Any, group: list[Any]) -> bool:
+    """True when no clause of a query group can match: plain words the index does not have."""
+    return all(
+        clause.kind == "word" and clause.field is None and not any(_known(reader, w) for w in re.findall(r"\w+", clause.text))
+        for clause in group
+    )
 
 
 def _known(reader: Any, word: str) -> bool:

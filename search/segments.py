@@ -145,7 +145,15 @@ class SpellingTally:
         # Whoosh looks the method up on every document (and when it merges
         # segments), so the instance attribute catches every posting.
         writer.pool.add = self.add
-        writer.spelling_tally = self
+        # Every way Whoosh writes a segment flushes its pool here first, so
+        # the counted words go in whichever path commits.
+        flush_segment = writer._flush_segment
+
+        def flush_then_write() -> None:
+            self.flush()
+            flush_segment()
+
+        writer._flush_segment = flush_then_write
 
     def add(self, posting: tuple[Any, ...]) -> None:
         """Pool a posting, or count it when it is a spelling word."""
@@ -154,7 +162,7 @@ class SpellingTally:
         else:
             self.pool_add(posting)
 
-    def flush(self, writer: writing.SegmentWriter) -> None:
+    def flush(self) -> None:
         """Pool one posting per word, on the segment's first document, weighted by its count.
 
         Whoosh puts every spelling posting on document 0 anyway; readers ask
@@ -170,7 +178,6 @@ def commit(writer: writing.SegmentWriter, *, clear: bool, extra: list[Any] = ())
     writer._check_state()
     segments = writer._merge_segments(writing.CLEAR if clear else None, None, None)
     if writer._added:
-        writer.spelling_tally.flush(writer)
         segments.append(writer._finalize_segment())
     else:
         writer._close_segment()
@@ -183,7 +190,6 @@ def finish_segment(writer: writing.SegmentWriter) -> Any:
     if not writer._added:
         writer._close_segment()
         return None
-    writer.spelling_tally.flush(writer)
     return writer._finalize_segment()
 
 

@@ -4,11 +4,25 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-__all__ = ["closest_word", "edit_distance", "MAX_WORD_CHARS"]
+__all__ = ["closest_word", "edit_distance", "max_edits", "MAX_WORD_CHARS", "MIN_DOC_FREQUENCY"]
 
 # Longer "words" are not misspellings (pasted hashes, URLs) and are costly to match.
 MAX_WORD_CHARS = 30
 MAX_DISTANCE = 2
+# How many documents must use a word before a two-edit correction may lead
+# to it: a far-fetched correction is only worth offering towards a common
+# word (a word of one document is as likely a rarity as the user's intent).
+# One edit away is close enough for any word the index has.
+MIN_DOC_FREQUENCY = 2
+
+
+def max_edits(word: str) -> int:
+    """How many edits a correction of ``word`` may make: 1 up to five letters, else 2.
+
+    Two edits turn most short words into other real words ("free" into
+    "force"), which is a guess, not a correction.
+    """
+    return 1 if len(word) <= 5 else MAX_DISTANCE
 
 
 def closest_word(
@@ -24,20 +38,28 @@ def closest_word(
     unstemmed spelling word lists.  Nearest by edit distance (a transposition
     counts as one edit), then by how many documents use it.  Whoosh's own
     corrector ranks rare near-misses above common closer words
-    ("goverment" -> "movement"), hence this.
+    ("goverment" -> "movement"), hence this.  Only words within
+    ``max_edits`` of the word are offered, and two edits away only words
+    of at least ``MIN_DOC_FREQUENCY`` documents.
     """
     typed = word.lower()
     term = term_of(typed) if term_of else typed
     if term is None or not 3 <= len(typed) <= MAX_WORD_CHARS:
         return None
+    allowed = max_edits(term)
     best: tuple[int, int, str] | None = None
-    for raw in reader.terms_within(fieldname, term, MAX_DISTANCE, prefix=1):
+    for raw in reader.terms_within(fieldname, term, allowed, prefix=1):
         candidate = raw.decode("utf-8") if isinstance(raw, bytes) else raw
         if candidate == term:
             continue
+        distance = edit_distance(term, candidate)
         # ``frequency``, not ``doc_frequency``: the writer keeps one posting per
-        # spelling word, weighted by how many documents use it (search.segments).
-        key = (edit_distance(term, candidate), -reader.frequency(fieldname, candidate), candidate)
+        # spelling word and segment, weighted by how many documents use it
+        # (search.segments); for other fields it is occurrences, near enough.
+        frequency = int(reader.frequency(fieldname, candidate))
+        if distance > allowed or (distance > 1 and frequency < MIN_DOC_FREQUENCY):
+            continue
+        key = (distance, -frequency, candidate)
         if best is None or key < best:
             best = key
     return best[2] if best else None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -238,17 +239,18 @@ def test_documents_need_ids(tmp_path: Path) -> None:
     assert [(p.path, p.id, p.reason) for p in report.skipped] == [("document #1", None, "a document needs a non-empty 'id'")]
 
 
-def test_a_file_name_that_is_not_utf8_is_skipped_not_fatal(tmp_path: Path, index_dir: Path) -> None:
+def test_a_file_name_that_is_not_utf8_is_indexed_under_a_printable_id(tmp_path: Path, index_dir: Path) -> None:
     folder = tmp_path / "docs"
     folder.mkdir()
     name = os.fsdecode(b"caf\xe9.txt")  # Latin-1 bytes: the name decodes to a lone surrogate
     (folder / name).write_text(plain_text("Odd Name", "Ann Lee", "2020-01-01", ["Org"], ["About budgets."], "Src"))
     (folder / "fine.txt").write_text(plain_text("Fine", "Bo Kim", "2020-01-01", ["Org"], ["About tariffs."], "Src"))
     report = search.build_index([folder], index_dir=index_dir)
-    assert report.added == 1
-    assert [p.path for p in report.skipped] == [str(folder / "caf\ufffd.txt")]
-    assert "not UTF-8" in report.skipped[0].reason
-    assert report.to_dict()["skipped"][0]["id"] == "caf\ufffd.txt"
+    # The undecodable byte is shown as \xe9: an id the index can store and a terminal can print.
+    assert report.added == 2 and not report.skipped
+    json.dumps(report.to_dict(), ensure_ascii=False).encode("utf-8")
+    with search.open_index(index_dir) as ix:
+        assert ix.get("caf\\xe9.txt").title == "Odd Name"
 
 
 def test_adding_to_an_index_of_another_version_loses_nothing(tmp_path: Path) -> None:

@@ -583,7 +583,11 @@ def test_markdown_author_forms(value: str, expected: list[str]) -> None:
     ("front", "expected"),
     [
         ("tags: [trees, cities]", ["trees", "cities"]),
-        ("tags: trees, cities", ["trees", "cities"]),
+        # A string is one tag, commas and all; several tags are a YAML list.
+        ("tags: trees, cities", ["trees, cities"]),
+        ("topic: Commerce, Navy, and Union", ["Commerce, Navy, and Union"]),
+        ("topic: [Commerce, Navy, and Union]", ["Commerce", "Navy", "and Union"]),
+        ("tags:\n  - trees\n  - cities\n  - trees", ["trees", "cities"]),
         ("topic: Urban Planning", ["Urban Planning"]),
         ("topic: [Parks]\ntags: [trees, Parks]", ["trees", "Parks"]),
     ],

@@ -166,11 +166,22 @@ def test_facets_cover_all_matches_not_just_the_page(ix) -> None:
     assert {f.value: f.count for f in res.facets["source"]}["Climate Weekly"] == 2
 
 
-def test_facets_respect_filters(ix) -> None:
+def test_facets_respect_other_facets_filters(ix) -> None:
     res = ix.search("", author=["Mei Chen"])
     assert res.total == 2
-    assert {f.value for f in res.facets["author"]} == {"Mei Chen", "Tomás Ruiz"}
+    # Other facets count only what the author filter lets through ...
     assert {f.value: f.count for f in res.facets["year"]} == {2020: 1, 2023: 1}
+    # ... while the author facet ignores its own filter: every author stays
+    # listed, with the count choosing them alone would show.
+    unfiltered = {f.value: f.count for f in ix.search("").facets["author"]}
+    authors = {f.value: f for f in res.facets["author"]}
+    assert {v: f.count for v, f in authors.items()} == unfiltered
+    assert authors["Mei Chen"].adds == 0
+    assert [v for v, f in authors.items() if f.selected] == ["Mei Chen"]
+    # A filter in another case selects the stored value all the same.
+    assert [f.value for f in ix.search("", author="mei chen").facets["author"] if f.selected] == ["Mei Chen"]
+    assert authors["Anna Berg"].adds == ix.search("", author=["Mei Chen", "Anna Berg"]).total - res.total > 0
+    assert all(f.adds is None for f in res.facets["source"])
 
 
 def test_filters_combine(ix) -> None:
@@ -238,6 +249,46 @@ def test_did_you_mean(ix) -> None:
     assert ix.search("hospitals").suggestion is None
     assert ix.search("Carter").suggestion is None  # a name, known from the author field
     assert ix.search("okafr").suggestion == "okafor"  # names are suggested too
+
+
+def test_a_misspelling_that_matches_nothing_shows_the_suggestions_results(ix) -> None:
+    res = ix.search("hospitls")
+    intended = ix.search("hospitals")
+    assert intended.total > 0
+    assert res.corrected and res.suggestion == "hospitals" and res.query == "hospitls"
+    assert hit_ids(res) == hit_ids(intended) and res.total == intended.total
+    assert res.to_dict()["corrected"] is True
+    # Asked not to, the engine searches what was typed and still suggests.
+    typed = ix.search("hospitls", correct=False)
+    assert typed.total == 0 and not typed.corrected and typed.suggestion == "hospitals"
+    # A known word is never "corrected".
+    assert not intended.corrected and intended.suggestion is None
+
+
+def test_a_word_no_document_has_is_left_out_before_relaxing_to_any(ix) -> None:
+    res = ix.search("hospitals reform zeppelinography")
+    both = ix.search("hospitals reform")
+    assert both.total > 0 and both.match == "all"
+    assert res.match == "all" and hit_ids(res) == hit_ids(both) and res.total == both.total
+    assert res.notice and "zeppelinography" in res.notice and not res.corrected
+    # Relaxing to "any" is still the last resort: nothing holds both known words.
+    assert ix.search("hospitals platypus zeppelinography").match == "any"
+
+
+def test_no_suggestion_that_finds_no_more_than_the_query(ix) -> None:
+    # "hospitals" finds documents: "or hospitls" corrected would find no more.
+    res = ix.search("hospitals OR hospitls")
+    assert res.total > 0 and res.suggestion is None and not res.corrected
+
+
+def test_no_far_fetched_suggestion_on_a_one_document_index(tmp_path) -> None:
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / SEED.name).write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    search.build_index([tmp_path / "docs"], index_dir=tmp_path / "index")
+    with search.open_index(tmp_path / "index") as index:
+        assert index.search("force").total == 1  # "force" is there, two edits from "free"
+        res = index.search("free elections")
+        assert res.suggestion is None and not res.corrected
 
 
 # -- snippets ----------------------------------------------------------------------
@@ -351,6 +402,16 @@ def test_filters_echo_the_option_names(ix):
     assert res.filters == {"author": ["Anna Berg"], "affiliation": [], "source": [], "tag": [],
                            "since": "2020-01", "until": "2024-12-31"}
     assert res.total == ix.search("", author=["Anna Berg"], since="2020-01", until="2024").total
+
+
+def test_an_index_without_documents_answers_every_search(tmp_path) -> None:
+    (tmp_path / "docs").mkdir()
+    search.build_index([tmp_path / "docs"], index_dir=tmp_path / "index")
+    with search.open_index(tmp_path / "index") as index:
+        for res in (index.search(""), index.search("anything"), index.search("x", author="Nobody", since="2020")):
+            assert res.total == 0 and res.hits == [] and res.suggestion is None
+            assert all(values == [] for values in res.facets.values())
+        assert index.facet_values("author") == []
 
 
 @pytest.mark.parametrize("options, message", [

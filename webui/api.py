@@ -13,7 +13,7 @@ from .errors import Missing
 from .holder import get_index
 from .jsonout import json_response
 from .render import render_body
-from .views import document_json, read_params
+from .views import document_json, read_correct, read_params
 
 __all__ = ["api_search", "api_document", "healthz"]
 
@@ -21,7 +21,7 @@ __all__ = ["api_search", "api_document", "healthz"]
 def api_search() -> ResponseReturnValue:
     """Search results as JSON: ``SearchResults.to_dict()``."""
     params = read_params()
-    results = get_index().search(params.q, **params.search_kwargs())
+    results = get_index().search(params.q, correct=read_correct(), **params.search_kwargs())
     return json_response(results.to_dict())
 
 

@@ -18,6 +18,7 @@ from typing import Any, Mapping
 from flask import Flask
 
 from .blueprint import add_security_headers, make_blueprint, template_helpers
+from .compression import compress_response
 from .errors import register_error_handlers
 from .holder import IndexHolder
 from .params import Limits
@@ -68,6 +69,9 @@ def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | 
     register_error_handlers(app)
     app.context_processor(template_helpers)
     app.after_request(add_security_headers)
+    # Compression is the serving application's business (a host application
+    # mounting the blueprint may have its own, or a proxy that does it).
+    app.after_request(compress_response)
     # Keep JSON in the order the engine writes it (query, total, ... hits, facets).
     app.json.sort_keys = False  # type: ignore[attr-defined]
     return app

@@ -17,6 +17,7 @@ from jinja2 import BaseLoader, FileSystemLoader, PrefixLoader
 from search import Index
 
 from . import api, feeds, views
+from .assets import asset_url, cache_static
 from .errors import register_error_handlers
 from .holder import IndexHolder
 from .links import BLUEPRINT_NAME, check_base_url, url
@@ -55,7 +56,7 @@ class _Blueprint(Blueprint):
 
 def template_helpers() -> dict[str, Any]:
     """Names every template may use."""
-    return {"url": url, "display_date": display_date, "safe_snippet": safe_snippet}
+    return {"url": url, "asset_url": asset_url, "display_date": display_date, "safe_snippet": safe_snippet}
 
 
 def add_security_headers(response: Response) -> Response:
@@ -96,6 +97,7 @@ def make_blueprint(holder: IndexHolder, *, limits: Limits | None = None, name: s
         g.commentary_base_url = base
 
     bp.after_request(add_security_headers)
+    bp.after_request(cache_static)
     bp.context_processor(template_helpers)
     register_error_handlers(bp)
 

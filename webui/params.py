@@ -71,6 +71,8 @@ class SearchParams(SearchOptions):
     """
 
     q: str = ""
+    # Fuse with sentence embeddings (``semantic=1``; needs an index built with them).
+    semantic: bool = False
     default_limit: int = field(default=10, compare=False, repr=False)
 
     # -- reading ------------------------------------------------------------
@@ -115,13 +117,17 @@ class SearchParams(SearchOptions):
         # Cut, not refused: a query never fails, and the engine reads (and
         # says it reads) only its first 1,000 characters anyway.
         q = q_values[-1][:MAX_Q_CHARS] if q_values else ""
-        return cls(q=q, default_limit=limits.per_page, **options.as_kwargs())
+        semantic = one("semantic") or "0"
+        if semantic not in ("0", "1"):
+            raise ParamError(f"semantic must be 1 or 0; got {semantic!r}")
+        return cls(q=q, default_limit=limits.per_page, semantic=semantic == "1", **options.as_kwargs())
 
     # -- using --------------------------------------------------------------
 
     def search_kwargs(self) -> dict[str, Any]:
         """Keyword arguments for ``Index.search`` (the same names, ``q`` aside)."""
-        return SearchOptions.as_kwargs(self)
+        extra = {"semantic": True} if self.semantic else {}
+        return {**SearchOptions.as_kwargs(self), **extra}
 
     @property
     def has_filters(self) -> bool:
@@ -164,6 +170,8 @@ class SearchParams(SearchOptions):
             args["sort"] = state.sort
         if state.match != "all":
             args["match"] = state.match
+        if state.semantic:
+            args["semantic"] = 1
         if state.limit != self.default_limit:
             args["limit"] = state.limit
         if state.page != 1:

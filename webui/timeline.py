@@ -85,6 +85,9 @@ def build_timeline(facets: dict[str, Sequence[Any]], since: str | None = None, u
     slot so gaps show.
     """
     years = {int(v.value): v.count for v in facets.get("year", []) if v.count}
+    months = {str(v.value): v.count for v in facets.get("month", [])}
+    if since or until:
+        years, months = _within(months, since, until)
     if not years:
         return None
     first, last = min(years), max(years)
@@ -96,7 +99,6 @@ def build_timeline(facets: dict[str, Sequence[Any]], since: str | None = None, u
             first, last = min(first, lo), max(last, hi)
     span = last - first + 1
     if span <= MONTHS_UP_TO_YEARS:
-        months = {str(v.value): v.count for v in facets.get("month", [])}
         quarter_labels = span == 1  # room for "Apr", "Jul", "Oct" when only one year is drawn
         timeline = _layout("month", [
             (f"{_MONTHS_LONG[m - 1]} {y}", f"{y:04d}-{m:02d}", f"{y:04d}-{m:02d}",
@@ -121,6 +123,24 @@ def build_timeline(facets: dict[str, Sequence[Any]], since: str | None = None, u
     for bar in timeline.bars:
         bar.active = (bar.since, bar.until) == (since, until)
     return timeline
+
+
+def _within(months: dict[str, int], since: str | None, until: str | None) -> tuple[dict[int, int], dict[str, int]]:
+    """Year and month counts inside the requested range.
+
+    The engine counts the date facets without the date filter (a click on a
+    period shows that period's count, whatever range is chosen), so the
+    chart keeps the months of the range, and sums years from them.  A range
+    bounded by a day keeps that bound's whole month.
+    """
+    lo = date_bounds(since)[0][:7] if since else "0000-00"
+    hi = date_bounds(until)[1][:7] if until else "9999-99"
+    kept = {m: c for m, c in months.items() if lo <= m <= hi}
+    years: dict[int, int] = {}
+    for month, count in kept.items():
+        if count:
+            years[int(month[:4])] = years.get(int(month[:4]), 0) + count
+    return years, kept
 
 
 def _layout(unit: str, periods: list[tuple[str, str, str, int, str]]) -> Timeline:

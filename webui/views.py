@@ -14,18 +14,21 @@ from urllib.parse import urlencode
 
 from flask import g, redirect, render_template, request
 from flask.typing import ResponseReturnValue
+from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
 
-from search import Document, Hit, SearchResults
+from search import Document, Hit, Index, SearchResults
 
-from .errors import Missing
+from .errors import Missing, wants_json
 from .holder import get_index
 from .jsonout import json_response
 from .links import url
-from .params import FILTERS, SearchParams, read_format
+from .params import FILTERS, ParamError, SearchParams, read_format
 from .render import display_date, render_body, safe_snippet, safe_url
 from .timeline import build_timeline
+from .tips import search_tips
 
-__all__ = ["search_page", "document_page", "author_page", "read_params", "FacetGroup", "Chip", "Pager"]
+__all__ = ["search_page", "document_page", "author_page", "read_params", "read_correct", "FacetGroup", "Chip", "Pager"]
 
 # Builds a URL to the page being shown from URL arguments (search or author page).
 LinkBuilder = Callable[..., str]
@@ -35,16 +38,16 @@ FACETS = (("author", "Author"), ("affiliation", "Affiliation"), ("source", "Sour
 FACET_VALUES_SHOWN = 8  # the rest sit behind a "more" disclosure
 MORE_LIKE_THIS = 5
 
-# Shown when nothing matches, and in the help under the search box.
-QUERY_EXAMPLES = (
-    ("free elections", "both words"),
-    ('"rule of law"', "an exact phrase"),
-    ("tariffs OR sanctions", "either word"),
-    ("elections -parliament", "without a word"),
-    ("author:smith", "in one field (title, author, affiliation, source, tag)"),
-    ("date:2019", "from one year, month or day"),
-    ("elect*", "words starting with “elect”"),
-)
+# The date fields of the search form, and the other arguments a bad value of
+# which can be left out: each is checked on its own, so that a bad one is
+# named (a date beside its field) while the rest of the search still runs.
+DATE_FIELDS = ("since", "until")
+DROPPABLE = DATE_FIELDS + ("sort", "match", "page", "limit", "per_page", "date_from", "date_to")
+
+
+def read_correct() -> bool:
+    """False when the URL asks for the query as typed (``correct=0``), not its correction."""
+    return request.args.get("correct", "1").strip() != "0"
 
 
 def read_params() -> SearchParams:
@@ -64,6 +67,21 @@ class FacetValueLink:
     count: int
     active: bool
     url: str
+    adds: int | None = None  # set when other values of the facet are chosen: what a click adds
+
+    @property
+    def count_text(self) -> str:
+        """The number shown: "+14" for what a click adds, else what it yields."""
+        if self.adds is not None and not self.active:
+            return f"+{self.adds:,}"
+        return f"{self.count:,}" if self.count else ""
+
+    @property
+    def title(self) -> str:
+        """The link's tooltip: what a click does, in words."""
+        if self.active:
+            return f"Remove filter: {self.label}"
+        return f"{'Also' if self.adds is not None else 'Only'} {self.label}"
 
 
 @dataclass
@@ -92,6 +110,7 @@ class Chip:
     label: str
     value: str
     remove_url: str
+    alternative: bool = False  # another value of the facet of the chip before: "or"
 
 
 @dataclass
@@ -118,15 +137,23 @@ def facet_groups(results: SearchResults, params: SearchParams, link: LinkBuilder
     groups = []
     for name, label in names:
         active = params.values(name)
-        values = [
-            FacetValueLink(str(v.value), str(v.value), v.count, str(v.value) in active,
-                           link(**params.toggle(name, str(v.value))))
-            for v in results.facets.get(name, [])
-        ]
-        listed = {v.value for v in values}
+        engine_values = results.facets.get(name, [])
+        listed = {str(v.value) for v in engine_values}
+        # Values given in another spelling ("hamilton"), which the engine
+        # resolved to a stored one ("Alexander Hamilton", then ``selected``).
+        aliases = [value for value in active if value not in listed]
+        without_aliases = link(**params.to_args(**{name: [v for v in active if v not in aliases]}))
+        values = []
+        for v in engine_values:
+            value = str(v.value)
+            by_alias = v.selected and value not in active and bool(aliases)
+            values.append(FacetValueLink(value, value, v.count, value in active or by_alias,
+                                         without_aliases if by_alias else link(**params.toggle(name, value)),
+                                         v.adds if active else None))
+        resolved = any(v.active and v.value not in active for v in values)
         # An active filter must stay visible (and removable) even when the
         # engine's top-N list of values no longer includes it.
-        for value in active:
+        for value in active if not resolved else ():
             if value not in listed:
                 values.insert(0, FacetValueLink(value, value, 0, True, link(**params.toggle(name, value))))
         values.sort(key=lambda v: not v.active)  # active first, otherwise the engine's order
@@ -149,8 +176,8 @@ def chips(params: SearchParams, link: LinkBuilder) -> list[Chip]:
     out = []
     labels = dict(FACETS)
     for name in FILTERS:
-        for value in params.values(name):
-            out.append(Chip(labels[name], value, link(**params.toggle(name, value))))
+        for i, value in enumerate(params.values(name)):
+            out.append(Chip(labels[name], value, link(**params.toggle(name, value)), alternative=i > 0))
     if params.since and params.since == params.until:
         out.append(Chip("Period", _period_label(params.since), link(**params.to_args(since=None, until=None))))
     else:
@@ -201,17 +228,33 @@ def result_range(results: SearchResults) -> tuple[int, int]:
 
 
 def search_page() -> ResponseReturnValue:
-    """The search page: results, facets, timeline, chips, paging (``/`` and ``/search``)."""
+    """The search page: results, facets, timeline, chips, paging (``/`` and ``/search``).
+
+    ``correct=0`` searches the query as typed even when it matches nothing
+    and a correction would.  A bad date (``since=1788-13``) re-renders the
+    page with 400, the search kept and the error beside its field; the JSON
+    twin answers the JSON error instead.
+    """
     fmt = read_format(request.args)
-    params = read_params()
-    results = get_index().search(params.q, **params.search_kwargs())
+    arg_errors: dict[str, str] = {}
+    try:
+        params = read_params()
+    except ParamError:
+        if fmt == "json" or wants_json():
+            raise  # machines get the one JSON error shape
+        params, arg_errors = _params_without_bad_args()
+    date_errors = {name: message for name, message in arg_errors.items() if name in DATE_FIELDS}
+    index = get_index()
+    results = index.search(params.q, correct=read_correct(), **params.search_kwargs())
     if fmt == "json":
         return json_response(results.to_dict())
 
     def link(**args: Any) -> str:
         return url("search", **args)
 
-    return render_template(
+    browsing = not params.q.strip()
+    hit_query = _hit_query(results, params)
+    html = render_template(
         "commentary/search.html",
         params=params,
         form_params=params,
@@ -222,9 +265,58 @@ def search_page() -> ResponseReturnValue:
         pager=pager(results, params, link),
         timeline=build_timeline(results.facets, params.since, params.until),
         link=link,
-        examples=QUERY_EXAMPLES,
-        browsing=not params.q.strip(),
+        examples=search_tips(index) if (browsing or not results.total) else (),
+        browsing=browsing,
+        hit_query=hit_query,
+        hit_titles=hit_titles(index, results.hits, hit_query),
+        arg_errors=arg_errors,
+        date_errors=date_errors,
+        date_input={name: request.args.get(name, "") for name in date_errors},
+        date_example=next((h.date[:10] for h in results.hits if h.date and len(h.date) >= 10), None),
+        semantic_available=index.has_embeddings,
     )
+    return html, 400 if arg_errors else 200
+
+
+def _params_without_bad_args() -> tuple[SearchParams, dict[str, str]]:
+    """The request's parameters with its unusable ones left out, and why each is unusable.
+
+    Re-raises the ``ParamError`` when what is wrong cannot be left out.
+    """
+    args = MultiDict(request.args)
+    errors: dict[str, str] = {}
+    for name in DROPPABLE:
+        if name not in args:
+            continue
+        try:
+            SearchParams.from_args({name: args.getlist(name)}, g.commentary_limits)
+        except ParamError as exc:
+            errors[name] = str(exc)
+            args.poplist(name)
+    if not errors:
+        # Each date is fine on its own, so they contradict each other.
+        try:
+            SearchParams.from_args({name: args.get(name, "") for name in DATE_FIELDS})
+        except ParamError as exc:
+            errors["until"] = str(exc)
+            for name in DATE_FIELDS:
+                args.poplist(name)
+    # Anything else wrong is answered by the error handler, as an error page.
+    return SearchParams.from_args(args, g.commentary_limits), errors
+
+
+def _hit_query(results: SearchResults, params: SearchParams) -> str:
+    """The query whose words the hits match: the correction when one is shown."""
+    if results.corrected and results.suggestion:
+        return results.suggestion
+    return params.q.strip()
+
+
+def hit_titles(index: Index, hits: list[Hit], query: str) -> dict[str, Markup]:
+    """Each hit's title (by id) as safe HTML, with the words matching ``query`` in ``<mark>``."""
+    if not query.strip():
+        return {}
+    return {hit.id: safe_snippet(index.highlight(hit.title or hit.id, query)) for hit in hits}
 
 
 def document_page(doc_id: str) -> ResponseReturnValue:
@@ -284,6 +376,7 @@ def author_page(name: str) -> ResponseReturnValue:
     def link(**args: Any) -> str:
         return url("author", name=name, **args)
 
+    hit_query = _hit_query(results, params)
     return render_template(
         "commentary/author.html",
         name=name,
@@ -296,6 +389,8 @@ def author_page(name: str) -> ResponseReturnValue:
         pager=pager(results, params, link),
         timeline=build_timeline(results.facets, params.since, params.until),
         link=link,
+        hit_query=hit_query,
+        hit_titles=hit_titles(index, results.hits, hit_query),
     )
 
 

