@@ -466,15 +466,22 @@ def _write_locked(
         for doc_id in gone:
             watched.delete_by_term("id", doc_id)
             report.removed += 1
-        extra = _child_result(child, report, progress, len(candidates)) if child else []
-        child = None
-        if plan is not None and (report.changed or plan.forces_commit):
-            # Before the commit: its table-of-contents rename publishes both.
-            plan.write(writer.generation, existing, gone, progress)
-        if plan is not None and plan.forces_commit and not report.changed:
-            commit(writer, clear=False)
+        if child is not None:
+            # The parent writes its segment while the child finishes its own;
+            # the table of contents then names both.  (No embeddings here:
+            # ``_apply`` shares no work when there are.)
+            running = child
+            _finish(writer, report, rebuild=rebuild, force=True,
+                    extra=lambda: _child_result(running, report, progress, len(candidates)))
+            child = None
         else:
-            _finish(writer, report, rebuild=rebuild, extra=extra)
+            if plan is not None and (report.changed or plan.forces_commit):
+                # Before the commit: its table-of-contents rename publishes both.
+                plan.write(writer.generation, existing, gone, progress)
+            if plan is not None and plan.forces_commit and not report.changed:
+                commit(writer, clear=False)
+            else:
+                _finish(writer, report, rebuild=rebuild)
         if plan is not None:
             plan.clean(writer.generation)
             report.embedded = plan.embedded
@@ -721,9 +728,14 @@ def _apply_one(
         report.updated += 1
 
 
-def _finish(writer: writing.IndexWriter, report: BuildReport, *, rebuild: bool, extra: list[Any]) -> None:
-    """Commit (with the ``extra`` segments a child wrote) when something changed; otherwise release the writer."""
-    if rebuild or report.added or report.updated or report.removed:
+def _finish(writer: writing.IndexWriter, report: BuildReport, *, rebuild: bool, force: bool = False,
+            extra: Callable[[], list[Any]] = list) -> None:
+    """Commit when something changed (or ``force``); otherwise release the writer.
+
+    ``extra`` gives the segments a child wrote; it is called once this
+    writer's own segment is written, just before the commit names them all.
+    """
+    if force or rebuild or report.added or report.updated or report.removed:
         commit(writer, clear=rebuild, extra=extra)
     else:
         writer.cancel()

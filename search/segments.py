@@ -173,15 +173,19 @@ class SpellingTally:
         self.counts.clear()
 
 
-def commit(writer: writing.SegmentWriter, *, clear: bool, extra: list[Any] = ()) -> None:
-    """Commit ``writer`` like ``SegmentWriter.commit``, naming ``extra`` segments (written by children) too."""
+def commit(writer: writing.SegmentWriter, *, clear: bool, extra: Callable[[], list[Any]] = list) -> None:
+    """Commit ``writer`` like ``SegmentWriter.commit``, naming the segments ``extra()`` gives (a child's) too.
+
+    ``extra`` is called after this writer's segment is written, so that a
+    child still writing its own works meanwhile.
+    """
     writer._check_state()
     segments = writer._merge_segments(writing.CLEAR if clear else None, None, None)
     if writer._added:
         segments.append(writer._finalize_segment())
     else:
         writer._close_segment()
-    writer._commit_toc(segments + list(extra))
+    writer._commit_toc(segments + list(extra()))
     writer._finish()
 
 
