@@ -1,7 +1,7 @@
 """Segment writing for builds: the writer's options, the spelling tally, a second process.
 
-Three things make a Whoosh build slow here (issue 7's profile), and each is
-handled in this module so that ``indexer`` keeps only the build's logic:
+What made a Whoosh build slow here (issue 7's profile) is handled in this
+module, so that ``indexer`` keeps only the build's logic:
 
 * Whoosh asks the new segment for a field's length once per posting, and for
   a field without a length column (the spelling words, facets, ids) that
@@ -12,7 +12,9 @@ handled in this module so that ``indexer`` keeps only the build's logic:
   all postings, sorted and spilled to disk, for a word list whose only use is
   "which words exist, and how common".  ``SpellingTally`` counts them in a
   dictionary instead and adds one posting per word, weighted by the number
-  of documents, when the segment is written.
+  of documents, when the segment is written; and the words are found once
+  per distinct word (``_spellable_words_once_per_word``), not by analysing
+  every text twice.
 * One core only.  ``SegmentChild`` writes a share of the new documents into
   a segment of its own in a second process while the parent writes the
   rest; the parent names both segments in its one commit.
@@ -39,7 +41,7 @@ from whoosh.system import pack_uint
 
 from .errors import SearchError
 
-__all__ = ["SegmentChild", "SpellingTally", "commit", "usable_cores", "new_writer"]
+__all__ = ["SegmentChild", "SpellingTally", "commit", "finish_segment", "new_writer", "usable_cores"]
 
 # The writer's in-memory pool before it spills sorted runs to disk.  With the
 # spelling postings out of the pool (``SpellingTally``) half as many postings
