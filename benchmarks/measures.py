@@ -18,6 +18,7 @@ documents are left out of the averages.
 from __future__ import annotations
 
 import math
+import random
 from typing import Iterable, Mapping, Sequence
 
 __all__ = [
@@ -26,6 +27,8 @@ __all__ = [
     "precision_at",
     "recall_at",
     "evaluate",
+    "per_query",
+    "paired_randomization",
 ]
 
 Qrels = Mapping[str, Mapping[str, int]]
@@ -140,3 +143,59 @@ def evaluate(run: Mapping[str, Sequence[str]], qrels: Qrels, *,
     }
     result["queries"] = len(judged)
     return result
+
+
+def per_query(run: Mapping[str, Sequence[str]], qrels: Qrels, measure: str = "map",
+              *, ndcg_k: int = 10, p_k: int = 10, r_k: int = 100) -> dict[str, float]:
+    """One measure (a key of ``evaluate``'s result) for each judged query.
+
+    Judged queries and missing runs are treated as in ``evaluate``, so the
+    mean of the values is ``evaluate(...)[measure]``.
+    """
+    judged = [qid for qid, rel in qrels.items() if _relevant(rel)]
+    return {
+        qid: _per_query(run.get(qid, []), qrels[qid], ndcg_k, p_k, r_k)[measure]
+        for qid in judged
+    }
+
+
+# Up to this many pairs, every sign assignment is enumerated (2**16 sums),
+# so small samples get the exact p-value rather than an estimate.
+_EXACT_PAIRS = 16
+
+
+def paired_randomization(a: Sequence[float], b: Sequence[float], *,
+                         trials: int = 10_000, seed: int = 1) -> float:
+    """Two-sided p-value of a paired randomization (sign-flip) test.
+
+    Under the null hypothesis that systems ``a`` and ``b`` are exchangeable
+    on each query, each per-query difference ``a[i] - b[i]`` is as likely
+    to have either sign.  The p-value is the share of sign assignments whose
+    mean difference is at least as far from 0 as the observed one.  Up to
+    16 pairs every assignment is counted (exact); above, ``trials`` random
+    assignments from a seeded generator estimate it, counting the observed
+    one too so that the estimate is never 0.  Pairs with no difference
+    cannot change the sum and are left out; with none left the p-value is 1.
+    """
+    if len(a) != len(b):
+        raise ValueError("paired samples must have the same length")
+    diffs = [x - y for x, y in zip(a, b) if x != y]
+    if not diffs:
+        return 1.0
+    # A tiny tolerance so that sums equal to the observed one up to float
+    # rounding count as "at least as extreme".
+    observed = abs(sum(diffs)) - 1e-12
+    n = len(diffs)
+    if n <= _EXACT_PAIRS:
+        extreme = 0
+        for signs in range(2 ** n):
+            total = sum(-d if signs >> i & 1 else d for i, d in enumerate(diffs))
+            extreme += abs(total) >= observed
+        return extreme / 2 ** n
+    rng = random.Random(seed)
+    extreme = 1
+    for _ in range(trials):
+        signs = rng.getrandbits(n)
+        total = sum(-d if signs >> i & 1 else d for i, d in enumerate(diffs))
+        extreme += abs(total) >= observed
+    return extreme / (trials + 1)

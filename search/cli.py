@@ -219,7 +219,7 @@ class QueryCommand(click.Command):
 @click.option("--limit", default="10", show_default=True, help=f"Results per page (1–{MAX_LIMIT}).")
 @click.option("--match", type=click.Choice(MATCHES), default="all", show_default=True,
               help="all: every word must match; any: any word may.")
-@click.option("--expand/--no-expand", default=True, show_default=True,
+@click.option("--expand/--no-expand", default=False, show_default=True,
               help="Re-rank with words from the best matches (pseudo-relevance feedback).")
 @click.option("--semantic", is_flag=True,
               help="Fuse the ranking with sentence embeddings (index built with --semantic).")

@@ -28,7 +28,10 @@ from .query import Clause, ParsedQuery
 from .ranking import Feature, FieldPart, QueryBuilder, Ranking, date_range_query
 from .schema import TEXT_FIELDS
 
-__all__ = ["RankingStats", "Scorer", "term_blocks", "match_documents", "clause_documents", "rank_documents"]
+__all__ = [
+    "RankingStats", "Scorer", "term_blocks", "match_documents", "clause_documents", "rank_documents",
+    "window_counts",
+]
 
 
 class RankingStats:
@@ -112,18 +115,24 @@ class Scorer:
         Each feature adds ``weight * idf * tf' * (k1 + 1) / (tf' + k1)``,
         where ``tf'`` sums ``field weight * tf / length factor`` over fields
         and the idf counts every document that has the feature in a scored
-        field, candidate or not.
+        field, candidate or not; plus ``weight * idf * title_bonus`` when the
+        document's title has it.
         """
         k1 = self.ranking.k1
+        bonus = self.ranking.title_bonus
         scores: dict[int, float] = {}
         get = scores.get
         for feature in features:
             found, pseudo_tf = self._pseudo_tf(feature, candidates)
             if not found:
                 continue
-            factor = feature.weight * self.stats.idf(found) * (k1 + 1.0)
+            idf = self.stats.idf(found)
+            factor = feature.weight * idf * (k1 + 1.0)
             for docnum, tf in pseudo_tf.items():
                 scores[docnum] = get(docnum, 0.0) + factor * tf / (tf + k1)
+            if bonus > 0:
+                for docnum in self.docs(p for p in feature.parts if p.field == "title") & candidates:
+                    scores[docnum] = get(docnum, 0.0) + feature.weight * idf * bonus
         return scores
 
     def blocks(self, part: FieldPart) -> list[Block]:
@@ -148,6 +157,64 @@ class Scorer:
             counts.append(float(len(matcher.spans()) or 1))
             matcher.next()
         return ids, counts
+
+    def proximity(self, features: Sequence[Feature], docnums: Sequence[int]) -> dict[int, float]:
+        """Pair scores of ``docnums`` for query words that are neighbours in
+        the query (see ``Ranking``): BM25 over the pair's count in the body,
+        with the rarer word's IDF, weighted by ``proximity_weight`` (either
+        order, within ``proximity_window``) and ``phrase_weight`` (next to
+        each other, in order).
+
+        Only the body's positions of ``docnums`` are read, so the cost is
+        bounded by their number, whatever the length of the posting lists.
+        """
+        ranking = self.ranking
+        words = [_body_word(f) for f in features]
+        pairs = [(a, b) for a, b in zip(words, words[1:]) if a and b and a != b]
+        if not pairs or not docnums:
+            return {}
+        wanted = sorted(set(docnums))
+        positions = {w: self._positions("body", w, wanted) for w in {w for pair in pairs for w in pair}}
+        k1 = ranking.k1
+        norms = self.stats.norms("body")
+        scores: dict[int, float] = {}
+        for a, b in pairs:
+            idf = min(self.stats.idf(self.reader.doc_frequency("body", w)) for w in (a, b))
+            first, second = positions[a], positions[b]
+            for docnum in wanted:
+                if docnum not in first or docnum not in second:
+                    continue
+                near, adjacent = window_counts(first[docnum], second[docnum], ranking.proximity_window)
+                tf = ranking.proximity_weight * near + ranking.phrase_weight * adjacent
+                if tf <= 0:
+                    continue
+                norm = norms[docnum] or self.stats.norm(self.reader, "body", docnum)
+                tf /= norm
+                scores[docnum] = scores.get(docnum, 0.0) + idf * tf * (k1 + 1.0) / (tf + k1)
+        return scores
+
+    def _positions(self, fieldname: str, word: str, docnums: Sequence[int]) -> dict[int, Sequence[int]]:
+        """The positions of ``word`` in ``fieldname`` for each of the sorted
+        ``docnums`` that has it, skipping over the rest of the posting list."""
+        found: dict[int, Sequence[int]] = {}
+        for leaf, base in self.reader.leaf_readers():
+            if (fieldname, word) not in leaf:
+                continue
+            end = base + leaf.doc_count_all()
+            local = [d - base for d in docnums if base <= d < end]
+            if not local:
+                continue
+            matcher = leaf.postings(fieldname, word)
+            for docnum in local:
+                if not matcher.is_active():
+                    break
+                if matcher.id() < docnum:
+                    matcher.skip_to(docnum)
+                    if not matcher.is_active():
+                        break
+                if matcher.id() == docnum:
+                    found[base + docnum] = matcher.value_as("positions")
+        return found
 
     def _pseudo_tf(self, feature: Feature, candidates: set[int]) -> tuple[int, dict[int, float]]:
         """How many documents have the feature, and its weighted,
@@ -291,6 +358,10 @@ def rank_documents(
             pool = {d for d, _ in first}
             for docnum, score in scorer.score(extra, pool).items():
                 scores[docnum] = scores.get(docnum, 0.0) + score
+    if (ranking.proximity_weight > 0 or ranking.phrase_weight > 0) and len(features) > 1:
+        top = [d for d, _ in _best(matched, scores, max(ranking.proximity_depth, 0))]
+        for docnum, score in scorer.proximity(features, top).items():
+            scores[docnum] = scores.get(docnum, 0.0) + score
     return _best(matched, scores, limit)
 
 
@@ -304,3 +375,33 @@ def _best(docnums: set[int], scores: dict[int, float], limit: int) -> list[tuple
 
 def _rank_key(item: tuple[int, float]) -> tuple[float, int]:
     return -item[1], item[0]
+
+
+def _body_word(feature: Feature) -> str | None:
+    """The body term of a one-word feature, or None (phrases, wildcards,
+    field-restricted words)."""
+    for part in feature.parts:
+        if part.field == "body" and not part.phrase and len(part.words) == 1:
+            return part.words[0]
+    return None
+
+
+def window_counts(first: Sequence[int], second: Sequence[int], window: int) -> tuple[int, int]:
+    """How often two words occur near each other, from their sorted positions.
+
+    Returns ``(near, adjacent)``: ``near`` counts the occurrences of the
+    first word with an occurrence of the second at most ``window`` positions
+    away in either direction; ``adjacent`` those directly followed by the
+    second word.
+    """
+    near = adjacent = 0
+    j = 0
+    following = set(second)
+    for pos in first:
+        while j < len(second) and second[j] < pos - window:
+            j += 1
+        if j < len(second) and second[j] <= pos + window:
+            near += 1
+        if pos + 1 in following:
+            adjacent += 1
+    return near, adjacent

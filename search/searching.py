@@ -168,7 +168,7 @@ class Index:
         limit: int = 10,
         match: str = "all",
         snippets: bool = True,
-        expand: bool = True,
+        expand: bool = False,
         semantic: bool = False,
         correct: bool = True,
         **unknown: Any,
@@ -182,10 +182,11 @@ class Index:
         results per page.  An empty query lists every document that passes
         the filters, newest first.  ``snippets=False`` leaves ``Hit.snippet``
         empty, for callers that only need ids and scores of many hits.
-        ``expand`` (on by default) re-ranks with words learnt from the best
-        first-pass results (pseudo-relevance feedback, see
-        ``docs/relevance.md``); it changes the order of the matches, never
-        which documents match.  ``semantic`` (an index built with
+        ``expand=True`` re-ranks with words learnt from the best first-pass
+        results (pseudo-relevance feedback); it changes the order of the
+        matches, never which documents match.  It is off by default: it did
+        not generalise to collections it was not tuned on (see
+        ``docs/relevance.md``).  ``semantic`` (an index built with
         embeddings, see ``docs/semantic.md``) fuses the ranking with
         sentence-embedding similarity and adds the nearest documents that
         share no word with the query; it raises ``SemanticUnavailableError``

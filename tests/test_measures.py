@@ -10,6 +10,8 @@ from benchmarks.measures import (
     average_precision,
     evaluate,
     ndcg_at,
+    paired_randomization,
+    per_query,
     precision_at,
     recall_at,
 )
@@ -107,3 +109,43 @@ def test_evaluate_without_judged_queries() -> None:
     result = evaluate({"q1": ["a"]}, {"q1": {"a": 0}})
     assert result == {"map": 0.0, "ndcg@10": 0.0, "p@10": 0.0,
                       "recall@100": 0.0, "queries": 0}
+
+
+def test_per_query_values_average_to_evaluate() -> None:
+    qrels = {"q1": QRELS_Q1, "q2": {"a": 1}, "q3": {"z": 0}}
+    run = {"q1": RUN_Q1, "q2": ["b", "a"]}
+    values = per_query(run, qrels, "map")
+    # q3 has no relevant document: not judged, not listed.
+    assert values == pytest.approx({"q1": 5 / 9, "q2": 1 / 2})
+    assert sum(values.values()) / 2 == pytest.approx(evaluate(run, qrels)["map"])
+
+
+def test_paired_randomization_exact_for_small_samples() -> None:
+    # Five differences, all +0.1: of the 2**5 sign assignments only "all +"
+    # and "all -" reach |sum| = 0.5, so p = 2 / 32.
+    assert paired_randomization([0.6] * 5, [0.5] * 5) == pytest.approx(2 / 32)
+    # Differences +3, -1, +1: sums of +-3 +-1 +-1 with |sum| >= 3 are
+    # (3,-1,+1)->3, (3,+1,-1)->3, (3,1,1)->5, (3,-1,-1)->1 no, and their
+    # mirror images: 6 of 8.
+    assert paired_randomization([3, 0, 1], [0, 1, 0]) == pytest.approx(6 / 8)
+
+
+def test_paired_randomization_ignores_ties_and_is_symmetric() -> None:
+    assert paired_randomization([0.2, 0.3], [0.2, 0.3]) == 1.0
+    a, b = [0.6, 0.5, 0.9, 0.4], [0.5, 0.5, 0.7, 0.45]
+    assert paired_randomization(a, b) == paired_randomization(b, a)
+
+
+def test_paired_randomization_sampled_for_large_samples() -> None:
+    # 40 queries all better by 0.05: about 1 assignment in 2**39 is as
+    # extreme, so the estimate is the floor 1 / (trials + 1).
+    p = paired_randomization([0.55] * 40, [0.5] * 40, trials=2000)
+    assert p == pytest.approx(1 / 2001)
+    # A difference that is pure noise (alternating signs) is far from significant.
+    noisy = paired_randomization([0.5 + (0.1 if i % 2 else -0.1) for i in range(40)], [0.5] * 40)
+    assert noisy > 0.5
+
+
+def test_paired_randomization_rejects_unpaired_samples() -> None:
+    with pytest.raises(ValueError):
+        paired_randomization([0.1, 0.2], [0.1])
