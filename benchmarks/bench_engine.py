@@ -54,6 +54,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WORKDIR = REPO_ROOT / "benchmarks" / "_work"
 PER_PAGE = 10
 WARMUP_QUERIES = 20
+# Share of the corpus added to the finished index with ``add_documents`` (issue 7: 1 %).
+ADD_SHARE = 0.01
 KINDS = ("word", "two words", "three words", "phrase", "author", "date range")
 # How the query set is split between the kinds, in the order above.
 KIND_SHARES = (0.30, 0.20, 0.10, 0.15, 0.125, 0.125)
@@ -163,6 +165,12 @@ def _current_rss_mb() -> float:
     return 0.0
 
 
+def _cpu_seconds() -> float:
+    """User + system CPU time of this process and its finished children."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
 def _dir_size_mb(path: Path) -> float:
     """Total size of the files under ``path`` (or of one file) in MiB."""
     if path.is_file():
@@ -212,12 +220,48 @@ def ours_build(corpus: Path, index_dir: Path, profile: str | None) -> dict[str, 
     import search
 
     rss_before = _current_rss_mb()
+    cpu_start = _cpu_seconds()
     start = time.perf_counter()
     report = _profiled(profile, lambda: search.build_index([str(corpus)], index_dir=str(index_dir)))
     seconds = time.perf_counter() - start
     problems = getattr(report, "problems", None) or []
+    cpu = _cpu_seconds() - cpu_start
+    # A build's helper process (a second core) has its own heap: its peak counts too.
+    helper = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
     return {"seconds": seconds, "added": getattr(report, "added", None), "problems": len(problems),
-            "rss_before_mb": rss_before, "peak_rss_mb": _peak_rss_mb(), "size_mb": _dir_size_mb(index_dir)}
+            "rss_before_mb": rss_before, "peak_rss_mb": _peak_rss_mb(), "helper_peak_rss_mb": helper, "cpu_seconds": cpu,
+            "size_mb": _dir_size_mb(index_dir)}
+
+
+def _added_share(corpus: Path, share: float) -> list[Any]:
+    """The first ``share`` of the corpus's documents under new ids, for an incremental add.
+
+    Read before the clock starts, so both engines are timed on writing only.
+    """
+    from dataclasses import replace
+
+    from search.errors import DocumentError
+    from search.readers import read_document
+
+    files = _corpus_files(corpus)
+    docs = []
+    for path in files[: max(1, round(len(files) * share))]:
+        try:
+            doc = read_document(path, corpus)
+        except DocumentError:
+            continue
+        docs.append(replace(doc, id=f"added/{doc.id}"))
+    return docs
+
+
+def ours_add(corpus: Path, index_dir: Path, share: float) -> dict[str, Any]:
+    """``add_documents`` of ``share`` of the corpus (new ids) to the built index; runs in a fresh child."""
+    import search
+
+    docs = _added_share(corpus, share)
+    start = time.perf_counter()
+    report = search.add_documents(str(index_dir), docs)
+    return {"seconds": time.perf_counter() - start, "added": report.added, "peak_rss_mb": _peak_rss_mb()}
 
 
 def ours_read(corpus: Path) -> dict[str, Any]:
@@ -335,6 +379,7 @@ def _fts_insert(con: sqlite3.Connection, rowid: int, doc: Any) -> None:
 def fts_build(corpus: Path, db_path: Path) -> dict[str, Any]:
     """Build the FTS5 database from the corpus, read with our reader; runs in a fresh child."""
     rss_before = _current_rss_mb()
+    cpu_start = _cpu_seconds()
     start = time.perf_counter()
     con = sqlite3.connect(db_path)
     count = 0
@@ -349,7 +394,21 @@ def fts_build(corpus: Path, db_path: Path) -> dict[str, Any]:
     con.close()
     seconds = time.perf_counter() - start
     return {"seconds": seconds, "added": count, "problems": 0, "rss_before_mb": rss_before,
+            "cpu_seconds": _cpu_seconds() - cpu_start,
             "peak_rss_mb": _peak_rss_mb(), "size_mb": _dir_size_mb(db_path)}
+
+
+def fts_add(corpus: Path, db_path: Path, share: float) -> dict[str, Any]:
+    """Insert the same documents as ``ours_add`` in one transaction; runs in a fresh child."""
+    docs = _added_share(corpus, share)
+    start = time.perf_counter()
+    con = sqlite3.connect(db_path)
+    with con:
+        first = con.execute("SELECT coalesce(max(rowid), 0) + 1 FROM doc").fetchone()[0]
+        for rowid, doc in enumerate(docs, start=first):
+            _fts_insert(con, rowid, doc)
+    con.close()
+    return {"seconds": time.perf_counter() - start, "added": len(docs), "peak_rss_mb": _peak_rss_mb()}
 
 
 def _fts_filter(query: Query) -> tuple[str, list[Any]]:
@@ -432,6 +491,10 @@ def child_main(task: dict[str, Any]) -> dict[str, Any]:
     warmup = [Query(**q) for q in task.get("warmup", [])]
     if name == "ours-build":
         return ours_build(Path(task["corpus"]), Path(task["index"]), task.get("profile"))
+    if name == "ours-add":
+        return ours_add(Path(task["corpus"]), Path(task["index"]), task["share"])
+    if name == "fts-add":
+        return fts_add(Path(task["corpus"]), Path(task["index"]), task["share"])
     if name == "ours-read":
         return ours_read(Path(task["corpus"]))
     if name == "ours-query":
@@ -500,15 +563,26 @@ def _fmt(value: float | None, digits: int = 1) -> str:
     return f"{value:,.{digits}f}"
 
 
-def _engine_rows(name: str, build: dict[str, Any], query: dict[str, Any], docs: int) -> dict[str, str]:
-    """One engine's column of the main table."""
-    lat = query["latencies_ms"]
-    return {
+def _engine_rows(name: str, build: dict[str, Any], query: dict[str, Any] | None, docs: int) -> dict[str, str]:
+    """One engine's column of the main table (build rows only when there was no query run)."""
+    rows = {
         "documents indexed": f"{build['added']}",
         "build time (s)": _fmt(build["seconds"]),
         "docs/s": _fmt(docs / build["seconds"], 0),
         "index size on disk (MiB)": _fmt(build["size_mb"]),
         "build peak RSS (MiB)": _fmt(build["peak_rss_mb"], 0),
+        "build peak RSS, helper process (MiB)": _fmt(build.get("helper_peak_rss_mb"), 0),
+        "build CPU time, all processes (s)": _fmt(build.get("cpu_seconds")),
+    }
+    if "add" in build:
+        add = build["add"]
+        rows[f"add_documents of {ADD_SHARE:.0%} ({add['added']} docs) (s)"] = _fmt(add["seconds"], 2)
+        rows["… as a share of the full build"] = f"{add['seconds'] / build['seconds']:.1%}"
+        rows["add_documents peak RSS (MiB)"] = _fmt(add["peak_rss_mb"], 0)
+    if query is None:
+        return rows
+    lat = query["latencies_ms"]
+    return rows | {
         "open index (ms)": _fmt(query["open_ms"]),
         "first query, cold (ms)": _fmt(query["first_ms"]),
         "query p50 (ms)": _fmt(_percentile(lat, 50)),
@@ -550,16 +624,25 @@ def render_report(info: dict[str, str], settings: dict[str, Any], builds: dict[s
                   runs: dict[str, dict[str, Any]], read: dict[str, Any] | None, queries: list[Query]) -> str:
     """The whole Markdown report."""
     names = list(builds)
-    columns = {n: _engine_rows(n, builds[n], runs[n], settings["docs"]) for n in names}
+    columns = {n: _engine_rows(n, builds[n], runs.get(n), settings["docs"]) for n in names}
     metrics = list(columns[names[0]])
-    main = markdown_table(["metric", *names], [[m, *(columns[n][m] for n in names)] for m in metrics])
-    kind_header = ["query kind", "n"]
-    for n in names:
-        kind_header += [f"{n} p50 (ms)", f"{n} p95 (ms)", f"{n} matches"]
-    kinds = markdown_table(kind_header, _kind_rows(queries, runs))
+    rows = [[m, *(columns[n][m] for n in names)] for m in metrics]
+    # Ours over FTS5 for the build rows: the ratio the issue's targets are set in.
+    for row in rows:
+        if row[0] in ("build time (s)", "build peak RSS (MiB)") or row[0].startswith("add_documents of"):
+            ours, fts = (float(v.replace(",", "")) for v in row[1:3])
+            row.append(f"{ours / fts:.1f}×" if fts else "–")
+        else:
+            row.append("")
+    main = markdown_table(["metric", *names, "ratio"], rows)
     out = ["## Machine", "", *(f"- {k}: {v}" for k, v in info.items()), "",
            "## Settings", "", *(f"- {k}: {v}" for k, v in settings.items()), "",
-           "## Results", "", main, "", "## Latency by query kind", "", kinds, ""]
+           "## Results", "", main, ""]
+    if runs:
+        kind_header = ["query kind", "n"]
+        for n in names:
+            kind_header += [f"{n} p50 (ms)", f"{n} p95 (ms)", f"{n} matches"]
+        out += ["## Latency by query kind", "", markdown_table(kind_header, _kind_rows(queries, runs)), ""]
     if read:
         out += ["## Reading only", "",
                 f"Reading and parsing all {read['documents']} files with `search.readers.read_document` "
@@ -608,9 +691,15 @@ def run_benchmark(args: argparse.Namespace, workdir: Path) -> str:
         _log(f"building {labels[name]}")
         builds[labels[name]] = run_child({"task": f"{prefix}-build", "corpus": str(corpus),
                                           "index": str(indexes[name]), "profile": profile(f"{name}-build")})
-        _log(f"  {builds[labels[name]]['seconds']:.1f} s; querying")
-        runs[labels[name]] = run_child({"task": f"{prefix}-query", "index": str(indexes[name]),
-                                        "queries": qdicts, "warmup": wdicts, "profile": profile(f"{name}-query")})
+        _log(f"  {builds[labels[name]]['seconds']:.1f} s")
+        if not args.build_only:
+            _log("  querying")
+            runs[labels[name]] = run_child({"task": f"{prefix}-query", "index": str(indexes[name]), "queries": qdicts,
+                                            "warmup": wdicts, "profile": profile(f"{name}-query")})
+        # After the queries, which must see the index as built.
+        _log(f"  add_documents of {ADD_SHARE:.0%}")
+        builds[labels[name]]["add"] = run_child({"task": f"{prefix}-add", "corpus": str(corpus),
+                                                 "index": str(indexes[name]), "share": ADD_SHARE})
     settings = {"command": " ".join(["python", "benchmarks/bench_engine.py", *sys.argv[1:]]),
                 "docs": args.docs, "queries": len(queries), "seed": args.seed,
                 "markdown share": args.markdown_share,
@@ -637,6 +726,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--tmp", action="store_true", help="use a fresh temporary work folder")
     parser.add_argument("--profile", action="store_true",
                         help="also write cProfile listings (profile-*.txt) to the work folder")
+    parser.add_argument("--build-only", action="store_true",
+                        help="measure builds and add_documents only, no queries")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 

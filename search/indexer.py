@@ -34,6 +34,7 @@ from .locking import LOCK_NAME, BuildLock
 from .readers import markdown_to_text
 from .sources import max_file_bytes, scan_sources
 from .schema import FACET_SEPARATOR, SCHEMA, schema_fingerprint
+from .segments import SegmentChild, commit, finish_segment, new_writer, usable_cores
 from .semantic.store import SemanticPlan
 
 __all__ = [
@@ -51,11 +52,10 @@ __all__ = [
 ProgressCallback = Callable[[int, int, str], None]
 DocumentLike = Document | Mapping[str, Any]
 
-# The writer's in-memory pool before it spills sorted runs to disk.  Whoosh's
-# default (128 MB) spills often, and pickling every posting through the runs
-# cost a quarter of build time; 512 MB builds 3,000 documents 28% faster for
-# about 220 MB more peak memory (measured here, see docs/benchmarks.md).
-_WRITER_LIMIT_MB = 512
+# A build with at least this many new documents writes a share of them in a
+# second process (when there is a second core): below it, starting a Python
+# process (about half a second) costs more than it saves.
+_PARALLEL_MIN = 1000
 
 
 @dataclass
@@ -202,13 +202,16 @@ def default_sources() -> list[Path]:
 class _Candidate:
     """A document that may need indexing: where it comes from and its signature.
 
-    ``load`` reads it (only called when the signature says it changed).
+    ``load`` reads it (only called when the signature says it changed);
+    ``job`` is the same as plain data that another process can receive:
+    ``(path, base)`` for a file, the ``Document`` for one given from Python.
     """
 
     id: str
     label: str
     signature: str
     load: Callable[[], Document]
+    job: Any = None
 
 
 def build_index(
@@ -341,7 +344,8 @@ def _file_candidates(roots: list[Path], *, follow_links: bool, max_bytes: int) -
         ignored_reasons=dict(found.ignored),
         keeps=found.keeps,
     )
-    return [_Candidate(f.id, f.label, f.signature, f.load) for f in found.files], scan
+    # A file's ``load`` pickles (sources._FileLoad): it is also the job a helper process gets.
+    return [_Candidate(f.id, f.label, f.signature, f.load, job=f.load) for f in found.files], scan
 
 
 def _document_candidates(documents: Iterable[DocumentLike]) -> tuple[list[_Candidate], _Scan]:
@@ -366,7 +370,8 @@ def _document_candidates(documents: Iterable[DocumentLike]) -> tuple[list[_Candi
             continue
         given[doc.id] += 1
         chosen.pop(doc.id, None)  # the last one wins, and takes the last place
-        chosen[doc.id] = _Candidate(id=doc.id, label=doc.id, signature=signature, load=lambda doc=doc: doc)
+        chosen[doc.id] = _Candidate(id=doc.id, label=doc.id, signature=signature,
+                                    load=lambda doc=doc: doc, job=doc)
     for doc_id, count in given.items():
         if count > 1:
             scan.warnings.append(Problem(doc_id, f"given {count} times; the last one was indexed", id=doc_id))
@@ -436,6 +441,7 @@ def _write_locked(
     before = set(_listing(target))
     generation = _committed_generation(target)
     writer: Any = None
+    child: SegmentChild | None = None
     try:
         ix = _open_for_writing(target, report, rebuild=rebuild, mirror=remove_missing)
         rebuild = report.rebuilt
@@ -448,32 +454,40 @@ def _write_locked(
                 warnings.simplefilter("ignore", ResourceWarning)
                 existing = reading_index(target, _existing_signatures, ix)
         plan = SemanticPlan.start(target, ix, semantic)
-        writer = ix.writer(limitmb=_WRITER_LIMIT_MB, compound=False)
-        if rebuild:
-            # The old index may have another schema; the new table of
-            # contents must carry ours.
-            writer.schema = SCHEMA
+        writer = new_writer(ix, SCHEMA if rebuild else ix.schema, lock=True)
         # The embeddings see what is written through ``watched``; ``writer``
-        # itself stays Whoosh's, for ``_abandon`` to close.
+        # itself stays Whoosh's, for ``_abandon`` to close.  They would not
+        # see what a helper process writes, so a build with them has none.
         watched = plan.watch(writer) if plan is not None else writer
-        seen = _apply(watched, candidates, existing, report, progress)
+        seen, child = _apply(watched, target, candidates, existing, report, progress, share=plan is None)
         gone = existing.keys() - seen if remove_missing else existing.keys() & set(remove)
         if keeps is not None:
             gone = {doc_id for doc_id in gone if not keeps(doc_id)}
         for doc_id in gone:
             watched.delete_by_term("id", doc_id)
             report.removed += 1
-        if plan is not None and (report.changed or plan.forces_commit):
-            # Before the commit: its table-of-contents rename publishes both.
-            plan.write(writer.generation, existing, gone, progress)
-        if plan is not None and plan.forces_commit and not report.changed:
-            writer.commit()
+        if child is not None:
+            # The parent writes its segment while the child finishes its own;
+            # the table of contents then names both.  (No embeddings here:
+            # ``_apply`` shares no work when there are.)
+            running = child
+            _finish(writer, report, rebuild=rebuild, force=True,
+                    extra=lambda: _child_result(running, report, progress, len(candidates)))
+            child = None
         else:
-            _finish(writer, report, rebuild=rebuild)
+            if plan is not None and (report.changed or plan.forces_commit):
+                # Before the commit: its table-of-contents rename publishes both.
+                plan.write(writer.generation, existing, gone, progress)
+            if plan is not None and plan.forces_commit and not report.changed:
+                commit(writer, clear=False)
+            else:
+                _finish(writer, report, rebuild=rebuild)
         if plan is not None:
             plan.clean(writer.generation)
             report.embedded = plan.embedded
     except BaseException as exc:
+        if child is not None:
+            child.stop()
         _abandon(writer, exc)
         # Remove what this build wrote (segments, temporary runs, a first
         # table of contents), unless its commit went through after all.
@@ -582,24 +596,85 @@ def _write_error(target: Path, exc: OSError, *, unchanged: bool) -> IndexWriteEr
 
 def _apply(
     writer: writing.IndexWriter,
+    target: Path,
     candidates: list[_Candidate],
     existing: dict[str, tuple[str, str]],
     report: BuildReport,
     progress: ProgressCallback | None,
-) -> set[str]:
-    """Read and write every changed candidate; return the ids still present."""
+    *,
+    share: bool,
+) -> tuple[set[str], SegmentChild | None]:
+    """Read and write every changed candidate; return the ids still present, and the child writing some.
+
+    With many new documents and a second core, the second half of the new
+    ones goes to a child process writing its own segment (``SegmentChild``);
+    updates stay here, where the old versions can be deleted.
+    """
     seen: set[str] = set()
-    total = len(candidates)
-    for number, cand in enumerate(candidates, 1):
+    mine: list[tuple[_Candidate, tuple[str, str] | None]] = []
+    new: list[_Candidate] = []
+    number = 0
+    for cand in candidates:
         seen.add(cand.id)
         old = existing.get(cand.id)
         if old is not None and old[0] == cand.signature:
             report.unchanged += 1
+            number += 1
+            if progress is not None:
+                progress(number, len(candidates), cand.label)
+        elif old is None:
+            new.append(cand)
         else:
+            mine.append((cand, old))
+    child = None
+    if share and len(new) >= _PARALLEL_MIN and usable_cores() >= 2:
+        half = len(new) // 2
+        child = SegmentChild(str(target), [(c.id, c.label, c.signature, c.job) for c in new[half:]],
+                             _child_segment)
+        child.labels = [c.label for c in new[half:]]
+        new = new[:half]
+    try:
+        mine += [(cand, None) for cand in new]
+        for number, (cand, old) in enumerate(mine, number + 1):
             _apply_one(writer, cand, old, report)
-        if progress is not None:
-            progress(number, total, cand.label)
-    return seen
+            if progress is not None:
+                progress(number, len(candidates), cand.label)
+    except BaseException:
+        if child is not None:
+            child.stop()
+        raise
+    return seen, child
+
+
+def _child_result(child: SegmentChild, report: BuildReport, progress: ProgressCallback | None,
+                  total: int) -> list[Any]:
+    """Wait for the child's segment; fold its report into ``report``; the segments to commit."""
+    segment, part = child.result()
+    report.added += part.added
+    report.skipped.extend(part.skipped)
+    report.warnings.extend(part.warnings)
+    if progress is not None:
+        # The child cannot call back: its documents are counted once it is done.
+        for number, label in enumerate(child.labels, total - len(child.labels) + 1):
+            progress(number, total, label)
+    return [segment] if segment is not None else []
+
+
+def _child_segment(target: str, jobs: list[tuple[str, str, str, Any]], parent: int) -> tuple[Any, BuildReport]:
+    """In the child: write new documents into a segment of their own; return it and a report.
+
+    Holds no lock: the parent holds the build lock and Whoosh's for the
+    whole build and names the segment in its commit.
+    """
+    ix = open_whoosh_index(Path(target))
+    writer = new_writer(ix, SCHEMA, lock=False)
+    report = BuildReport(index_dir=target)
+    for doc_id, label, signature, job in jobs:
+        if os.getppid() != parent:
+            os._exit(1)  # orphaned: nobody will commit what we write
+        load: Callable[[], Document] = job if callable(job) else lambda job=job: job
+        _apply_one(writer, _Candidate(id=doc_id, label=label, signature=signature, load=load), None, report)
+    return finish_segment(writer), report
 
 
 def _apply_one(
@@ -653,12 +728,15 @@ def _apply_one(
         report.updated += 1
 
 
-def _finish(writer: writing.IndexWriter, report: BuildReport, *, rebuild: bool) -> None:
-    """Commit when something changed; otherwise release the writer untouched."""
-    if rebuild:
-        writer.commit(mergetype=writing.CLEAR)
-    elif report.added or report.updated or report.removed:
-        writer.commit()
+def _finish(writer: writing.IndexWriter, report: BuildReport, *, rebuild: bool, force: bool = False,
+            extra: Callable[[], list[Any]] = list) -> None:
+    """Commit when something changed (or ``force``); otherwise release the writer.
+
+    ``extra`` gives the segments a child wrote; it is called once this
+    writer's own segment is written, just before the commit names them all.
+    """
+    if force or rebuild or report.added or report.updated or report.removed:
+        commit(writer, clear=rebuild, extra=extra)
     else:
         writer.cancel()
 

@@ -18,7 +18,10 @@ class BuildLock:
     """An advisory ``flock`` on ``<index_dir>/build.lock``.
 
     The kernel drops the lock when the holder exits, even under ``kill -9``,
-    so a crashed build never leaves the index locked.
+    so a crashed build never leaves the index locked.  Only the building
+    process holds it: the descriptor is close-on-exec, and a build's helper
+    process is a fresh interpreter (``search.segments.SegmentChild``), so a
+    helper that outlived a killed build could not keep the index locked.
     """
 
     def __init__(self, index_dir: Path, wait: float = 0.0) -> None:
@@ -28,7 +31,7 @@ class BuildLock:
 
     def acquire(self) -> "BuildLock":
         """Take the lock, waiting up to ``wait`` seconds; raise IndexLockedError."""
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
         deadline = time.monotonic() + self.wait
         while True:
             try:

@@ -25,6 +25,7 @@ the rest of the build goes on.
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import stat
@@ -166,19 +167,24 @@ def _add_file(path: Path, info: os.stat_result, base: Path, scan: SourceScan, se
 
 
 def _loader(path: Path, base: Path, label: str, info: os.stat_result, max_bytes: int) -> Callable[[], Document]:
-    """A function that reads ``path`` into a Document, turning any failure into ``DocumentError``."""
+    """A function that reads ``path`` into a Document, turning any failure into ``DocumentError``.
 
-    def load() -> Document:
-        try:
-            return read_document(path, base, max_bytes=max_bytes, expect=info)
-        except DocumentError as exc:
-            raise DocumentError(label, exc.reason) from exc
-        except Exception as exc:  # noqa: BLE001 - one file must never stop a build
-            detail = " ".join(str(exc).split())[:200]
-            reason = f"could not be read ({type(exc).__name__}{': ' + detail if detail else ''})"
-            raise DocumentError(label, reason) from exc
+    A ``partial`` of a module function, not a closure: it pickles, so a
+    build's helper process can be handed it (``search.segments``).
+    """
+    return functools.partial(_load, path, base, label, info, max_bytes)
 
-    return load
+
+def _load(path: Path, base: Path, label: str, info: os.stat_result, max_bytes: int) -> Document:
+    """Read ``path`` (see ``_loader``)."""
+    try:
+        return read_document(path, base, max_bytes=max_bytes, expect=info)
+    except DocumentError as exc:
+        raise DocumentError(label, exc.reason) from exc
+    except Exception as exc:  # noqa: BLE001 - one file must never stop a build
+        detail = " ".join(str(exc).split())[:200]
+        reason = f"could not be read ({type(exc).__name__}{': ' + detail if detail else ''})"
+        raise DocumentError(label, reason) from exc
 
 
 class _Walker:

@@ -53,7 +53,10 @@ def closest_word(
         if candidate == term:
             continue
         distance = edit_distance(term, candidate)
-        frequency = reader.doc_frequency(fieldname, candidate)
+        # ``frequency``, not ``doc_frequency``: the writer keeps one posting per
+        # spelling word and segment, weighted by how many documents use it
+        # (search.segments); for other fields it is occurrences, near enough.
+        frequency = int(reader.frequency(fieldname, candidate))
         if distance > allowed or (distance > 1 and frequency < MIN_DOC_FREQUENCY):
             continue
         key = (distance, -frequency, candidate)

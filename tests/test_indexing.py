@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import search
+import search.indexer
 from search.locking import BuildLock
 
 from corpus import DOCS, SEED, plain_text, write_corpus
@@ -268,3 +269,100 @@ def test_adding_to_an_index_of_another_version_loses_nothing(tmp_path: Path) -> 
             change()
     with whoosh_index.open_dir(str(old)).searcher() as searcher:
         assert searcher.doc_count() == 5  # used to be 1: the update rebuilt the index with only "new"
+
+
+def _share_with_a_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make small builds use the second process (normally from 1,000 new documents, on 2+ cores)."""
+    monkeypatch.setattr(search.indexer, "_PARALLEL_MIN", 20)
+    monkeypatch.setattr(search.indexer, "usable_cores", lambda: 2)
+
+
+def test_build_shared_with_a_second_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _share_with_a_child(monkeypatch)
+    docs, index_dir = tmp_path / "docs", tmp_path / "index"
+    _write_many(docs, 60, "shared")
+    seen: list[int] = []
+    report = search.build_index([docs], index_dir=index_dir, progress=lambda done, total, label: seen.append(done))
+    assert (report.added, report.skipped) == (60, [])
+    assert seen == list(range(1, 61))
+    ix = search.indexer.open_whoosh_index(index_dir)
+    assert len(ix._segments()) == 2  # the parent's and the child's
+    with search.open_index(index_dir) as opened:
+        assert opened.search("shared").total == 60
+        # The spelling words of both segments serve wildcards and suggestions.
+        assert opened.search("paragra*").total == 60
+        assert opened.search("budgetz").suggestion == "budgets"
+    # Incremental builds see every document, whichever process wrote it.
+    (docs / "shared-0003.txt").unlink()
+    (docs / "shared-0050.txt").write_text(
+        plain_text("changed essay", "Writer 1", "2020-01-01", ["Institute"], ["Now about zeppelins."], "Press"))
+    report = search.build_index([docs], index_dir=index_dir)
+    assert (report.added, report.updated, report.removed, report.unchanged) == (0, 1, 1, 58)
+    with search.open_index(index_dir) as opened:
+        assert opened.search("shared").total == 58
+        assert [h.id for h in opened.search("zeppelins").hits] == ["shared-0050.txt"]
+
+
+PARALLEL_KILL_SCRIPT = textwrap.dedent("""
+    import os, signal, sys
+    import search, search.indexer
+    search.indexer._PARALLEL_MIN = 50
+    search.indexer.usable_cores = lambda: 2
+    def progress(done, total, label):
+        if done == 100:
+            me = os.getpid()
+            with open(f"/proc/{me}/task/{me}/children") as f:
+                children = f.read().split()
+            with open(sys.argv[3], "w") as f:
+                f.write(" ".join(children))
+            os.kill(me, signal.SIGKILL)
+    search.build_index([sys.argv[1]], index_dir=sys.argv[2], rebuild=True, progress=progress)
+""")
+
+
+def _running(pid: int) -> bool:
+    """True while ``pid`` exists and is not a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads child pids from /proc")
+def test_killed_parent_of_a_shared_build_leaves_no_child_and_no_lock(tmp_path: Path) -> None:
+    old, new, index_dir = tmp_path / "old", tmp_path / "new", tmp_path / "index"
+    _write_many(old, 40, "oldword")
+    search.build_index([old], index_dir=index_dir)
+    _write_many(new, 400, "newword")
+    script, pids = tmp_path / "build.py", tmp_path / "children"
+    script.write_text(PARALLEL_KILL_SCRIPT)
+    proc = subprocess.run([sys.executable, str(script), str(new), str(index_dir), str(pids)],
+                          capture_output=True, text=True)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    children = [int(p) for p in pids.read_text().split()]
+    assert children, "the build started no second process"
+    deadline = time.monotonic() + 30
+    while any(map(_running, children)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(map(_running, children)), "a child outlived its killed parent"
+    with search.open_index(index_dir) as ix:
+        assert ix.search("oldword").total == 40
+        assert ix.search("newword").total == 0
+    # Nobody holds the lock: the next build starts at once and completes.
+    report = search.build_index([new], index_dir=index_dir, wait=0)
+    assert report.added == 400 and report.removed == 40
+
+
+def test_spelling_words_are_those_whoosh_would_index() -> None:
+    from whoosh.fields import FieldType
+
+    import search.segments  # noqa: F401 - installs the once-per-word spelling words
+    from search.schema import SCHEMA
+
+    text = ("Élection of the U.S. president: don't they're 3.5% Governments GOVERNMENT’s naïve café, "
+            "the and OF whatever — (parenthesised) hyphen-ated e-mail.")
+    for name in ("title", "body"):
+        ours = list(SCHEMA[name].spellable_words(text * 2))
+        assert ours == list(FieldType.spellable_words(SCHEMA[name], text * 2))
+        assert "election" in ours and "governments" in ours and "the" not in ours
