@@ -20,8 +20,8 @@ import click
 
 from . import __version__
 from .errors import IndexCorruptError, SearchError
-from .indexer import BuildReport, build_index, default_index_dir, default_sources, open_whoosh_index
-from .schema import SCHEMA, schema_fingerprint
+from .indexer import BuildReport, build_index
+from .storage import default_index_dir, default_sources, has_current_schema, open_whoosh_index
 from .options import MATCHES, MAX_LIMIT, SORTS, check_options
 from .searching import index_exists, open_index
 from .terminal import clean, json_text, terminal_width, wrap_snippet
@@ -377,7 +377,7 @@ def index_is_current(index_dir: Path) -> bool:
         ix = open_whoosh_index(index_dir)
     except IndexCorruptError:
         return True  # damaged, not outdated: opening it says so
-    return schema_fingerprint(ix.schema) == schema_fingerprint(SCHEMA)
+    return has_current_schema(ix)
 
 
 def try_listening(host: str, port: int) -> None:

@@ -18,7 +18,7 @@ import warnings
 from collections import Counter
 from contextlib import suppress
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from whoosh import query as wq
 
@@ -28,17 +28,20 @@ from .errors import IndexCorruptError, IndexMissingError, QueryError, SemanticUn
 from .expansion import FEEDBACK_TEXT_CHARS, stored_terms
 from .facets import DATE_FILTER, FacetTable
 from .filtervalues import ValueFinder
-from .indexer import BuildReport, DocumentLike, add_documents, default_index_dir, delete_documents, has_index, open_whoosh_index
 from .options import FILTERS, MATCHES, MAX_LIMIT, SORTS, check_options
 from .query import ParsedQuery, parse_date_bound, parse_query
 from .ranking import DEFAULT_RANKING, QueryBuilder, Ranking, analyze, date_range_query
 from .scoring import RankingStats, Scorer, match_documents, rank_documents
 from .results import FacetValue, Hit, SearchResults
-from .schema import FACET_FIELDS, SCHEMA, TEXT_FIELDS, schema_fingerprint
+from .schema import FACET_FIELDS, SCHEMA, TEXT_FIELDS
 from .semantic.hybrid import FUSE_DEPTH, SemanticView
 from .semantic.store import has_embeddings, load_embeddings
 from .spelling import closest_word
 from .snippets import TermMatcher, highlight_html, make_snippet, match_spans
+from .storage import default_index_dir, has_current_schema, has_index, open_whoosh_index
+
+if TYPE_CHECKING:  # the writer is imported only when documents are added or deleted
+    from .indexer import BuildReport, DocumentLike
 
 __all__ = ["Index", "open_index", "index_exists", "SORTS", "MATCHES", "MAX_LIMIT"]
 
@@ -75,7 +78,7 @@ class Index:
                 "(or search.build_index())"
             )
         self._ix = open_whoosh_index(self.path)
-        if schema_fingerprint(self._ix.schema) != schema_fingerprint(SCHEMA):
+        if not has_current_schema(self._ix):
             raise IndexCorruptError(
                 f"the index in {self.path} was built by another version of this program; "
                 "rebuild it with `commentary index --rebuild`"
@@ -507,10 +510,14 @@ class Index:
         The change is committed atomically; this object sees it on its next
         search.
         """
+        from .indexer import add_documents  # the writer, only when writing
+
         return add_documents(self.path, documents, wait=wait)
 
     def delete_documents(self, ids: Iterable[str], *, wait: float = 10.0) -> BuildReport:
         """Delete documents by id; unknown ids are ignored."""
+        from .indexer import delete_documents  # the writer, only when writing
+
         return delete_documents(self.path, ids, wait=wait)
 
 
