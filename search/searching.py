@@ -233,6 +233,10 @@ class Index:
         filter_sets = _filter_sets(searcher, filters, stored, lo, hi)
         allowed = set.intersection(*filter_sets.values()) if filter_sets else None
 
+        def passing(docnums: set[int]) -> set[int]:
+            """Those of ``docnums`` that every filter allows."""
+            return docnums & allowed if allowed is not None else docnums
+
         def run(parsed: ParsedQuery) -> tuple[QueryBuilder, set[int], set[int], str, list[str], bool, int]:
             """Match one parsed query.
 
@@ -245,7 +249,7 @@ class Index:
             browsing = found is None
             if found is None:
                 found = set(searcher.reader().all_doc_ids())
-            matched = found & allowed if allowed is not None else found
+            matched = passing(found)
             strict = len(matched)
             effective_match, notes = match, list(parsed.notices)
             if not matched and match == "all" and len(parsed.groups) > 1:
@@ -255,14 +259,14 @@ class Index:
                 if known and len(known) < len(parsed.groups):
                     reduced = ParsedQuery(text=parsed.text, groups=known, excluded=parsed.excluded)
                     kept_found = match_documents(searcher, builder, scorer, reduced, "all") or set()
-                    kept_matched = kept_found & allowed if allowed is not None else kept_found
+                    kept_matched = passing(kept_found)
                     if kept_matched:
                         found, matched = kept_found, kept_matched
                         missing = " ".join(f"“{c.text}”" for g in parsed.groups if g not in known for c in g)
                         notes.append(f"No document contains {missing}; showing those that contain the other words.")
             if not matched and match == "all" and len(parsed.groups) > 1:
                 relaxed = match_documents(searcher, builder, scorer, parsed, "any") or set()
-                relaxed_matched = relaxed & allowed if allowed is not None else relaxed
+                relaxed_matched = passing(relaxed)
                 if relaxed_matched:
                     found, matched, effective_match = relaxed, relaxed_matched, "any"
                     notes.append("No document contains all of your search terms; showing those that contain some of them.")
