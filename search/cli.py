@@ -14,17 +14,19 @@ import socket
 import sys
 import threading
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
 from . import __version__
 from .errors import IndexCorruptError, SearchError
-from .indexer import BuildReport, build_index
 from .storage import default_index_dir, default_sources, has_current_schema, open_whoosh_index
 from .options import MATCHES, MAX_LIMIT, SORTS, check_options
 from .searching import index_exists, open_index
 from .terminal import clean, json_text, terminal_width, wrap_snippet
+
+if TYPE_CHECKING:  # the writer is imported by the commands that build, not by `commentary search`
+    from .indexer import BuildReport
 
 __all__ = ["cli", "main"]
 
@@ -100,6 +102,8 @@ def run_build(sources: list[Path] | None, index_dir: Path | None, *, rebuild: bo
     ``options`` go to ``build_index`` as they are (``follow_links``, ``max_file_mb``,
     ``semantic``).
     """
+    from .indexer import build_index  # only the commands that build pay for the writer and readers
+
     if quiet or not sys.stderr.isatty():
         return build_index(sources, index_dir, rebuild=rebuild, wait=wait, **options)
     bar: Any = None  # created on the first call, when the total is known

@@ -1,8 +1,8 @@
 """Opening an index for search loads neither the writer nor the document readers.
 
 Storage primitives (``search/storage.py``) sit apart from both sides: the
-reader imports them, never ``search.indexer``; the package imports the
-writer's and the readers' public names on first use (issue 7, STYLE.md).
+reader imports them, never ``search.indexer``; the package and the CLI
+import the writer's and the readers' names on first use (issue 7, STYLE.md).
 """
 
 from __future__ import annotations
@@ -28,15 +28,39 @@ print(json.dumps({"total": total, "loaded": [m for m in sys.argv[2:] if m in sys
 """
 
 
-def test_searching_loads_neither_writer_nor_readers(tmp_path: Path) -> None:
+def _run_probe(tmp_path: Path, probe: str) -> str:
+    """Build a small index, run ``probe`` over it in a fresh interpreter, return its output."""
     index_dir = tmp_path / "index"
     search.build_index([write_corpus(tmp_path / "docs")], index_dir=index_dir)
-    done = subprocess.run([sys.executable, "-c", PROBE, str(index_dir), *KEPT_OUT],
+    done = subprocess.run([sys.executable, "-c", probe, str(index_dir), *KEPT_OUT],
                           capture_output=True, text=True, cwd=ROOT, env={"PYTHONPATH": str(ROOT)}, timeout=120)
     assert done.returncode == 0, done.stderr
-    answer = json.loads(done.stdout)
+    return done.stdout
+
+
+def test_searching_loads_neither_writer_nor_readers(tmp_path: Path) -> None:
+    answer = json.loads(_run_probe(tmp_path, PROBE))
     assert answer["total"] >= 1
     assert answer["loaded"] == []
+
+
+CLI_PROBE = """
+import json, sys
+from search.cli import main
+index_dir, wanted = sys.argv[1], sys.argv[2:]
+sys.argv = ["commentary", "search", "elections", "--index-dir", index_dir, "--json"]
+try:
+    main()
+except SystemExit as exc:
+    assert not exc.code, exc.code
+print(json.dumps([m for m in wanted if m in sys.modules]))
+"""
+
+
+def test_commentary_search_loads_neither_writer_nor_readers(tmp_path: Path) -> None:
+    results, loaded = _run_probe(tmp_path, CLI_PROBE).strip().rsplit("\n", 1)
+    assert json.loads(results)["total"] >= 1
+    assert json.loads(loaded) == []
 
 
 def test_every_public_name_resolves() -> None:
