@@ -345,6 +345,8 @@ def stats_command(index_dir: Path | None, as_json: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
 @click.option("--threads", type=click.IntRange(1, 1000), default=4, show_default=True, help="Worker threads.")
+# 200 and 15 are webui.server's CONNECTION_LIMIT and CHANNEL_TIMEOUT, written out
+# because this module may not import webui until `serve` runs (a test keeps them equal).
 @click.option("--connection-limit", type=click.IntRange(min=1), default=200, show_default=True,
               help="Most connections open at once.")
 @click.option("--channel-timeout", type=click.IntRange(min=1), default=15, show_default=True,

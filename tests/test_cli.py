@@ -144,6 +144,13 @@ def test_every_command_and_option_is_documented() -> None:
                     assert opt in readme, f"README does not document {opt} of `{name}`"
 
 
+def test_serve_defaults_are_the_servers() -> None:
+    from webui import server
+
+    defaults = {param.name: param.default for param in cli.commands["serve"].params}
+    assert (defaults["connection_limit"], defaults["channel_timeout"]) == (server.CONNECTION_LIMIT, server.CHANNEL_TIMEOUT)
+
+
 def test_filter_values_as_typed_and_did_you_mean(built: Path, runner: CliRunner) -> None:
     found = runner.invoke(cli, ["search", "--author", "anna berg", "--index-dir", str(built)])
     assert found.exit_code == 0 and "Results 1–2 of 2" in found.stdout
