@@ -14,17 +14,19 @@ import socket
 import sys
 import threading
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
 from . import __version__
 from .errors import IndexCorruptError, SearchError
-from .indexer import BuildReport, build_index, default_index_dir, default_sources, open_whoosh_index
-from .schema import SCHEMA, schema_fingerprint
+from .storage import default_index_dir, default_sources, has_current_schema, open_whoosh_index
 from .options import MATCHES, MAX_LIMIT, SORTS, check_options
 from .searching import index_exists, open_index
 from .terminal import clean, json_text, terminal_width, wrap_snippet
+
+if TYPE_CHECKING:  # the writer is imported by the commands that build, not by `commentary search`
+    from .indexer import BuildReport
 
 __all__ = ["cli", "main"]
 
@@ -100,6 +102,8 @@ def run_build(sources: list[Path] | None, index_dir: Path | None, *, rebuild: bo
     ``options`` go to ``build_index`` as they are (``follow_links``, ``max_file_mb``,
     ``semantic``).
     """
+    from .indexer import build_index  # only the commands that build pay for the writer and readers
+
     if quiet or not sys.stderr.isatty():
         return build_index(sources, index_dir, rebuild=rebuild, wait=wait, **options)
     bar: Any = None  # created on the first call, when the total is known
@@ -341,6 +345,8 @@ def stats_command(index_dir: Path | None, as_json: bool) -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
 @click.option("--threads", type=click.IntRange(1, 1000), default=4, show_default=True, help="Worker threads.")
+# 200 and 15 are webui.server's CONNECTION_LIMIT and CHANNEL_TIMEOUT, written out
+# because this module may not import webui until `serve` runs (a test keeps them equal).
 @click.option("--connection-limit", type=click.IntRange(min=1), default=200, show_default=True,
               help="Most connections open at once.")
 @click.option("--channel-timeout", type=click.IntRange(min=1), default=15, show_default=True,
@@ -377,7 +383,7 @@ def index_is_current(index_dir: Path) -> bool:
         ix = open_whoosh_index(index_dir)
     except IndexCorruptError:
         return True  # damaged, not outdated: opening it says so
-    return schema_fingerprint(ix.schema) == schema_fingerprint(SCHEMA)
+    return has_current_schema(ix)
 
 
 def try_listening(host: str, port: int) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import gc
 import io
 import os
-import re
 import shutil
 import time
 import warnings
@@ -33,9 +32,10 @@ from .errors import DocumentError, IndexCorruptError, IndexLockedError, IndexMis
 from .locking import LOCK_NAME, BuildLock
 from .readers import markdown_to_text
 from .sources import max_file_bytes, scan_sources
-from .schema import FACET_SEPARATOR, SCHEMA, schema_fingerprint
+from .schema import FACET_SEPARATOR, SCHEMA
 from .segments import SegmentChild, commit, finish_segment, new_writer, usable_cores
 from .semantic.store import SemanticPlan
+from .storage import committed_generation, default_index_dir, default_sources, has_current_schema, has_index, open_whoosh_index
 
 __all__ = [
     "BuildReport",
@@ -142,60 +142,6 @@ class BuildReport:
         if self.embedded:
             text += f", {self.embedded} embedded"
         return text + f" in {self.seconds:.1f} s"
-
-
-def has_index(path: Path) -> bool:
-    """True when ``path`` holds an index (readable or not).
-
-    Whoosh's ``exists_in`` raises on a damaged table of contents; a damaged
-    index still exists and must be reported as corrupt, not missing.  Only a
-    committed table of contents counts: creating an index writes an empty
-    one of generation 0 at once, and the first commit writes generation 1,
-    so a first build that was killed (or failed) leaves "no index", which
-    ``commentary serve`` then builds.
-    """
-    return _committed_generation(path) >= 1
-
-
-_TOC_NAME = re.compile(r"_MAIN_(\d+)\.toc")
-
-
-def _committed_generation(path: Path) -> int:
-    """The newest table-of-contents generation in ``path``; -1 when there is none."""
-    try:
-        names = os.listdir(path)
-    except (OSError, ValueError):
-        return -1
-    found = [int(m.group(1)) for m in map(_TOC_NAME.fullmatch, names) if m]
-    return max(found, default=-1)
-
-
-def open_whoosh_index(path: Path) -> Any:
-    """Open the Whoosh index in ``path``; raise IndexCorruptError if it is damaged."""
-    # Whoosh leaves the table-of-contents file open when reading it fails;
-    # it is closed when the exception goes away, which must not surface as
-    # a ResourceWarning in the caller.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ResourceWarning)
-        try:
-            return whoosh_index.open_dir(str(path))
-        except Exception as exc:  # noqa: BLE001 - a damaged index fails in many ways
-            problem = f"{type(exc).__name__}: {exc}"
-        gc.collect()
-    raise IndexCorruptError(
-        f"the index in {path} cannot be read ({problem}); "
-        "rebuild it with `commentary index --rebuild`"
-    )
-
-
-def default_index_dir() -> Path:
-    """``$COMMENTARY_INDEX`` if set, else ``./index``."""
-    return Path(os.environ.get("COMMENTARY_INDEX") or "index")
-
-
-def default_sources() -> list[Path]:
-    """The folder read when no source is given: ``./seeds``."""
-    return [Path("seeds")]
 
 
 @dataclass
@@ -439,7 +385,7 @@ def _write_locked(
     (their folder could not be listed).
     """
     before = set(_listing(target))
-    generation = _committed_generation(target)
+    generation = committed_generation(target)
     writer: Any = None
     child: SegmentChild | None = None
     try:
@@ -492,7 +438,7 @@ def _write_locked(
         # Remove what this build wrote (segments, temporary runs, a first
         # table of contents), unless its commit went through after all.
         # (Creating an index writes generation 0; a commit writes 1 or more.)
-        unchanged = _committed_generation(target) <= max(generation, 0)
+        unchanged = committed_generation(target) <= max(generation, 0)
         if unchanged:
             _remove_new(target, before)
         if isinstance(exc, OSError):
@@ -759,12 +705,13 @@ def _open_for_writing(target: Path, report: BuildReport, *, rebuild: bool, mirro
             raise
         report.rebuilt = True
         return whoosh_index.create_in(str(target), SCHEMA)
-    if schema_fingerprint(ix.schema) != schema_fingerprint(SCHEMA) and not (rebuild or mirror):
+    current = has_current_schema(ix)
+    if not current and not (rebuild or mirror):
         raise IndexCorruptError(
             f"the index in {target} was built by another version of this program; "
             "rebuild it with `commentary index --rebuild` before adding or deleting documents"
         )
-    if rebuild or schema_fingerprint(ix.schema) != schema_fingerprint(SCHEMA):
+    if rebuild or not current:
         report.rebuilt = True
     _clean_leftovers(ix)
     return ix

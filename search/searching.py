@@ -18,7 +18,7 @@ import warnings
 from collections import Counter
 from contextlib import suppress
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from whoosh import query as wq
 
@@ -28,17 +28,20 @@ from .errors import IndexCorruptError, IndexMissingError, QueryError, SemanticUn
 from .expansion import FEEDBACK_TEXT_CHARS, stored_terms
 from .facets import DATE_FILTER, FacetTable
 from .filtervalues import ValueFinder
-from .indexer import BuildReport, DocumentLike, add_documents, default_index_dir, delete_documents, has_index, open_whoosh_index
 from .options import FILTERS, MATCHES, MAX_LIMIT, SORTS, check_options
 from .query import ParsedQuery, parse_date_bound, parse_query
 from .ranking import DEFAULT_RANKING, QueryBuilder, Ranking, analyze, date_range_query
 from .scoring import RankingStats, Scorer, match_documents, rank_documents
 from .results import FacetValue, Hit, SearchResults
-from .schema import FACET_FIELDS, SCHEMA, TEXT_FIELDS, schema_fingerprint
+from .schema import FACET_FIELDS, SCHEMA, TEXT_FIELDS
 from .semantic.hybrid import FUSE_DEPTH, SemanticView
 from .semantic.store import has_embeddings, load_embeddings
 from .spelling import closest_word
 from .snippets import TermMatcher, highlight_html, make_snippet, match_spans
+from .storage import default_index_dir, has_current_schema, has_index, open_whoosh_index
+
+if TYPE_CHECKING:  # the writer is imported only when documents are added or deleted
+    from .indexer import BuildReport, DocumentLike
 
 __all__ = ["Index", "open_index", "index_exists", "SORTS", "MATCHES", "MAX_LIMIT"]
 
@@ -75,7 +78,7 @@ class Index:
                 "(or search.build_index())"
             )
         self._ix = open_whoosh_index(self.path)
-        if schema_fingerprint(self._ix.schema) != schema_fingerprint(SCHEMA):
+        if not has_current_schema(self._ix):
             raise IndexCorruptError(
                 f"the index in {self.path} was built by another version of this program; "
                 "rebuild it with `commentary index --rebuild`"
@@ -230,6 +233,10 @@ class Index:
         filter_sets = _filter_sets(searcher, filters, stored, lo, hi)
         allowed = set.intersection(*filter_sets.values()) if filter_sets else None
 
+        def passing(docnums: set[int]) -> set[int]:
+            """Those of ``docnums`` that every filter allows."""
+            return docnums & allowed if allowed is not None else docnums
+
         def run(parsed: ParsedQuery) -> tuple[QueryBuilder, set[int], set[int], str, list[str], bool, int]:
             """Match one parsed query.
 
@@ -242,7 +249,7 @@ class Index:
             browsing = found is None
             if found is None:
                 found = set(searcher.reader().all_doc_ids())
-            matched = found & allowed if allowed is not None else found
+            matched = passing(found)
             strict = len(matched)
             effective_match, notes = match, list(parsed.notices)
             if not matched and match == "all" and len(parsed.groups) > 1:
@@ -252,14 +259,14 @@ class Index:
                 if known and len(known) < len(parsed.groups):
                     reduced = ParsedQuery(text=parsed.text, groups=known, excluded=parsed.excluded)
                     kept_found = match_documents(searcher, builder, scorer, reduced, "all") or set()
-                    kept_matched = kept_found & allowed if allowed is not None else kept_found
+                    kept_matched = passing(kept_found)
                     if kept_matched:
                         found, matched = kept_found, kept_matched
                         missing = " ".join(f"“{c.text}”" for g in parsed.groups if g not in known for c in g)
                         notes.append(f"No document contains {missing}; showing those that contain the other words.")
             if not matched and match == "all" and len(parsed.groups) > 1:
                 relaxed = match_documents(searcher, builder, scorer, parsed, "any") or set()
-                relaxed_matched = relaxed & allowed if allowed is not None else relaxed
+                relaxed_matched = passing(relaxed)
                 if relaxed_matched:
                     found, matched, effective_match = relaxed, relaxed_matched, "any"
                     notes.append("No document contains all of your search terms; showing those that contain some of them.")
@@ -507,10 +514,14 @@ class Index:
         The change is committed atomically; this object sees it on its next
         search.
         """
+        from .indexer import add_documents  # the writer, only when writing
+
         return add_documents(self.path, documents, wait=wait)
 
     def delete_documents(self, ids: Iterable[str], *, wait: float = 10.0) -> BuildReport:
         """Delete documents by id; unknown ids are ignored."""
+        from .indexer import delete_documents  # the writer, only when writing
+
         return delete_documents(self.path, ids, wait=wait)
 
 

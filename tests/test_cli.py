@@ -8,6 +8,7 @@ import re
 import socket
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -121,14 +122,33 @@ def test_hostile_query_from_the_command_line(built: Path, runner: CliRunner) -> 
     assert "Note:" in result.output
 
 
+def _commands(group: click.Group, prefix: str = "commentary") -> list[tuple[str, click.Command]]:
+    """Every command under ``group`` by its full name, the subcommands of groups (``cluster up``) included."""
+    found = []
+    for name, command in group.commands.items():
+        found.append((f"{prefix} {name}", command))
+        if isinstance(command, click.Group):
+            found += _commands(command, f"{prefix} {name}")
+    return found
+
+
 def test_every_command_and_option_is_documented() -> None:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    for name, command in cli.commands.items():
-        assert f"commentary {name}" in readme, f"README does not document `commentary {name}`"
+    commands = _commands(cli)
+    assert "commentary cluster up" in dict(commands)  # the walk reaches into groups
+    for name, command in commands:
+        assert name in readme, f"README does not document `{name}`"
         for param in command.params:
-            for opt in getattr(param, "opts", []):
+            for opt in [*getattr(param, "opts", []), *getattr(param, "secondary_opts", [])]:
                 if opt.startswith("--") and opt != "--help":
-                    assert opt in readme, f"README does not document {opt} of `commentary {name}`"
+                    assert opt in readme, f"README does not document {opt} of `{name}`"
+
+
+def test_serve_defaults_are_the_servers() -> None:
+    from webui import server
+
+    defaults = {param.name: param.default for param in cli.commands["serve"].params}
+    assert (defaults["connection_limit"], defaults["channel_timeout"]) == (server.CONNECTION_LIMIT, server.CHANNEL_TIMEOUT)
 
 
 def test_filter_values_as_typed_and_did_you_mean(built: Path, runner: CliRunner) -> None:
