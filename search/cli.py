@@ -2,15 +2,18 @@
 
 Commands and options carry the API's names; library errors become one clear
 line and a non-zero exit (``click.ClickException``).
+
+This group holds everything but ``serve``: the engine never imports Flask
+or ``webui``, so ``webui.cli`` adds ``serve`` to a copy of this group and is
+the ``commentary`` console script.  ``python -m search.cli`` offers the rest
+without loading the web UI.
 """
 
 from __future__ import annotations
 
-import errno
 import functools
 import html
 import signal
-import socket
 import sys
 import threading
 from pathlib import Path
@@ -340,26 +343,12 @@ def stats_command(index_dir: Path | None, as_json: bool) -> None:
         click.echo(f"{key.replace('_', ' '):>13}: {clean(value)}")
 
 
-@cli.command("serve")
-@index_dir_option
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
-@click.option("--threads", type=click.IntRange(1, 1000), default=4, show_default=True, help="Worker threads.")
-# 200 and 15 are webui.server's CONNECTION_LIMIT and CHANNEL_TIMEOUT, written out
-# because this module may not import webui until `serve` runs (a test keeps them equal).
-@click.option("--connection-limit", type=click.IntRange(min=1), default=200, show_default=True,
-              help="Most connections open at once.")
-@click.option("--channel-timeout", type=click.IntRange(min=1), default=15, show_default=True,
-              help="Seconds an idle connection is kept open.")
-@click.option("--source", "sources", multiple=True, type=click.Path(path_type=Path),
-              help="Folder to build the index from when there is none (default ./seeds).")
-@library_errors
-def serve_command(index_dir: Path | None, host: str, port: int, threads: int, connection_limit: int,
-                  channel_timeout: int, sources: tuple[Path, ...]) -> None:
-    """Serve the web UI and JSON API (building the index first if there is none)."""
-    # Imported here: the engine itself never depends on Flask.
-    from webui.server import serve
+def ensure_index(index_dir: Path | None, sources: tuple[Path, ...] = ()) -> Path:
+    """The index directory to use, built from ``sources`` first if it has no index or an outdated one.
 
+    For commands that need an index to exist (``commentary serve``); says on
+    stderr why it builds, then prints the build summary.
+    """
     target = index_dir or default_index_dir()
     if not index_exists(target):
         click.echo(f"No index at {shown_path(target)} yet; building it from {_shown_sources(sources)}…", err=True)
@@ -369,12 +358,7 @@ def serve_command(index_dir: Path | None, host: str, port: int, threads: int, co
         click.echo(f"The index at {shown_path(target)} was built by another version; "
                    f"rebuilding it from {_shown_sources(sources)}…", err=True)
         print_report(run_build(list(sources) or None, target), sources)
-    try:
-        try_listening(host, port)
-        serve(index_dir=target, host=host, port=port, threads=threads,
-              connection_limit=connection_limit, channel_timeout=channel_timeout)
-    except OSError as exc:
-        raise click.ClickException(listen_error(host, port, exc)) from None
+    return target
 
 
 def index_is_current(index_dir: Path) -> bool:
@@ -384,33 +368,6 @@ def index_is_current(index_dir: Path) -> bool:
     except IndexCorruptError:
         return True  # damaged, not outdated: opening it says so
     return has_current_schema(ix)
-
-
-def try_listening(host: str, port: int) -> None:
-    """Bind host:port once and let go, raising ``OSError`` if that fails.
-
-    Done before waitress starts: it reports an unknown host as a bare
-    ValueError and leaves its socket open when the port is busy.
-    """
-    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
-                                                         flags=socket.AI_PASSIVE)[0]
-    with socket.socket(family, kind, proto) as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as waitress does
-        probe.bind(address)
-
-
-def listen_error(host: str, port: int, exc: OSError) -> str:
-    """Why the server cannot listen on host:port, and which option to change."""
-    where = f"{host}:{port}"
-    if isinstance(exc, socket.gaierror):
-        return f"cannot serve on {host!r}: no such host or address; give one such as 127.0.0.1 with --host"
-    if exc.errno == errno.EADDRINUSE:
-        return f"cannot serve on {where}: the port is in use; choose another with --port (e.g. --port {port + 1})"
-    if exc.errno == errno.EACCES:
-        return f"cannot serve on {where}: permission denied; choose a port above 1023 with --port"
-    if exc.errno == errno.EADDRNOTAVAIL:
-        return f"cannot serve on {where}: {host} is not an address of this machine; use --host 127.0.0.1 or --host 0.0.0.0"
-    return f"cannot serve on {where}: {exc.strerror or exc}; try another --host or --port"
 
 
 @cli.group("cluster")

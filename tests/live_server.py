@@ -24,7 +24,7 @@ _URL = re.compile(r"(http://127\.0\.0\.1:\d+)/")
 def running_server(index_dir: Path, env: dict[str, str] | None = None, threads: int = 4,
                    args: Sequence[str] = ()) -> Iterator[str]:
     """Start `commentary serve` on port 0 (plus ``args``); yield its base URL; stop it afterwards."""
-    command = [sys.executable, "-m", "search.cli", "serve", "--index-dir", str(index_dir),
+    command = [sys.executable, "-m", "webui.cli", "serve", "--index-dir", str(index_dir),
                "--host", "127.0.0.1", "--port", "0", "--threads", str(threads), *args]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env={**os.environ, **(env or {})})

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 
 import search
-from search.cli import cli
+from webui.cli import cli  # the whole `commentary` command, serve included
 
 from corpus import DOCS, write_corpus
 
@@ -142,13 +142,6 @@ def test_every_command_and_option_is_documented() -> None:
             for opt in [*getattr(param, "opts", []), *getattr(param, "secondary_opts", [])]:
                 if opt.startswith("--") and opt != "--help":
                     assert opt in readme, f"README does not document {opt} of `{name}`"
-
-
-def test_serve_defaults_are_the_servers() -> None:
-    from webui import server
-
-    defaults = {param.name: param.default for param in cli.commands["serve"].params}
-    assert (defaults["connection_limit"], defaults["channel_timeout"]) == (server.CONNECTION_LIMIT, server.CHANNEL_TIMEOUT)
 
 
 def test_filter_values_as_typed_and_did_you_mean(built: Path, runner: CliRunner) -> None:

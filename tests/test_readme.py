@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 import search
-from search.cli import cli
+from webui.cli import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

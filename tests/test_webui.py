@@ -135,12 +135,16 @@ def test_package_exports_factory_and_blueprint():
 
 
 def test_webui_uses_only_the_public_search_api():
-    """No whoosh, no search submodules: only names exported by ``search``."""
+    """No whoosh, no search submodules: only names exported by ``search``.
+
+    The one exception is ``search.cli``, which ``webui.cli`` extends with
+    ``serve`` (the CLI sits above both packages).
+    """
     package = Path(webui.__file__).parent
     for source in package.glob("*.py"):
         text = source.read_text(encoding="utf-8")
         assert "whoosh" not in text, source
-        assert not re.search(r"^\s*(from|import)\s+search\.", text, re.M), source
+        assert not re.search(r"^\s*(from|import)\s+search\.(?!cli\b)", text, re.M), source
         for names in re.findall(r"^from search import (.+)$", text, re.M):
             for name in re.split(r"[,\s()]+", names):
                 if name:
@@ -1065,7 +1069,7 @@ def test_cli_serve_calls_webui(monkeypatch, webui_index_dir):
     from click.testing import CliRunner
 
     import webui.server
-    from search.cli import cli
+    from webui.cli import cli
 
     seen = {}
     monkeypatch.setattr(webui.server, "serve", lambda **kwargs: seen.update(kwargs))

@@ -374,7 +374,7 @@ def test_json_ready_makes_anything_json():
 def test_serve_options_match_the_server_defaults():
     from webui.server import CHANNEL_TIMEOUT, CONNECTION_LIMIT
 
-    out = subprocess.run([sys.executable, "-m", "search.cli", "serve", "--help"],
+    out = subprocess.run([sys.executable, "-m", "webui.cli", "serve", "--help"],
                          capture_output=True, text=True, check=True).stdout
     flat = " ".join(out.split())
     assert f"--connection-limit INTEGER RANGE Most connections open at once. [default: {CONNECTION_LIMIT};" in flat
@@ -382,7 +382,7 @@ def test_serve_options_match_the_server_defaults():
 
 
 def _serve(index_dir, *args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "search.cli", "serve", "--index-dir", str(index_dir), *args],
+    return subprocess.run([sys.executable, "-m", "webui.cli", "serve", "--index-dir", str(index_dir), *args],
                           capture_output=True, text=True, timeout=60)
 
 

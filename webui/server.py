@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-from waitress.server import create_server
-
-from .app import create_app
+if TYPE_CHECKING:  # Flask, waitress and the app load when serving, not when `commentary search` starts
+    from flask import Flask
 
 __all__ = ["serve", "make_server", "CONNECTION_LIMIT", "CHANNEL_TIMEOUT"]
 
@@ -42,6 +40,8 @@ def make_server(app: Flask, host: str = "127.0.0.1", port: int = 8000, threads: 
             raise ValueError(f"{name} must be a whole number of at least 1; got {value!r}")
     if not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535:
         raise ValueError(f"port must be a whole number from 0 to 65535; got {port!r}")
+    from waitress.server import create_server
+
     return create_server(
         app, host=host, port=port, threads=threads, ident="commentary",
         connection_limit=connection_limit, channel_timeout=channel_timeout,
@@ -59,6 +59,8 @@ def serve(index_dir: Path | str | os.PathLike[str], host: str = "127.0.0.1", por
 
     Builds nothing: ``commentary serve`` builds a missing index before calling this.
     """
+    from .app import create_app
+
     app = create_app({"INDEX_DIR": str(index_dir)})
     server = make_server(app, host=host, port=port, threads=threads,
                          connection_limit=connection_limit, channel_timeout=channel_timeout)
