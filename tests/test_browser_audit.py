@@ -20,7 +20,8 @@ import pytest
 import search
 
 from live_server import running_server
-from test_browser import Watched, _missing_browser, CHROMIUM, CHROMIUM_ARGS  # noqa: F401 - shared setup
+# The browser fixture and the page watcher are shared with the other browser tests.
+from test_browser import Watched, _missing_browser, browser, CHROMIUM, CHROMIUM_ARGS  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -65,19 +66,6 @@ def corpus_url(webui_corpus_dir: Path, tmp_path_factory: pytest.TempPathFactory)
     search.build_index([REPO / "seeds", webui_corpus_dir], index_dir=index_dir)
     with running_server(index_dir) as base:
         yield base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    problem = _missing_browser()
-    if problem:
-        pytest.fail(problem, pytrace=False)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 # Every kind of page: (path, expected status).

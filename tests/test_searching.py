@@ -564,7 +564,7 @@ def test_check_options_accepts_or_refuses_with_a_query_error(options):
     except search.QueryError as exc:
         assert str(exc).split()[0] in options  # the message starts with the option's name
         return
-    assert 1 <= checked.page <= search.MAX_PAGE and 1 <= checked.limit <= search.MAX_LIMIT
+    assert checked.page in range(1, search.MAX_PAGE + 1) and checked.limit in range(1, search.MAX_LIMIT + 1)
     assert checked.sort in search.SORTS and checked.match in search.MATCHES
     for name in search.FILTERS:
         assert all(isinstance(v, str) and v == " ".join(v.split()) and v for v in getattr(checked, name))
