@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # Flask, waitress and the app load when serving, not when `co
     from flask import Flask
 
 __all__ = ["serve", "make_server", "default_workers", "forking_supported", "gunicorn_options",
-           "refuse_bodies", "CONNECTION_LIMIT", "CHANNEL_TIMEOUT"]
+           "run_workers", "refuse_bodies", "CONNECTION_LIMIT", "CHANNEL_TIMEOUT"]
 
 CONNECTION_LIMIT = 200        # open connections at once (waitress: 100)
 CHANNEL_TIMEOUT = 15          # seconds an idle connection is kept (waitress: 120)
@@ -193,36 +193,51 @@ def serve_workers(index_dir: Path | str | os.PathLike[str], host: str, port: int
 
     The master imports Flask and the app's modules (shared copy-on-write by
     the workers) but opens no index: each worker creates its app, and so
-    opens the index, after the fork, and closes it when it exits.  gunicorn
-    stops the workers when the master is stopped, and a worker whose master
-    died exits by itself.
+    opens the index, after the fork, and closes it when it exits.
     """
-    from gunicorn.app.base import BaseApplication
-
     from . import app as app_module  # imported before the fork, so the workers share its pages
 
-    options = gunicorn_options(host, port, workers=workers, threads=threads,
-                               connection_limit=connection_limit, channel_timeout=channel_timeout)
     made: list[Flask] = []  # the app of this (worker) process, to close its index on exit
 
-    def when_ready(arbiter: Any) -> None:
-        _announce(index_dir, host, arbiter.LISTENERS[0].sock.getsockname()[1], workers)
+    def load() -> Callable[..., Any]:
+        app = app_module.create_app({"INDEX_DIR": str(index_dir)})
+        made.append(app)
+        return refuse_bodies(app)
 
-    def worker_exit(arbiter: Any, worker: Any) -> None:
+    def close() -> None:
         for app in made:
             app.extensions["commentary"].close()
 
+    options = gunicorn_options(host, port, workers=workers, threads=threads,
+                               connection_limit=connection_limit, channel_timeout=channel_timeout)
+    run_workers(load, options, on_ready=lambda bound: _announce(index_dir, host, bound, workers), on_exit=close)
+
+
+def run_workers(load: Callable[[], Callable[..., Any]], options: dict[str, Any], *,
+                on_ready: Callable[[int], None], on_exit: Callable[[], None] = lambda: None) -> None:
+    """Run gunicorn with ``options`` (see ``gunicorn_options``) until SIGINT or SIGTERM.
+
+    ``load`` runs in each worker after the fork and returns its WSGI app;
+    ``on_ready(port)`` runs in the master once it listens (the port bound,
+    when 0 was asked for); ``on_exit`` runs in each worker as it exits.
+    gunicorn stops the workers when the master is stopped, and a worker
+    whose master died exits by itself.  The benchmarks serve their SQLite
+    FTS5 reference app through this too, so both sit behind the same server.
+    """
+    from gunicorn.app.base import BaseApplication
+
+    hooks = {"when_ready": lambda arbiter: on_ready(arbiter.LISTENERS[0].sock.getsockname()[1]),
+             "worker_exit": lambda arbiter, worker: on_exit()}
+
     class Application(BaseApplication):  # type: ignore[misc]
-        """gunicorn's embedding API: settings from a mapping, the app from our factory."""
+        """gunicorn's embedding API: settings from a mapping, the app from ``load``."""
 
         def load_config(self) -> None:
-            for name, value in {**options, "when_ready": when_ready, "worker_exit": worker_exit}.items():
+            for name, value in {**options, **hooks}.items():
                 if name in self.cfg.settings:  # control_socket_disable is recent
                     self.cfg.set(name, value)
 
         def load(self) -> Any:
-            app = app_module.create_app({"INDEX_DIR": str(index_dir)})
-            made.append(app)
-            return refuse_bodies(app)
+            return load()
 
     Application().run()
