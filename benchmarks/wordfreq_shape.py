@@ -51,10 +51,17 @@ def query_pools() -> dict[str, list[str]]:
     return {"topical": vocab[1000:5000], "common": vocab[100:1000], "rare": vocab[5000:]}
 
 
-def _title(rng: random.Random, vocab: list[str], cumulative: list[float]) -> str:
+@lru_cache(maxsize=1)
+def _title_words() -> tuple[list[str], list[float]]:
+    """Title words: ranks 100-20,000 (no "the", "of"), with their cumulative frequencies."""
+    vocab, cumulative = words()
+    return vocab[100:20_000], [c - cumulative[99] for c in cumulative[100:20_000]]
+
+
+def _title(rng: random.Random) -> str:
     """Four to nine words from outside the hundred most frequent, capitalised."""
-    picked = rng.choices(vocab[100:20_000], cum_weights=[c - cumulative[99] for c in cumulative[100:20_000]],
-                         k=rng.randint(4, 9))
+    vocab, cumulative = _title_words()
+    picked = rng.choices(vocab, cum_weights=cumulative, k=rng.randint(4, 9))
     return " ".join(w[:1].upper() + w[1:] for w in picked)
 
 
@@ -67,7 +74,7 @@ def make_document(index: int, seed: int = 1) -> dict[str, Any]:
     affiliation = m.home[authors[0]] if rng.random() < 0.9 else rng.choice(m.affiliations)
     iso = gen._date(rng)
     source = gen._pick(rng, m.sources, m.source_cum)
-    title = _title(rng, vocab, cumulative)
+    title = _title(rng)
     tokens = rng.choices(vocab, cum_weights=cumulative, k=rng.randint(MIN_WORDS, MAX_WORDS))
     body = "\n\n".join(gen._paragraphs(rng, gen._sentences(rng, tokens)))
     tags = rng.sample(vocab[300:3000], rng.randint(1, 3))
