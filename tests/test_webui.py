@@ -1044,6 +1044,17 @@ def test_real_server(webui_index_dir, workers):
         caught.value.close()
 
 
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_sigterm_stops_the_server_cleanly(webui_index_dir, workers):
+    import signal
+
+    from live_server import server_process
+
+    with server_process(webui_index_dir, args=["--workers", workers]) as server:
+        server.proc.send_signal(signal.SIGTERM)
+        assert server.proc.wait(timeout=30) == 0  # not killed by the signal: it closed down
+
+
 def test_serve_prints_its_url(monkeypatch, webui_index_dir):
     import webui.server
 

@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import math
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -119,6 +121,7 @@ def serve(index_dir: Path | str | os.PathLike[str], host: str = "127.0.0.1", por
     server = make_server(app, host=host, port=port, threads=threads,
                          connection_limit=connection_limit, channel_timeout=channel_timeout)
     _announce(index_dir, host, getattr(server, "effective_port", port))
+    _stop_on_sigterm()
     try:
         server.run()
     except KeyboardInterrupt:
@@ -126,6 +129,15 @@ def serve(index_dir: Path | str | os.PathLike[str], host: str = "127.0.0.1", por
     finally:
         server.close()
         app.extensions["commentary"].close()
+
+
+def _stop_on_sigterm() -> None:
+    """Treat SIGTERM (a service manager stopping us) as Ctrl+C: the socket and index close, exit status 0."""
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is threading.main_thread():  # only there can a handler be set
+        signal.signal(signal.SIGTERM, interrupt)
 
 
 def _announce(index_dir: Path | str | os.PathLike[str], host: str, port: int, workers: int = 1) -> None:
