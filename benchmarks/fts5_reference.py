@@ -161,6 +161,7 @@ def serve(db_path: str, host: str, port: int, workers: int, threads: int) -> Non
         return
     waitress = server.make_server(wsgi_app(db_path), host=host, port=port, threads=threads)  # type: ignore[arg-type]
     announce(waitress.effective_port)
+    server.stop_on_sigterm()
     try:
         waitress.run()
     except KeyboardInterrupt:

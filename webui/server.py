@@ -31,7 +31,7 @@ if TYPE_CHECKING:  # Flask, waitress and the app load when serving, not when `co
     from flask import Flask
 
 __all__ = ["serve", "make_server", "default_workers", "forking_supported", "gunicorn_options",
-           "run_workers", "refuse_bodies", "CONNECTION_LIMIT", "CHANNEL_TIMEOUT"]
+           "run_workers", "refuse_bodies", "stop_on_sigterm", "CONNECTION_LIMIT", "CHANNEL_TIMEOUT"]
 
 CONNECTION_LIMIT = 200        # open connections at once (waitress: 100)
 CHANNEL_TIMEOUT = 15          # seconds an idle connection is kept (waitress: 120)
@@ -121,7 +121,7 @@ def serve(index_dir: Path | str | os.PathLike[str], host: str = "127.0.0.1", por
     server = make_server(app, host=host, port=port, threads=threads,
                          connection_limit=connection_limit, channel_timeout=channel_timeout)
     _announce(index_dir, host, getattr(server, "effective_port", port))
-    _stop_on_sigterm()
+    stop_on_sigterm()
     try:
         server.run()
     except KeyboardInterrupt:
@@ -131,7 +131,7 @@ def serve(index_dir: Path | str | os.PathLike[str], host: str = "127.0.0.1", por
         app.extensions["commentary"].close()
 
 
-def _stop_on_sigterm() -> None:
+def stop_on_sigterm() -> None:
     """Treat SIGTERM (a service manager stopping us) as Ctrl+C: the socket and index close, exit status 0."""
     def interrupt(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
