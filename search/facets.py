@@ -55,7 +55,7 @@ class FacetTable:
             docs: list[np.ndarray] = []
             ords: list[np.ndarray] = []
             for ordinal, value in enumerate(values):
-                ids, _ = columns.postings(reader, fieldname, value)
+                ids, _ = columns.postings(reader, fieldname, value, cache=False)
                 docs.append(ids.astype(np.int64))
                 ords.append(np.full(ids.size, ordinal, dtype=np.int32))
             doc_of = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int64)
@@ -128,12 +128,12 @@ class FacetTable:
             adds = self._counts(name, extra) if extra is not None else None
             found = np.flatnonzero(counts)
             # Most frequent first, then by value (ordinals are in value order).
-            top = found[np.lexsort((found, -counts[found]))][:limit]
-            facets[name] = [
-                FacetValue(self.values[name][o], int(counts[o]), int(adds[o]) if adds is not None else None,
-                           self.values[name][o] in picked.get(name, ()))
-                for o in top
-            ]
+            top = found[np.lexsort((found, -counts[found]))][:limit].tolist()
+            values, chosen_here = self.values[name], picked.get(name, ())
+            tops = counts[top].tolist()
+            added = adds[top].tolist() if adds is not None else [None] * len(top)
+            facets[name] = [FacetValue(values[o], c, a, values[o] in chosen_here)
+                            for o, c, a in zip(top, tops, added)]
         dated = passing if DATE_FILTER not in failing_one else passing | failing_one[DATE_FILTER]
         dates = self.dates[dated]
         dates = dates[dates > 0]

@@ -67,8 +67,9 @@ class Columns:
         self._cached_bytes = 0
         self._lock = threading.Lock()
 
-    def postings(self, reader: Any, fieldname: str, text: str) -> Postings:
-        """The live postings of a term: ascending document numbers and frequencies."""
+    def postings(self, reader: Any, fieldname: str, text: str, *, cache: bool = True) -> Postings:
+        """The live postings of a term: ascending document numbers and
+        frequencies.  ``cache=False`` for lists read once (facet values)."""
         key = (fieldname, text)
         with self._lock:
             found = self._cache.get(key)
@@ -81,7 +82,8 @@ class Columns:
             if not keep.all():
                 ids, tfs = ids[keep], tfs[keep]
         found = (ids, tfs)
-        self._keep(key, found)
+        if cache:
+            self._keep(key, found)
         return found
 
     def _keep(self, key: tuple[str, str], found: Postings) -> None:
