@@ -139,8 +139,9 @@ class FacetTable:
         dates = dates[dates > 0]
         years, year_counts = np.unique(dates // 10000, return_counts=True)
         months, month_counts = np.unique(dates // 100, return_counts=True)
-        facets["year"] = [FacetValue(int(y), int(c)) for y, c in zip(years, year_counts)]
-        facets["month"] = [FacetValue(f"{m // 100:04d}-{m % 100:02d}", int(c)) for m, c in zip(months, month_counts)]
+        facets["year"] = [FacetValue(y, c) for y, c in zip(years.tolist(), year_counts.tolist())]
+        facets["month"] = [FacetValue(f"{m // 100:04d}-{m % 100:02d}", c)
+                           for m, c in zip(months.tolist(), month_counts.tolist())]
         return facets
 
     def _mask(self, docnums: np.ndarray | Iterable[int]) -> np.ndarray:

@@ -25,6 +25,7 @@ from collections import OrderedDict
 from typing import Any, Sequence
 
 import numpy as np
+from whoosh.reading import TermNotFound
 
 from .schema import TEXT_FIELDS
 
@@ -139,9 +140,12 @@ def _segment_blocks(leaf: Any, fieldname: str, text: str) -> list[tuple[Sequence
     The codec's blocks are taken whole, deleted documents included; another
     codec is read through the public API, which leaves deleted ones out.
     """
-    if (fieldname, text) not in leaf:
+    try:
+        # One term lookup, not two (`in` and then `postings`): for the
+        # thousands of facet values read per generation, lookups dominate.
+        matcher = leaf.postings(fieldname, text)
+    except TermNotFound:
         return []
-    matcher = leaf.postings(fieldname, text)
     blocks = _raw_blocks(_unfiltered(matcher))
     if blocks is None:
         ids: list[int] = []
@@ -241,9 +245,31 @@ def _leaf_lengths(leaf: Any, fieldname: str, count: int) -> np.ndarray:
 
 def _dates(reader: Any, size: int) -> np.ndarray:
     """Every document's YYYYMMDD date (0 when undated)."""
+    dates = np.zeros(size, dtype=np.int64)
     if not size:
         # An index with no segments has an EmptyReader, whose
         # column_reader() raises NotImplementedError (WHOOSH.md, pitfall 10).
-        return np.zeros(0, dtype=np.int64)
-    column = reader.column_reader("dateord")
-    return np.fromiter((column[d] for d in range(size)), dtype=np.int64, count=size)
+        return dates
+    for leaf, base in reader.leaf_readers():
+        count = leaf.doc_count_all()
+        dates[base:base + count] = _leaf_dates(leaf, count)
+    return dates
+
+
+def _leaf_dates(leaf: Any, count: int) -> np.ndarray:
+    """One segment's dates: its whole numeric column decoded at once, or one
+    value at a time where the column is not the known fixed-width kind."""
+    column = leaf.column_reader("dateord")
+    try:
+        raw = leaf.column_reader("dateord", translate=False)
+        stored = min(raw._count, count)
+        values = np.full(count, raw._default, dtype=np.int64)
+        values[:stored] = np.frombuffer(raw._dbfile.get(raw._basepos, stored * raw._fixedlen),
+                                        dtype=">" + raw._typecode)
+        # The translation is the identity for unsigned integers; check a few.
+        probe = range(0, count, max(1, count // 7))
+        if all(column[d] == values[d] for d in probe):
+            return values
+    except (AttributeError, TypeError, ValueError):
+        pass
+    return np.fromiter((column[d] for d in range(count)), dtype=np.int64, count=count)
