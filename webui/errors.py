@@ -13,7 +13,7 @@ from typing import Any
 from flask import Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from search import IndexCorruptError, IndexMissingError, QueryError
+from search import BackendUnavailableError, IndexCorruptError, IndexMissingError, QueryError
 
 from .holder import IndexUnavailable
 from .params import ParamError
@@ -79,6 +79,11 @@ def _unavailable(exc: Exception) -> Response:
     return error_response(503, UNAVAILABLE_MESSAGE)
 
 
+def _backend_down(exc: Exception) -> Response:
+    # The cluster's own one-line reason: an operator needs to know which node.
+    return error_response(503, f"Search is unavailable: {exc}")
+
+
 def _not_found(exc: Missing) -> Response:
     return error_response(404, str(exc))
 
@@ -108,5 +113,7 @@ def register_error_handlers(target: Any) -> None:
     # An index deleted or damaged while the app runs fails inside a search.
     target.register_error_handler(IndexMissingError, _unavailable)
     target.register_error_handler(IndexCorruptError, _unavailable)
+    # A SolrCloud that cannot be reached (nodes down, ZooKeeper lost) mid-request.
+    target.register_error_handler(BackendUnavailableError, _backend_down)
     target.register_error_handler(Missing, _not_found)
     target.register_error_handler(HTTPException, _http_error)

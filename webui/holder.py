@@ -16,7 +16,8 @@ from pathlib import Path
 
 from flask import g
 
-from search import Index, IndexCorruptError, IndexMissingError, open_index
+from search import BackendUnavailableError, Index, IndexCorruptError, IndexMissingError, open_index
+from search.backend import is_remote_location
 
 __all__ = ["IndexHolder", "get_index", "IndexUnavailable"]
 
@@ -37,7 +38,8 @@ class IndexHolder:
         if (index is None) == (path is None):
             raise ValueError("give either an open index or the path to open")
         self._index = index
-        self._path = Path(path) if path is not None else None
+        # A Solr location stays a string: a Path would fold its "//".
+        self._path = path if path is None or is_remote_location(path) else Path(path)
         self._owned = index is None
         self._lock = threading.Lock()
         self._problem: str | None = None
@@ -60,7 +62,7 @@ class IndexHolder:
                 assert self._path is not None
                 try:
                     self._index = open_index(self._path)
-                except (IndexMissingError, IndexCorruptError) as exc:
+                except (IndexMissingError, IndexCorruptError, BackendUnavailableError) as exc:
                     if str(exc) != self._problem:  # log each new reason once, not per request
                         log.warning("search index unavailable: %s", exc)
                     self._problem = str(exc)
