@@ -37,7 +37,9 @@ class IndexHolder:
         if (index is None) == (path is None):
             raise ValueError("give either an open index or the path to open")
         self._index = index
-        self._path = Path(path) if path is not None else None
+        # A Solr location (``solr://host:port/solr/name``) stays a string:
+        # ``Path`` would fold its ``//``.  ``open_index`` reads both forms.
+        self._path = path if isinstance(path, Path) or path is None or "://" in path else Path(path)
         self._owned = index is None
         self._lock = threading.Lock()
         self._problem: str | None = None
