@@ -68,15 +68,39 @@ def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         chosen = Backend("whoosh", lambda: str(root / f"index-{next(counter)}"))
     else:
         cluster = request.getfixturevalue("solr_cluster")
-        collection_url = cluster.nodes[0] + "/commentary"
+        require_solr_backend(cluster.location)
 
         def emptied() -> str:
-            empty_collection(collection_url)
+            empty_collection(location_url(cluster.location))
             return cluster.location
 
         chosen = Backend("solr", emptied)
     yield chosen
     chosen.close()
+
+
+def require_solr_backend(location: str) -> None:
+    """Fail (not skip) unless ``search`` opens ``location`` with its Solr backend.
+
+    Without one, ``build_index(index_dir="solr://…")`` would quietly write a
+    Whoosh index into a folder named ``solr:`` and every comparison would pass.
+    """
+    empty_collection(location_url(location))
+    try:
+        index = search.open_index(location)
+    except search.SearchError as exc:
+        pytest.fail(f"the Solr backend is missing: open_index({location!r}) raised {type(exc).__name__}: {exc}")
+    with index:
+        module = type(index).__module__
+        assert module.startswith("search.solr"), f"the Solr backend is missing: open_index({location!r}) gave a {module}.{type(index).__name__}"
+
+
+def location_url(location: str) -> str:
+    """``http://host:port/solr/collection`` for a ``solr://…`` location."""
+    from search.cluster import parse_location
+
+    where = parse_location(location)
+    return f"{where.base_url}/{where.collection}"
 
 
 # -- the main corpus ----------------------------------------------------------------------
