@@ -25,21 +25,17 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from solrkit import CLUSTER_START_TIMEOUT, NO_JAVA_REASON, empty_collection, java_missing, solr_get
+from solrkit import (CLUSTER_START_TIMEOUT, NO_JAVA_REASON, empty_collection, java_missing, location_url,
+                     require_solr_backend, solr_get)
 
 import search
 from corpus import DOCS, write_corpus
-from search.cluster import Cluster, parse_location, start_cluster
+from search.cluster import Cluster, start_cluster
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CORPUS_SIZE = len(DOCS) + 2  # write_corpus adds an undated note and the seed
 
 needs_java = pytest.mark.skipif(java_missing(), reason=NO_JAVA_REASON)
-
-
-def collection_url(location: str) -> str:
-    where = parse_location(location)
-    return f"{where.base_url}/{where.collection}"
 
 
 def node_name(url: str) -> str:
@@ -78,13 +74,14 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def cluster(solr_cluster: Cluster) -> Iterator[Cluster]:
     """The session cluster, both nodes up again (and the collection empty) afterwards."""
+    require_solr_backend(solr_cluster.location)
     yield solr_cluster
     for node in (0, 1):
         try:
             solr_get(solr_cluster.nodes[node], "/admin/info/system")
         except OSError:
             solr_cluster.start_node(node)
-    empty_collection(collection_url(solr_cluster.location))
+    empty_collection(location_url(solr_cluster.location))
 
 
 # -- one node of two down --------------------------------------------------------------
@@ -94,7 +91,7 @@ def cluster(solr_cluster: Cluster) -> Iterator[Cluster]:
 @needs_java
 def test_a_stopped_node_keeps_searches_complete_and_writes_clear(cluster: Cluster, corpus: Path) -> None:
     assert cluster.location.startswith(f"solr://{cluster.nodes[0].split('://')[1]}/")  # node 1 is not the entry point
-    empty_collection(collection_url(cluster.location))
+    empty_collection(location_url(cluster.location))
     assert search.build_index([corpus], index_dir=cluster.location).added == CORPUS_SIZE
     index = search.open_index(cluster.location)
     expected = {h.id for h in index.search("", limit=1000).hits}
@@ -270,6 +267,7 @@ def test_a_cluster_that_goes_away_turns_the_web_to_503_and_healthz_says_so(tmp_p
         small = start_cluster(nodes=1, shards=1, replicas=1, info_file=tmp_path / "nodes.json", log=log,
                               timeout=CLUSTER_START_TIMEOUT)
     try:
+        require_solr_backend(small.location)
         search.build_index([corpus], index_dir=small.location)
         app = create_app({"TESTING": True, "INDEX_DIR": small.location})
         client = app.test_client()

@@ -15,48 +15,17 @@ an empty collection, and a module holds one corpus at a time.
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Iterator
 
 import pytest
-from solrkit import empty_collection
+from backends import Backend
+from solrkit import empty_collection, location_url, require_solr_backend
 
 import search
 from corpus import write_searching_corpus
 
 BACKENDS = ["whoosh", pytest.param("solr", marks=pytest.mark.cluster)]
-
-
-@dataclass
-class Backend:
-    """One place documents can be indexed: a Whoosh folder or a Solr collection."""
-
-    name: str
-    _fresh: Callable[[], str]
-    location: str = ""
-    _opened: list[search.Index] = field(default_factory=list)
-
-    def fresh(self) -> str:
-        """An empty index location (a new folder, or the collection emptied); return it."""
-        self.close()
-        self.location = self._fresh()
-        return self.location
-
-    def build(self, sources: list[Any] | None = None, **options: Any) -> Any:
-        """``search.build_index`` into the current location."""
-        return search.build_index(sources or [], index_dir=self.location, **options)
-
-    def open(self) -> search.Index:
-        """``search.open_index`` on the current location (closed at ``fresh``/teardown)."""
-        index = search.open_index(self.location)
-        self._opened.append(index)
-        return index
-
-    def close(self) -> None:
-        """Close every index this backend opened."""
-        while self._opened:
-            self._opened.pop().close()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
@@ -77,30 +46,6 @@ def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
         chosen = Backend("solr", emptied)
     yield chosen
     chosen.close()
-
-
-def require_solr_backend(location: str) -> None:
-    """Fail (not skip) unless ``search`` opens ``location`` with its Solr backend.
-
-    Without one, ``build_index(index_dir="solr://…")`` would quietly write a
-    Whoosh index into a folder named ``solr:`` and every comparison would pass.
-    """
-    empty_collection(location_url(location))
-    try:
-        index = search.open_index(location)
-    except search.SearchError as exc:
-        pytest.fail(f"the Solr backend is missing: open_index({location!r}) raised {type(exc).__name__}: {exc}")
-    with index:
-        module = type(index).__module__
-        assert module.startswith("search.solr"), f"the Solr backend is missing: open_index({location!r}) gave a {module}.{type(index).__name__}"
-
-
-def location_url(location: str) -> str:
-    """``http://host:port/solr/collection`` for a ``solr://…`` location."""
-    from search.cluster import parse_location
-
-    where = parse_location(location)
-    return f"{where.base_url}/{where.collection}"
 
 
 # -- the main corpus ----------------------------------------------------------------------

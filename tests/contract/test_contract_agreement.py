@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from conftest import require_solr_backend
+from solrkit import require_solr_backend
 
 import search
 from corpus import SEED, hit_ids

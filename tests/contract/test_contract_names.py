@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Iterator
 
 import pytest
-from conftest import Backend
+from backends import Backend
 
 import search
 from corpus import NAMES, hit_ids

@@ -13,7 +13,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import Backend
+from backends import Backend
 
 import search
 from corpus import DOCS, plain_text, write_corpus
