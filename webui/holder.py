@@ -16,8 +16,7 @@ from pathlib import Path
 
 from flask import g
 
-from search import BackendUnavailableError, Index, IndexCorruptError, IndexMissingError, open_index
-from search.backend import is_remote_location
+from search import Index, IndexCorruptError, IndexMissingError, open_index
 
 __all__ = ["IndexHolder", "get_index", "IndexUnavailable"]
 
@@ -38,8 +37,9 @@ class IndexHolder:
         if (index is None) == (path is None):
             raise ValueError("give either an open index or the path to open")
         self._index = index
-        # A Solr location stays a string: a Path would fold its "//".
-        self._path = path if path is None or is_remote_location(path) else Path(path)
+        # A Solr location (``solr://host:port/solr/name``) stays a string:
+        # ``Path`` would fold its ``//``.  ``open_index`` reads both forms.
+        self._path = path if isinstance(path, Path) or path is None or "://" in path else Path(path)
         self._owned = index is None
         self._lock = threading.Lock()
         self._problem: str | None = None
@@ -62,7 +62,7 @@ class IndexHolder:
                 assert self._path is not None
                 try:
                     self._index = open_index(self._path)
-                except (IndexMissingError, IndexCorruptError, BackendUnavailableError) as exc:
+                except (IndexMissingError, IndexCorruptError) as exc:
                     if str(exc) != self._problem:  # log each new reason once, not per request
                         log.warning("search index unavailable: %s", exc)
                     self._problem = str(exc)
