@@ -68,6 +68,18 @@ class SolrClient:
             ordered = [self.where.base_url] + [n for n in live if n != self.where.base_url]
             self._nodes = ordered
 
+    def shard_health(self) -> tuple[int, int]:
+        """(shards with an active replica on a live node, all shards) of the collection."""
+        status = self.request("/admin/collections", {"action": "CLUSTERSTATUS", "collection": self.where.collection},
+                              collection=False)
+        cluster = status.get("cluster") or {}
+        live = set(cluster.get("live_nodes") or [])
+        shards = ((cluster.get("collections") or {}).get(self.where.collection) or {}).get("shards") or {}
+        serving = sum(
+            1 for shard in shards.values()
+            if any(r.get("state") == "active" and r.get("node_name") in live for r in (shard.get("replicas") or {}).values()))
+        return serving, len(shards)
+
     def request(self, path: str, params: dict[str, Any] | list[tuple[str, Any]] | None = None, *,
                 body: Any = None, collection: bool = True) -> dict[str, Any]:
         """GET (or POST ``body`` as JSON) ``path`` on the collection; Solr's JSON answer.
@@ -91,6 +103,10 @@ class SolrClient:
         """One request to one node (``_NodeDown``, a ``BackendUnavailableError``, when it cannot answer)."""
         pairs = list(params.items()) if isinstance(params, dict) else list(params or [])
         pairs.append(("wt", "json"))
+        if collection and path in ("/select", "/terms"):
+            # A shard with no live replica leaves the others' answer, flagged
+            # partialResults, instead of failing the whole request.
+            pairs.append(("shards.tolerant", "true"))
         query = urllib.parse.urlencode([(k, str(v)) for k, v in pairs])
         data = json.dumps(body).encode("utf-8") if body is not None else None
         prefix = f"{node}/{self.where.collection}" if collection else node

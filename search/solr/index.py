@@ -22,7 +22,7 @@ import time
 from typing import Any, Iterable, Sequence
 
 from ..document import Document
-from ..errors import QueryError, SemanticUnavailableError
+from ..errors import BackendUnavailableError, QueryError, SemanticUnavailableError
 from ..facets import FACET_LIMIT
 from ..filtervalues import ValueFinder
 from ..options import FILTERS, check_options
@@ -34,7 +34,7 @@ from ..searching import _check_text, _doc_id, _name_term, _term_matcher, _text_a
 from ..spelling import closest_word
 from ..snippets import TermMatcher, highlight_html, make_snippet, match_spans
 from . import translate
-from .client import SolrClient
+from .client import SolrClient, _NodeDown
 
 __all__ = ["SolrIndex"]
 
@@ -222,7 +222,7 @@ class SolrIndex:
             "facet": _facet_request(tagged),
         }
         answer = self._select(body)
-        partial = _partial_notice(answer)
+        partial = self._partial_notice(answer)
         if partial:
             notices.append(partial)
         matcher = _term_matcher(parsed, qb) if snippets else None
@@ -247,10 +247,30 @@ class SolrIndex:
         )
 
     def _select(self, body: dict[str, Any]) -> dict[str, Any]:
-        """A search request: shards that cannot answer make it partial, not failed."""
-        body = dict(body)
-        body["params"] = {"shards.tolerant": "true", "shards.info": "true", **body.get("params", {})}
-        return self.client.request("/select", body=body)
+        """A search request; shards that cannot answer make it partial, not failed.
+
+        Solr 9 fails facet refinement (an internal error) when a shard has
+        no live replica: the request is then made again unrefined, which is
+        exact over the shards that answer.
+        """
+        try:
+            return self.client.request("/select", body=body)
+        except BackendUnavailableError as exc:
+            if isinstance(exc, _NodeDown) or not body.get("facet"):
+                raise
+        unrefined = {name: {k: v for k, v in facet.items() if k != "refine"} if isinstance(facet, dict) else facet
+                     for name, facet in body["facet"].items()}
+        return self.client.request("/select", body={**body, "facet": unrefined})
+
+    def _partial_notice(self, answer: dict[str, Any]) -> str | None:
+        """"… results from 1 of 2 shards" when some shard had no live replica, else None."""
+        if not (answer.get("responseHeader") or {}).get("partialResults"):
+            return None
+        try:
+            serving, total = self.client.shard_health()
+        except BackendUnavailableError:
+            serving = total = 0
+        return _partial_notice(serving, total)
 
     def _expand(self, fieldname: str, prefix: str) -> Iterable[str]:
         """The collection's words of ``fieldname`` starting with ``prefix``, in index order."""
@@ -562,15 +582,10 @@ def _facets(answer: dict[str, Any], tagged: dict[str, Any], stored: dict[str, li
     return facets
 
 
-def _partial_notice(answer: dict[str, Any]) -> str | None:
-    """"Results from 1 of 2 shards" when some shard had no live replica, else None."""
-    if not (answer.get("responseHeader") or {}).get("partialResults"):
-        return None
-    info = answer.get("shards.info") or {}
-    total = len(info)
-    answered = sum(1 for entry in info.values() if isinstance(entry, dict) and "error" not in entry)
+def _partial_notice(serving: int, total: int) -> str:
+    """The notice for partial results: how many of the collection's shards answered."""
     if total:
-        return f"Some of the collection is unreachable: results from {answered} of {total} shards."
+        return f"Some of the collection is unreachable: results from {serving} of {total} shards."
     return "Some of the collection is unreachable: these results are partial."
 
 
