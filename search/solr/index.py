@@ -30,7 +30,8 @@ from ..query import ParsedQuery, parse_date_bound, parse_query
 from ..ranking import DEFAULT_RANKING, QueryBuilder, Ranking, analyze
 from ..results import FacetValue, Hit, SearchResults
 from ..schema import FACET_FIELDS, TEXT_FIELDS
-from ..searching import _check_text, _doc_id, _term_matcher, _text_arg, _unknown_options
+from ..searching import _check_text, _doc_id, _name_term, _term_matcher, _text_arg, _unknown_options
+from ..spelling import closest_word
 from ..snippets import TermMatcher, highlight_html, make_snippet, match_spans
 from . import translate
 from .client import SolrClient
@@ -46,6 +47,22 @@ _FRESH_SECONDS = 2.0
 # Words a wildcard may expand to are read from Solr in pages of this many.
 _TERMS_PAGE = 1000
 _FACET_NAMES = {name: field for name, field in FACET_FIELDS.items()}
+
+
+class _Candidates:
+    """The two reader calls ``spelling.closest_word`` makes, answered by a Solr spellchecker."""
+
+    def __init__(self, index: "SolrIndex", dictionary: str) -> None:
+        self.index = index
+        self.dictionary = dictionary
+        self.freqs: dict[str, int] = {}
+
+    def terms_within(self, fieldname: str, term: str, distance: int, prefix: int = 1) -> list[str]:
+        self.freqs = self.index._spelling_candidates(self.dictionary, term)
+        return [w for w in self.freqs if w[:prefix] == term[:prefix]]
+
+    def frequency(self, fieldname: str, word: str) -> int:
+        return self.freqs.get(word, 0)
 
 
 class SolrIndex:
@@ -279,7 +296,12 @@ class SolrIndex:
         return all(not any(known[w] for w in re.findall(r"\w+", c.text)) for c in plain)
 
     def _suggestion(self, parsed: ParsedQuery, known: dict[str, bool]) -> str | None:
-        """The query with unknown words replaced by Solr's spelling suggestions, or None."""
+        """The query with unknown words replaced by close known ones, or None (as ``Index._suggestion``).
+
+        Solr's spellcheckers only propose candidates (with their document
+        frequencies); ``spelling.closest_word`` picks among them by the same
+        rules as for the Whoosh index.
+        """
         words = [w for c in parsed.positive if c.kind == "word" and c.field is None
                  for w in re.findall(r"\w+", c.text)]
         self._known(words, known)
@@ -287,20 +309,31 @@ class SolrIndex:
         for word in dict.fromkeys(words):
             if known[word] or word in replacements:
                 continue
-            answer = self.client.request("/select", {
-                "q": "*:*", "rows": 0, "spellcheck": "true", "spellcheck.q": word,
-                "spellcheck.collate": "false", "spellcheck.count": 1})
-            suggestions = (answer.get("spellcheck") or {}).get("suggestions") or []
-            for entry in suggestions[1::2]:
-                options = entry.get("suggestion") if isinstance(entry, dict) else None
-                if options:
-                    first = options[0]
-                    replacements[word] = str(first.get("word") if isinstance(first, dict) else first)
-                    break
+            found = (closest_word(_Candidates(self, "body"), "spell_body", word)
+                     # Names are not in the body's word list: "madisson".
+                     or closest_word(_Candidates(self, "author"), "author", word, term_of=_name_term))
+            if found:
+                replacements[word] = found
         if not replacements:
             return None
         pattern = re.compile(r"\b(" + "|".join(map(re.escape, replacements)) + r")\b")
         return pattern.sub(lambda m: replacements[m.group(1)], parsed.text)
+
+    def _spelling_candidates(self, dictionary: str, term: str) -> dict[str, int]:
+        """Words of a spellcheck dictionary near ``term``, with their document frequencies."""
+        answer = self.client.request("/select", {
+            "q": "*:*", "rows": 0, "spellcheck": "true", "spellcheck.q": term,
+            "spellcheck.dictionary": dictionary, "spellcheck.count": 50, "spellcheck.accuracy": 0.0,
+            "spellcheck.extendedResults": "true", "spellcheck.collate": "false",
+            "spellcheck.onlyMorePopular": "false", "spellcheck.alternativeTermCount": 50})
+        suggestions = (answer.get("spellcheck") or {}).get("suggestions") or []
+        entries = suggestions[1::2] if isinstance(suggestions, list) else list(suggestions.values())
+        found: dict[str, int] = {}
+        for entry in entries:
+            for option in (entry.get("suggestion") or []) if isinstance(entry, dict) else []:
+                if isinstance(option, dict):
+                    found[str(option.get("word"))] = int(option.get("freq") or 0)
+        return found
 
     # -- documents --------------------------------------------------------
 
