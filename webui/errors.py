@@ -13,7 +13,7 @@ from typing import Any
 from flask import Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from search import IndexCorruptError, IndexMissingError, QueryError, SearchError
+from search import BackendUnavailableError, IndexCorruptError, IndexMissingError, QueryError, SearchError
 
 from .holder import IndexUnavailable
 from .params import ParamError
@@ -115,8 +115,9 @@ def register_error_handlers(target: Any) -> None:
     # An index deleted or damaged while the app runs fails inside a search.
     target.register_error_handler(IndexMissingError, _unavailable)
     target.register_error_handler(IndexCorruptError, _unavailable)
-    # The most specific handler wins, so this catches only what is left:
-    # a search server that is down answers 503, never 500.
+    # A search server (SolrCloud) that cannot be reached; and, as the most
+    # specific handler wins, any other engine error left: 503, never 500.
+    target.register_error_handler(BackendUnavailableError, _engine_unavailable)
     target.register_error_handler(SearchError, _engine_unavailable)
     target.register_error_handler(Missing, _not_found)
     target.register_error_handler(HTTPException, _http_error)
