@@ -144,7 +144,12 @@ def _write(location: str, candidates: list[_Candidate], scan: _Scan | None, *, r
         client.request("/update", body={"delete": chunk})
         report.removed += len(chunk)
     if report.changed:
-        client.request("/update", {"commit": "true"}, body={})
+        # Replaced and deleted documents still count in Solr's word
+        # frequencies until their segments merge, and each replica merges in
+        # its own time: spelling suggestions would differ from replica to
+        # replica.  Expunging them at the commit keeps the statistics exact.
+        expunge = "true" if report.updated or report.removed or rebuild else "false"
+        client.request("/update", {"commit": "true", "expungeDeletes": expunge}, body={})
     report.seconds = time.perf_counter() - started
     return report
 

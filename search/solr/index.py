@@ -47,6 +47,8 @@ _FRESH_SECONDS = 2.0
 # Words a wildcard may expand to are read from Solr in pages of this many.
 _TERMS_PAGE = 1000
 _FACET_NAMES = {name: field for name, field in FACET_FIELDS.items()}
+# Result orders: undated documents have no dateord and sort last both ways.
+_SORTS = {"relevance": "score desc,id asc", "newest": "dateord desc,id asc", "oldest": "dateord asc,id asc"}
 
 
 class _Candidates:
@@ -162,7 +164,32 @@ class SolrIndex:
         fq = [{f"#f_{name}": q} for name, q in tagged.items()]
         known_words: dict[str, bool] = {}
 
+        offset = (page - 1) * limit
+        answers: dict[str, dict[str, Any]] = {}
+
+        def page_of(q: dict[str, Any] | None) -> dict[str, Any]:
+            """The whole answer for ``q``: the page, its total and the facets (asked once)."""
+            key = json.dumps(q, sort_keys=True)
+            if key not in answers:
+                shown = "newest" if q is None and sort == "relevance" else sort  # browsing: latest first
+                answers[key] = self._select({
+                    "query": q or translate.MATCH_ALL,
+                    "filter": fq,
+                    "offset": offset,
+                    "limit": limit,
+                    "fields": _ROW_FIELDS + (",body" if snippets else "") + (",score" if shown == "relevance" else ""),
+                    "sort": _SORTS[shown],
+                    "facet": _facet_request(tagged),
+                })
+            return answers[key]
+
         def count(q: dict[str, Any] | None) -> int:
+            if not answers:
+                # The query as typed usually matches: its count comes with its page.
+                return int(page_of(q)["response"]["numFound"])
+            key = json.dumps(q, sort_keys=True)
+            if key in answers:
+                return int(answers[key]["response"]["numFound"])
             body = {"query": q or translate.MATCH_ALL, "filter": fq, "limit": 0}
             return int(self._select(body)["response"]["numFound"])
 
@@ -209,19 +236,7 @@ class SolrIndex:
         browsing = q is None
         if browsing and sort == "relevance":
             sort = "newest"  # nothing to rank by: show the latest first
-        offset = (page - 1) * limit
-        fields = _ROW_FIELDS + (",body" if snippets else "") + (",score" if sort == "relevance" else "")
-        body: dict[str, Any] = {
-            "query": q or translate.MATCH_ALL,
-            "filter": fq,
-            "offset": offset,
-            "limit": limit,
-            "fields": fields,
-            "sort": {"relevance": "score desc,id asc", "newest": "dateord desc,id asc",
-                     "oldest": "dateord asc,id asc"}[sort],
-            "facet": _facet_request(tagged),
-        }
-        answer = self._select(body)
+        answer = page_of(q)
         partial = self._partial_notice(answer)
         if partial:
             notices.append(partial)
