@@ -245,11 +245,8 @@ def delete_documents(
     ``ids`` is a list of ids (one string is taken as one id).  Raises
     ``IndexMissingError`` when there is no index to delete from.
     """
-    if is_remote_location(index_dir):
-        from .solr.build import delete_documents as delete_remote
-
-        return delete_remote(index_dir, ids, wait=wait)  # type: ignore[arg-type]
-    target = as_path(index_dir, "index_dir")
+    remote = is_remote_location(index_dir)
+    target = as_path(index_dir, "index_dir") if not remote else None
     if isinstance(ids, (str, int)) and not isinstance(ids, bool):
         ids = [ids]  # one id, not its characters
     wanted = []
@@ -259,6 +256,11 @@ def delete_documents(
         if not isinstance(doc_id, str):
             raise SearchError(f"document ids are text; got {type(doc_id).__name__} {doc_id!r:.40}")
         wanted.append(doc_id)
+    if remote:
+        from .solr.build import delete_documents as delete_remote
+
+        return delete_remote(index_dir, wanted, wait=wait)  # type: ignore[arg-type]
+    assert target is not None
     if not has_index(target):
         raise IndexMissingError(f"no index in {target} to delete documents from")
     return _write(target, [], rebuild=False, remove_missing=False,

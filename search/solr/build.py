@@ -95,18 +95,9 @@ def add_documents(location: str, documents: Iterable[DocumentLike], *, progress:
     return _write(location, candidates, scan, rebuild=False, remove_missing=False, progress=progress, wait=wait)
 
 
-def delete_documents(location: str, ids: Iterable[str], *, wait: float = 0.0) -> BuildReport:
-    """Remove documents by id; unknown ids are ignored."""
-    if isinstance(ids, (str, int)) and not isinstance(ids, bool):
-        ids = [ids]  # one id, not its characters
-    wanted = []
-    for doc_id in _iterable(ids, "ids", "document ids"):
-        if isinstance(doc_id, int) and not isinstance(doc_id, bool):
-            doc_id = str(doc_id)
-        if not isinstance(doc_id, str):
-            raise SearchError(f"document ids are text; got {type(doc_id).__name__} {doc_id!r:.40}")
-        wanted.append(doc_id)
-    return _write(location, [], None, rebuild=False, remove_missing=False, progress=None, wait=wait, remove=wanted)
+def delete_documents(location: str, ids: list[str], *, wait: float = 0.0) -> BuildReport:
+    """Remove documents by id (checked by ``search.delete_documents``); unknown ids are ignored."""
+    return _write(location, [], None, rebuild=False, remove_missing=False, progress=None, wait=wait, remove=ids)
 
 
 def _write(location: str, candidates: list[_Candidate], scan: _Scan | None, *, rebuild: bool, remove_missing: bool,

@@ -392,14 +392,7 @@ class SolrIndex:
         except ValueError:
             extra = {}
         return Document(
-            id=stored["id"],
-            title=stored.get("title") or "",
-            authors=list(stored.get("author") or []),
-            affiliation=stored.get("affiliation") or "",
-            date=stored.get("date"),
-            source=stored.get("source") or "",
-            url=stored.get("url") or "",
-            tags=list(stored.get("tags") or []),
+            **_row_values(stored),
             body=(stored.get("markdown") if fmt == "markdown" else stored.get("body")) or "",
             format=fmt,
             extra=extra if isinstance(extra, dict) else {},
@@ -533,7 +526,7 @@ class SolrIndex:
 
     def add_documents(self, documents: Iterable[Any], *, wait: float = 10.0) -> Any:
         """Add or update documents (``Document`` objects or dicts) by id; a ``BuildReport``."""
-        from .build import add_documents  # the writer, only when writing
+        from ..indexer import add_documents  # the writer, only when writing (it dispatches to Solr's)
 
         try:
             return add_documents(self.location, documents, wait=wait)
@@ -542,7 +535,7 @@ class SolrIndex:
 
     def delete_documents(self, ids: Iterable[str], *, wait: float = 10.0) -> Any:
         """Delete documents by id; unknown ids are ignored; a ``BuildReport``."""
-        from .build import delete_documents  # the writer, only when writing
+        from ..indexer import delete_documents  # checks the ids, then dispatches to Solr's writer
 
         try:
             return delete_documents(self.location, ids, wait=wait)
@@ -604,18 +597,25 @@ def _partial_notice(serving: int, total: int) -> str:
     return "Some of the collection is unreachable: these results are partial."
 
 
+def _row_values(doc: dict[str, Any]) -> dict[str, Any]:
+    """The display values of a Solr document under the names ``Hit`` and ``Document`` share."""
+    return {
+        "id": str(doc["id"]),
+        "title": doc.get("title") or "",
+        "authors": list(doc.get("author") or []),
+        "affiliation": doc.get("affiliation") or "",
+        "date": doc.get("date"),
+        "source": doc.get("source") or "",
+        "url": doc.get("url") or "",
+        "tags": list(doc.get("tags") or []),
+    }
+
+
 def _hit(doc: dict[str, Any], score: Any, rank: int, matcher: TermMatcher | None) -> Hit:
     """A result row from a Solr document (with a snippet of its body when ``matcher``)."""
     snippet = make_snippet(doc.get("body") or "", matcher) if matcher is not None else ""
     return Hit(
-        id=str(doc["id"]),
-        title=doc.get("title") or "",
-        authors=list(doc.get("author") or []),
-        affiliation=doc.get("affiliation") or "",
-        date=doc.get("date"),
-        source=doc.get("source") or "",
-        url=doc.get("url") or "",
-        tags=list(doc.get("tags") or []),
+        **_row_values(doc),
         format=doc.get("format") or "text",
         score=round(float(score), 4) if score is not None else None,
         snippet=snippet,
