@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from typing import Any, Iterable, Iterator
 
@@ -195,7 +196,7 @@ class _Batch:
                     self.client.request("/update", body=[entry[0]])
                     accepted.append(entry)
                 except QueryError as exc:
-                    self.report.skipped.append(Problem(entry[1].label, f"Solr refused it: {exc}", id=entry[2].id))
+                    self.report.skipped.append(Problem(entry[1].label, _refusal(str(exc)), id=entry[2].id))
         for _, cand, doc, updated in accepted:
             for warning in doc.warnings:
                 self.report.warnings.append(Problem(cand.label, warning, id=doc.id))
@@ -203,6 +204,15 @@ class _Batch:
                 self.report.updated += 1
             else:
                 self.report.added += 1
+
+
+def _refusal(message: str) -> str:
+    """Why Solr refused a document, in a line a person can act on."""
+    immense = re.search(r'immense term in field="(\w+)"', message)
+    if immense:
+        field = immense.group(1).removesuffix("_facet")
+        return f"its {field} is longer than Solr accepts for an exact value (32,766 bytes); shorten it"
+    return "Solr refused it: " + message.removeprefix("Solr refused the request: ")[:300]
 
 
 def solr_fields(doc: Document, signature: str, content_hash: str) -> dict[str, Any]:
