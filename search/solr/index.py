@@ -47,6 +47,8 @@ _FRESH_SECONDS = 2.0
 # Words a wildcard may expand to are read from Solr in pages of this many.
 _TERMS_PAGE = 1000
 _FACET_NAMES = {name: field for name, field in FACET_FIELDS.items()}
+# From this offset on, a page is asked for only when the matches reach it.
+_DEEP_OFFSET = 10_000
 # Result orders: undated documents have no dateord and sort last both ways.
 _SORTS = {"relevance": "score desc,id asc", "newest": "dateord desc,id asc", "oldest": "dateord asc,id asc"}
 
@@ -172,16 +174,25 @@ class SolrIndex:
             key = json.dumps(q, sort_keys=True)
             if key not in answers:
                 shown = "newest" if q is None and sort == "relevance" else sort  # browsing: latest first
+                start, rows = offset, limit
+                if offset >= _DEEP_OFFSET and offset >= _count(q):
+                    # Past the last match: asking Solr for it would make
+                    # every shard collect offset + limit documents first.
+                    start = rows = 0
                 answers[key] = self._select({
                     "query": q or translate.MATCH_ALL,
                     "filter": fq,
-                    "offset": offset,
-                    "limit": limit,
+                    "offset": start,
+                    "limit": rows,
                     "fields": _ROW_FIELDS + (",body" if snippets else "") + (",score" if shown == "relevance" else ""),
                     "sort": _SORTS[shown],
                     "facet": _facet_request(tagged),
                 })
             return answers[key]
+
+        def _count(q: dict[str, Any] | None) -> int:
+            body = {"query": q or translate.MATCH_ALL, "filter": fq, "limit": 0}
+            return int(self._select(body)["response"]["numFound"])
 
         def count(q: dict[str, Any] | None) -> int:
             if not answers:
@@ -190,8 +201,7 @@ class SolrIndex:
             key = json.dumps(q, sort_keys=True)
             if key in answers:
                 return int(answers[key]["response"]["numFound"])
-            body = {"query": q or translate.MATCH_ALL, "filter": fq, "limit": 0}
-            return int(self._select(body)["response"]["numFound"])
+            return _count(q)
 
         def run(parsed: ParsedQuery) -> tuple[QueryBuilder, dict[str, Any] | None, str, list[str], int]:
             """The builder, the query to show (None: browse), its match mode, notices, and how many matched strictly."""
