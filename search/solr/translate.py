@@ -84,6 +84,12 @@ def clause_query(clause: Clause, qb: QueryBuilder, *, boost: bool = True) -> dic
             # mirrors ours; the text is a JSON string, never parsed as syntax.
             phrase: dict[str, Any] = {"field": {"f": part.field, "query": clause.text}}
             queries.append(phrase if weight == 1.0 else {"bool": {"should": [phrase], "boost": weight}})
+        elif len(part.words) > 1:
+            # A wildcard's expansion (up to 200 words a field) as one set
+            # query: as separate clauses, a few wildcards would pass Solr's
+            # limit of 1,024 clauses a query.  Words never hold spaces.
+            words: dict[str, Any] = {"terms": {"f": part.field, "separator": " ", "query": " ".join(part.words)}}
+            queries.append(words if weight == 1.0 else {"bool": {"should": [words], "boost": weight}})
         else:
             queries.extend(_term(part.field, w, weight) for w in part.words)
     if not queries:
