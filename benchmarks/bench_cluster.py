@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/bench_cluster.py --corpus benchmarks/_work/corpus-100000-s1-md0.2 \
-        [--queries 200] [--seed 1] [--whoosh-index DIR]
+        [--queries 200] [--seed 1] [--whoosh-index DIR] [--workdir DIR]
 
 Starts the development cluster (``search.cluster.start_cluster``: 2 nodes,
 2 shards x 2 replicas, embedded ZooKeeper, one JVM), then measures for each
@@ -124,16 +124,27 @@ def measure(args: argparse.Namespace) -> str:
     queries = be.make_queries(args.queries, args.seed)
     warmup = be.make_queries(be.WARMUP_QUERIES, args.seed + 1000)
     as_dicts = {"queries": [asdict(q) for q in queries], "warmup": [asdict(q) for q in warmup]}
-    work = Path(tempfile.mkdtemp(prefix="bench-cluster-"))
-    results: dict[str, Any] = {"docs": docs}
+    work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="bench-cluster-"))
+    work.mkdir(parents=True, exist_ok=True)
+    saved = work / "results.json"
+    # A run cut short keeps what it measured: the Whoosh side is not measured twice.
+    results: dict[str, Any] = json.loads(saved.read_text(encoding="utf-8")) if saved.exists() else {}
+    if results.get("docs") != docs or results.get("seed") != args.seed or results.get("queries") != args.queries:
+        results = {"docs": docs, "seed": args.seed, "queries": args.queries}
+
+    def keep() -> None:
+        saved.write_text(json.dumps(results, indent=1), encoding="utf-8")
 
     # Whoosh first, while the cluster is not yet taking memory and CPU.
     whoosh_index = Path(args.whoosh_index) if args.whoosh_index else work / "whoosh"
-    if not args.whoosh_index:
+    if not args.whoosh_index and "whoosh_build" not in results:
         be._log(f"whoosh: building {docs} documents")
         results["whoosh_build"] = be.run_child({"task": "ours-build", "corpus": str(corpus), "index": str(whoosh_index)})
-    be._log("whoosh: queries")
-    results["whoosh_query"] = be.run_child({"task": "ours-query", "index": str(whoosh_index), **as_dicts})
+        keep()
+    if "whoosh_query" not in results:
+        be._log("whoosh: queries")
+        results["whoosh_query"] = be.run_child({"task": "ours-query", "index": str(whoosh_index), **as_dicts})
+        keep()
 
     be._log("solr: starting the cluster")
     started = time.perf_counter()
@@ -151,8 +162,8 @@ def measure(args: argparse.Namespace) -> str:
         results["nodes"] = node_figures(cluster.nodes)
     finally:
         cluster.stop()
-    (work / "results.json").write_text(json.dumps(results, indent=1), encoding="utf-8")
-    be._log(f"raw figures in {work / 'results.json'}")
+    keep()
+    be._log(f"raw figures in {saved}")
     return report(results, args)
 
 
@@ -209,6 +220,8 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--whoosh-index", help="an index of the same corpus already built (skips the Whoosh build)")
+    parser.add_argument("--workdir", help="keep the Whoosh index and results.json here; a second run reuses "
+                                          "the Whoosh figures it finds (default: a new temporary folder)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:

@@ -224,3 +224,31 @@ def test_other_methods_refuse_wrong_types_with_query_errors(ix):
             call()
         assert str(caught.value) == message
     assert len(ix.more_like(doc_id, limit=2)) <= 2
+
+
+# -- the CLI and the web over the backend ---------------------------------------------
+
+
+def test_the_cli_and_the_web_work_unchanged_over_the_backend(ix, backend) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from webui import create_app
+    from webui.cli import cli
+
+    result = CliRunner().invoke(cli, ["search", "carbon", "dividend", "--index", backend.location, "--json"])
+    assert result.exit_code == 0, result.output
+    assert [hit["id"] for hit in json.loads(result.output)["hits"]] == ["climate-2020.txt"]
+    shown = CliRunner().invoke(cli, ["show", "climate-2023.txt", "--index", backend.location, "--json"])
+    assert shown.exit_code == 0 and json.loads(shown.output)["title"] == "The Limits of Offsets", shown.output
+    app = create_app({"TESTING": True, "INDEX_DIR": backend.location})
+    try:
+        client = app.test_client()
+        answer = client.get("/api/search?q=offsets&author=Mei+Chen").get_json()
+        assert [hit["id"] for hit in answer["hits"]] == ["climate-2023.txt"] and answer["filters"]["author"] == ["Mei Chen"]
+        assert client.get("/healthz").get_json() == {"ok": True, "documents": ix.stats()["documents"]}
+        page = client.get("/search?q=watch")
+        assert page.status_code == 200 and "&lt;script&gt;" in page.get_data(as_text=True)
+    finally:
+        app.extensions["commentary"].close()
