@@ -51,6 +51,13 @@ def cluster(solr_cluster: Cluster) -> Cluster:
     return solr_cluster
 
 
+@pytest.fixture(scope="module", autouse=True)
+def emptied(cluster: Cluster) -> None:
+    """The session's collection as these tests expect it: empty (the contract suite fills it too)."""
+    where = parse_location(cluster.location)
+    post_json(f"{where.base_url}/{where.collection}", "/update", {"delete": {"query": "*:*"}})
+
+
 @pytest.fixture(scope="session")
 def collection_url(cluster: Cluster) -> str:
     where = parse_location(cluster.location)
