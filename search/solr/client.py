@@ -145,4 +145,4 @@ def _solr_message(exc: urllib.error.HTTPError) -> str:
         message = (body.get("error") or {}).get("msg")
     except (ValueError, AttributeError, OSError):
         message = None
-    return " ".join(str(message).split())[:300] if message else f"HTTP {exc.code} {exc.reason}"
+    return " ".join(str(message).split())[:1000] if message else f"HTTP {exc.code} {exc.reason}"
