@@ -51,12 +51,22 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 # ---------------------------------------------------------------- children
 
 
-def solr_build(corpus: str, location: str) -> dict[str, Any]:
-    """Push the corpus into the collection with ``search.build_index``; runs in a fresh child."""
+def solr_build(corpus: str, location: str, progress_file: str) -> dict[str, Any]:
+    """Push the corpus into the collection with ``search.build_index``; runs in a fresh child.
+
+    Every 1,000 documents a line "documents seconds" goes to ``progress_file``,
+    so a long push can be followed (and its rate read if it is cut short).
+    """
     import search
 
     start = time.perf_counter()
-    report = search.build_index([corpus], index_dir=location)
+    with open(progress_file, "a", encoding="utf-8") as out:
+        def progress(done: int, total: int, label: str) -> None:
+            if done % 1000 == 0 or done == total:
+                out.write(f"{done} {time.perf_counter() - start:.1f}\n")
+                out.flush()
+
+        report = search.build_index([corpus], index_dir=location, progress=progress)
     seconds = time.perf_counter() - start
     return {"seconds": seconds, "added": report.added, "skipped": len(report.skipped),
             "peak_rss_mb": be._peak_rss_mb()}
@@ -93,7 +103,7 @@ def child_main(task: dict[str, Any]) -> dict[str, Any]:
     # measure it rather than fail.
     SolrClient.__init__.__kwdefaults__["timeout"] = task["timeout"]
     if task["task"] == "solr-build":
-        return solr_build(task["corpus"], task["location"])
+        return solr_build(task["corpus"], task["location"], task["progress_file"])
     queries = [be.Query(**q) for q in task["queries"]]
     warmup = [be.Query(**q) for q in task["warmup"]]
     return solr_queries(task["location"], queries, warmup)
@@ -163,7 +173,7 @@ def measure(args: argparse.Namespace) -> str:
         results["rss_ready_mb"] = rss_mb(cluster.pid)
         be._log(f"solr: building into {cluster.location}")
         results["solr_build"] = run_child({"task": "solr-build", "corpus": str(corpus), "location": cluster.location,
-                                           "timeout": args.timeout})
+                                           "timeout": args.timeout, "progress_file": str(work / "progress.txt")})
         results["rss_built_mb"] = rss_mb(cluster.pid)
         be._log("solr: queries")
         results["solr_query"] = run_child({"task": "solr-query", "location": cluster.location, **as_dicts})
