@@ -23,6 +23,10 @@ class Backend:
         self.location = self._fresh()
         return self.location
 
+    def empty(self) -> None:
+        """Close what was opened and leave an empty location (the shared collection clean for other tests)."""
+        self.fresh()
+
     def build(self, sources: list[Any] | None = None, **options: Any) -> Any:
         """``search.build_index`` into the current location."""
         return search.build_index(sources or [], index_dir=self.location, **options)

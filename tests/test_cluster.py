@@ -25,7 +25,7 @@ from typing import IO, Any, Iterator
 
 import pytest
 from solrkit import CLUSTER_START_TIMEOUT as START_TIMEOUT
-from solrkit import NO_JAVA_REASON, java_missing
+from solrkit import NO_JAVA_REASON, empty_collection, java_missing, location_url
 from solrkit import solr_get as solr
 from solrkit import solr_post as post_json
 
@@ -51,17 +51,12 @@ def cluster(solr_cluster: Cluster) -> Cluster:
     return solr_cluster
 
 
-@pytest.fixture(scope="module", autouse=True)
-def emptied(cluster: Cluster) -> None:
-    """The session's collection as these tests expect it: empty (the contract suite fills it too)."""
-    where = parse_location(cluster.location)
-    post_json(f"{where.base_url}/{where.collection}", "/update", {"delete": {"query": "*:*"}})
-
-
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def collection_url(cluster: Cluster) -> str:
-    where = parse_location(cluster.location)
-    return f"{where.base_url}/{where.collection}"
+    # The session's cluster is shared with the contract suite: start from an empty collection.
+    url = location_url(cluster.location)
+    empty_collection(url)
+    return url
 
 
 CORPUS = [
@@ -84,7 +79,7 @@ def corpus(collection_url: str) -> Iterator[list[dict[str, Any]]]:
     post_json(collection_url, "/update", {"delete": {"query": "*:*"}})
 
 
-def test_the_new_collection_answers_empty_on_every_node(cluster: Cluster) -> None:
+def test_the_new_collection_answers_empty_on_every_node(cluster: Cluster, collection_url: str) -> None:
     info = json.loads(cluster.info_file.read_text(encoding="utf-8"))
     assert len(info["nodes"]) == 2 and info["nodes"] == cluster.nodes
     assert re.fullmatch(r"127\.0\.0\.1:\d+/solr", info["zk"])

@@ -64,4 +64,4 @@ def ix(backend: Backend, searching_corpus: Path) -> Iterator[search.Index]:
     report = backend.build([searching_corpus])
     assert not report.skipped, report.skipped
     yield backend.open()
-    backend.close()
+    backend.empty()

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from solrkit import require_solr_backend
+from solrkit import empty_collection, location_url, require_solr_backend
 
 import search
 from corpus import SEED, hit_ids
@@ -72,6 +72,7 @@ def both(searching_corpus: Path, tmp_path_factory: pytest.TempPathFactory,
     assert not search.build_index([searching_corpus], index_dir=cluster.location).skipped
     with search.open_index(folder) as whoosh, search.open_index(cluster.location) as solr:
         yield whoosh, solr
+    empty_collection(location_url(cluster.location))  # the collection is shared: leave it clean
 
 
 @pytest.mark.cluster

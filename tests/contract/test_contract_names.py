@@ -20,7 +20,7 @@ def names_ix(backend: Backend) -> Iterator[search.Index]:
     backend.fresh()
     search.build_index(documents=NAMES, index_dir=backend.location)
     yield backend.open()
-    backend.close()
+    backend.empty()
 
 
 @pytest.mark.parametrize("query, expected", [

@@ -11,12 +11,20 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 from backends import Backend
 
 import search
 from corpus import DOCS, plain_text, write_corpus
+
+
+@pytest.fixture(scope="module", autouse=True)
+def leave_empty(backend: Backend) -> Iterator[None]:
+    """Each test empties its location first; the last leaves it empty for the next module."""
+    yield
+    backend.empty()
 
 
 @pytest.fixture
