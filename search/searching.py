@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import numpy as np
 
+from .backend import is_remote_location, open_remote, remote_exists
 from .boundary import as_path, reads_index
 from .document import Document, clean_text
 from .engine import Engine, filter_masks
@@ -44,16 +45,26 @@ __all__ = ["Index", "open_index", "index_exists", "SORTS", "MATCHES", "MAX_LIMIT
 
 
 def index_exists(index_dir: str | os.PathLike[str] | None = None) -> bool:
-    """True when ``index_dir`` (default as for ``open_index``) holds an index."""
+    """True when ``index_dir`` (default as for ``open_index``) holds an index (or names an existing Solr collection)."""
+    location = index_dir if index_dir is not None else os.environ.get("COMMENTARY_INDEX")
+    if is_remote_location(location):
+        return remote_exists(location)  # type: ignore[arg-type]
     return has_index(as_path(index_dir, "index_dir") if index_dir is not None else default_index_dir())
 
 
 def open_index(index_dir: str | os.PathLike[str] | None = None, *, ranking: Ranking = DEFAULT_RANKING) -> "Index":
     """Open the index at ``index_dir`` (default ``$COMMENTARY_INDEX`` or ``./index``).
 
-    Raises ``IndexMissingError`` when there is none and ``IndexCorruptError``
-    when it cannot be read or was written by another version.
+    A ``solr://host:port/solr/collection`` (or ``http(s)://…``) location
+    opens that SolrCloud collection instead, with the same methods
+    (``search.backend.IndexBackend``).  Raises ``IndexMissingError`` when
+    there is none, ``IndexCorruptError`` when it cannot be read or was
+    written by another version, ``BackendUnavailableError`` when a Solr
+    cluster cannot be reached.
     """
+    location = index_dir if index_dir is not None else os.environ.get("COMMENTARY_INDEX")
+    if is_remote_location(location):
+        return open_remote(location, ranking=ranking)  # type: ignore[arg-type, return-value]
     return Index(index_dir if index_dir is not None else default_index_dir(), ranking=ranking)
 
 
