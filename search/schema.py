@@ -7,10 +7,12 @@ here, so the writer and the searcher cannot disagree.
 from __future__ import annotations
 
 import hashlib
+from collections import defaultdict
 from functools import lru_cache
 import re
+from typing import Any, Iterator
 
-from whoosh import fields
+from whoosh import columns, fields
 from whoosh.analysis import STOP_WORDS as STOP_FILTER_DEFAULT
 from whoosh.analysis import (
     CharsetFilter,
@@ -30,6 +32,12 @@ __all__ = [
     "STEMMED_FIELDS",
     "STOP_WORDS",
     "WORD_PATTERN",
+    "STOP_TERM",
+    "STOP_SLOTS",
+    "ProseField",
+    "phrase_slots",
+    "slot_term",
+    "stop_id",
     "text_term",
     "text_analyzer",
     "name_analyzer",
@@ -60,16 +68,86 @@ def text_analyzer():
     """Analyzer for prose: words, lower case, accents folded, stop words out, stemmed.
 
     ``élection``, ``Elections`` and ``election`` all become ``elect``.
-    Stop words (``STOP_WORDS``) leave no gap: ``"free and fair"`` as a
-    phrase is ``free fair`` and matches "free and fair" and "free or fair".
+    Stop words (``STOP_WORDS``, and any one-character word) are removed but
+    keep their place: the words after them keep the positions they had in
+    the text, so ``"war of independence"`` as a phrase means *war*, one
+    removed word, *independence* (``ProseField`` records which word it was).
     """
     return (
         RegexTokenizer(WORD_PATTERN)
         | LowercaseFilter()
         | CharsetFilter(accent_map)
-        | StopFilter(STOP_WORDS)
+        | StopFilter(STOP_WORDS, renumber=False)
         | StemFilter(lang="en")
     )
+
+
+# The index term under which a prose field records where its removed words
+# were.  No word the tokenizer makes contains a space, so it is never a
+# real term, and no query can ask for it.
+STOP_TERM = " removed"
+# Its positions are ``position * STOP_SLOTS + stop_id(word)``: a phrase can
+# then ask for that very stop word, as FTS5 (which removes nothing) does.
+STOP_SLOTS = 256
+_STOP_IDS = {word: i for i, word in enumerate(sorted(STOP_WORDS), start=1)}
+assert len(_STOP_IDS) < STOP_SLOTS
+
+
+def stop_id(word: str) -> int:
+    """The number a removed word is recorded as: its place in the sorted
+    stop list (from 1), or 0 for any other removed word (one character long)."""
+    return _STOP_IDS.get(word, 0)
+
+
+class ProseField(fields.TEXT):
+    """A text field whose removed words are recorded, for phrases.
+
+    Besides each kept word's positions it indexes ``STOP_TERM`` with the
+    (encoded) positions of the words ``text_analyzer`` removed, in the same
+    one pass of the analyzer.  That posting counts nothing towards the
+    field's length, so scores are those of a plain ``TEXT`` field.
+    """
+
+    def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
+        """(term bytes, frequency, weight, encoded positions) of each term of ``value``."""
+        if not isinstance(value, str):
+            yield from super().index(value, **kwargs)
+            return
+        kwargs.setdefault("mode", "index")
+        positions: dict[str, list[int]] = defaultdict(list)
+        removed: list[int] = []
+        for token in self.analyzer(value, positions=True, removestops=False, **kwargs):
+            if token.stopped:
+                removed.append(token.pos * STOP_SLOTS + _STOP_IDS.get(token.text, 0))
+            else:
+                positions[token.text].append(token.pos)
+        encode = self.format.encode
+        boost = self.format.field_boost
+        for word, found in positions.items():
+            yield word.encode("utf-8"), len(found), len(found) * boost, encode(found)
+        if removed:
+            # Frequency 0: the writer adds frequencies up into the field length.
+            yield STOP_TERM.encode("utf-8"), 0, 1.0, encode(removed)
+
+
+def phrase_slots(text: str) -> tuple[tuple[int, str], ...]:
+    """What a phrase typed in a prose field looks for, word by word.
+
+    ``(offset, term)`` for every word of ``text`` from its first kept word
+    to its last: the index term of a kept word, or ``STOP_TERM``, a space and
+    the removed word (``" removed of"``), at its offset from the first kept
+    word.  Stop words before the first or after the last kept word are kept
+    too (``"large own"``: *large* followed by *own*).  Empty when ``text``
+    has no kept word.
+    """
+    slots = []
+    for token in _TEXT_ANALYZER(text, positions=True, removestops=False, mode="query"):
+        slots.append((token.pos, _removed_key(token.text) if token.stopped else token.text))
+    kept = [pos for pos, term in slots if not term.startswith(STOP_TERM)]
+    if not kept:
+        return ()
+    first = kept[0]
+    return tuple((pos - first, term) for pos, term in slots)
 
 
 _TEXT_ANALYZER = text_analyzer()
@@ -86,6 +164,22 @@ def text_term(word: str) -> str | None:
     for token in _TEXT_ANALYZER(word, mode="query"):
         return token.text
     return None
+
+
+@lru_cache(maxsize=200_000)
+def slot_term(word: str) -> str | None:
+    """What one word of prose is in a phrase: its index term, ``STOP_TERM``
+    and the word for a removed word (as ``phrase_slots`` gives), None for
+    a word that makes no token."""
+    for token in _TEXT_ANALYZER(word, removestops=False, mode="query"):
+        return _removed_key(token.text) if token.stopped else token.text
+    return None
+
+
+def _removed_key(word: str) -> str:
+    """A removed word as a phrase slot: ``STOP_TERM``, a space and the stop
+    word; one-character words all share the key with no word (id 0)."""
+    return STOP_TERM + " " + (word if word in _STOP_IDS else "")
 
 
 def name_analyzer():
@@ -113,12 +207,12 @@ SCHEMA = fields.Schema(
     content_hash=fields.STORED,
     # Searchable text.  Title and body keep an unstemmed word list (spelling)
     # for "did you mean".
-    title=fields.TEXT(analyzer=text_analyzer(), stored=True, spelling=True),
-    body=fields.TEXT(analyzer=text_analyzer(), stored=True, spelling=True),
+    title=ProseField(analyzer=text_analyzer(), stored=True, spelling=True),
+    body=ProseField(analyzer=text_analyzer(), stored=True, spelling=True),
     author=fields.TEXT(analyzer=name_analyzer(), stored=False),
     affiliation=fields.TEXT(analyzer=name_analyzer(), stored=True),
     source=fields.TEXT(analyzer=name_analyzer(), stored=True),
-    tags=fields.TEXT(analyzer=text_analyzer(), stored=False),
+    tags=ProseField(analyzer=text_analyzer(), stored=False),
     # Exact values for filters and facets.
     author_facet=_facet_field(),
     affiliation_facet=_facet_field(),
@@ -133,6 +227,9 @@ SCHEMA = fields.Schema(
     tag_list=fields.STORED,
     format=fields.STORED,
     markdown=fields.STORED,
+    # The whole body and Markdown source of a body too long for the stored
+    # record (search.storedtext).
+    fulltext=fields.COLUMN(columns.CompressedBytesColumn()),
     extra=fields.STORED,
     warnings=fields.STORED,
 )

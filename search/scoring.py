@@ -21,9 +21,8 @@ from array import array
 from itertools import accumulate
 from typing import Any, Callable, Iterable, Sequence
 
-from whoosh import query as wq
-
 from .expansion import feedback_features
+from .phrases import phrase_postings
 from .query import Clause, ParsedQuery
 from .ranking import Feature, FieldPart, QueryBuilder, Ranking, date_range_query
 from .schema import TEXT_FIELDS
@@ -147,16 +146,7 @@ class Scorer:
         return found
 
     def _phrase_postings(self, part: FieldPart) -> Block:
-        ids: list[int] = []
-        counts: list[float] = []
-        matcher = wq.Phrase(part.field, list(part.words)).matcher(
-            self.searcher, self.searcher.boolean_context()
-        )
-        while matcher.is_active():
-            ids.append(matcher.id())
-            counts.append(float(len(matcher.spans()) or 1))
-            matcher.next()
-        return ids, counts
+        return phrase_postings(self.reader, part.field, part.phrase_slots())
 
     def proximity(self, features: Sequence[Feature], docnums: Sequence[int]) -> dict[int, float]:
         """Pair scores of ``docnums`` for query words that are neighbours in

@@ -38,6 +38,7 @@ from .semantic.hybrid import FUSE_DEPTH, SemanticView
 from .semantic.store import has_embeddings, load_embeddings
 from .spelling import closest_word
 from .snippets import TermMatcher, highlight_html, make_snippet, match_spans
+from .storedtext import full_texts, is_cut
 from .storage import default_index_dir, has_current_schema, has_index, open_whoosh_index
 
 if TYPE_CHECKING:  # the writer is imported only when documents are added or deleted
@@ -335,7 +336,10 @@ class Index:
     def _hit(self, searcher: Any, docnum: int, score: float | None, rank: int, matcher: TermMatcher) -> Hit:
         """A result row from stored fields, with a snippet of its body."""
         stored = searcher.stored_fields(docnum)
-        snippet = make_snippet(stored.get("body") or "", matcher)
+        # The stored body is a bounded opening (search.storedtext); the
+        # whole is read only when the query's words are not in it.
+        whole = (lambda: full_texts(searcher.reader(), docnum, stored)[0]) if is_cut(stored) else None
+        snippet = make_snippet(stored.get("body") or "", matcher, whole=whole)
         return _hit_from_row(_display_row(stored), score, rank, snippet)
 
     def _suggestion(self, searcher: Any, parsed: ParsedQuery, known: dict[str, str | None] | None = None) -> str | None:
@@ -379,9 +383,11 @@ class Index:
         if doc_id is None:
             return None
         searcher = self._searcher()
-        stored = searcher.document(id=doc_id)
-        if stored is None:
+        docnum = searcher.document_number(id=doc_id)
+        if docnum is None:
             return None
+        stored = searcher.stored_fields(docnum)
+        body, markdown = full_texts(searcher.reader(), docnum, stored)
         fmt = stored.get("format") or "text"
         return Document(
             id=stored["id"],
@@ -392,7 +398,7 @@ class Index:
             source=stored.get("source") or "",
             url=stored.get("url") or "",
             tags=list(stored.get("tag_list") or []),
-            body=(stored.get("markdown") if fmt == "markdown" else stored.get("body")) or "",
+            body=(markdown if fmt == "markdown" else body) or "",
             format=fmt,
             extra=dict(stored.get("extra") or {}),
             warnings=list(stored.get("warnings") or []),
@@ -404,8 +410,11 @@ class Index:
         doc_id = _doc_id(doc_id)
         if doc_id is None:
             return None
-        stored = self._searcher().document(id=doc_id)
-        return None if stored is None else stored.get("body") or ""
+        searcher = self._searcher()
+        docnum = searcher.document_number(id=doc_id)
+        if docnum is None:
+            return None
+        return full_texts(searcher.reader(), docnum, searcher.stored_fields(docnum))[0] or ""
 
     @reads_index
     def more_like(self, doc_id: str, limit: int = 5) -> list[Hit]:
@@ -749,7 +758,7 @@ def _term_matcher(parsed: ParsedQuery, builder: QueryBuilder) -> TermMatcher:
             if part.field != "body":
                 continue
             if part.phrase:
-                matcher.phrases.append(part.words)
+                matcher.phrases.append(part.phrase_slots())
             else:
                 matcher.terms.update(part.words)
     return matcher

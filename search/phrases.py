@@ -1,0 +1,185 @@
+"""Phrase matching from positions: every word the user typed keeps its place.
+
+A phrase is a sequence of slots ``(offset, term)`` (``schema.phrase_slots``):
+kept words by their index term, removed (stop) words as ``STOP_TERM`` plus
+the word.  A document has the phrase at position ``p`` when every kept word
+of it occurs at ``p + offset`` and every removed word was removed at
+``p + offset`` (``ProseField`` records which word it was).  So
+``"war of independence"`` matches "war of independence" and not "war for
+independence", "war independence" or "war and then independence", as in
+SQLite FTS5, which removes nothing.
+
+The cost is bounded by the rarest word: its documents are intersected
+with the other words' posting lists (skipping over blocks that cannot
+hold a candidate), and positions are decoded only for documents that have
+every word.
+"""
+
+from __future__ import annotations
+
+from itertools import accumulate
+from pickle import loads
+from typing import Any, Callable, Iterable, Sequence
+
+from whoosh import formats
+from whoosh import query as wq
+from whoosh.matching import ListMatcher, NullMatcher
+from whoosh.system import _INT_SIZE
+
+from .schema import STOP_SLOTS, STOP_TERM, stop_id
+
+__all__ = ["phrase_postings", "PhraseQuery", "is_removed", "removed_word"]
+
+Slot = tuple[int, str]
+
+
+def is_removed(term: str) -> bool:
+    """True when a slot's term stands for a removed (stop) word."""
+    return term.startswith(STOP_TERM)
+
+
+def removed_word(term: str) -> str:
+    """The stop word a removed slot stands for (``" removed of"`` -> ``"of"``)."""
+    return term[len(STOP_TERM) + 1:]
+
+
+def phrase_postings(reader: Any, fieldname: str, slots: Sequence[Slot]) -> tuple[list[int], list[float]]:
+    """The live documents of ``reader`` that have the phrase in ``fieldname``,
+    ascending, and how many times each has it.
+
+    ``slots`` are ``(offset, term)`` pairs as ``schema.phrase_slots`` makes
+    them.  Deleted documents never match: each segment's posting lists
+    already leave them out.
+    """
+    # One posting list per distinct index term; removed words share one.
+    wanted: dict[str, list[tuple[int, int | None]]] = {}
+    for offset, term in slots:
+        if is_removed(term):
+            wanted.setdefault(STOP_TERM, []).append((offset, stop_id(removed_word(term))))
+        else:
+            wanted.setdefault(term, []).append((offset, None))
+    docnums: list[int] = []
+    counts: list[float] = []
+    if not wanted:
+        return docnums, counts
+    for leaf, base in reader.leaf_readers():
+        if not all((fieldname, term) in leaf for term in wanted):
+            continue
+        for docnum, count in _leaf_phrase(leaf, fieldname, wanted):
+            docnums.append(base + docnum)
+            counts.append(float(count))
+    return docnums, counts
+
+
+def _leaf_phrase(leaf: Any, fieldname: str, wanted: dict[str, list[tuple[int, int | None]]]) -> Iterable[tuple[int, int]]:
+    """``(docnum, occurrences)`` of the phrase in one segment."""
+    # Cheapest first: the rarest term gives the candidates, each further
+    # term can only remove some.
+    order = sorted(wanted, key=lambda term: leaf.doc_frequency(fieldname, term))
+    rarest = order[0]
+    candidates = list(leaf.postings(fieldname, rarest).all_ids())
+    positions: dict[str, dict[int, Sequence[int]]] = {}
+    for term in order[1:]:
+        found = _positions_of(leaf, fieldname, term, candidates)
+        positions[term] = found
+        candidates = [d for d in candidates if d in found]
+        if not candidates:
+            return
+    positions[rarest] = _positions_of(leaf, fieldname, rarest, candidates)
+    # Slots by how few places they allow, so that the set of possible
+    # phrase starts shrinks as fast as it can.
+    for docnum in candidates:
+        starts: set[int] | None = None
+        for term, places in sorted(wanted.items(), key=lambda item: len(positions[item[0]][docnum])):
+            found = positions[term][docnum]
+            for offset, sid in places:
+                if sid is not None:
+                    found = [p // STOP_SLOTS for p in found if p % STOP_SLOTS == sid]
+                # map() and set() run in C: a 10 MB document has words with
+                # 100,000 positions.
+                here = set(map(offset.__rsub__, found)) if offset else set(found)
+                starts = here if starts is None else starts & here
+                if not starts:
+                    break
+            if not starts:
+                break
+        if starts:
+            yield docnum, len(starts)
+
+
+def _positions_of(leaf: Any, fieldname: str, term: str, docnums: Sequence[int]) -> dict[int, Sequence[int]]:
+    """The positions of ``term`` in each of the ascending ``docnums`` that has it.
+
+    ``skip_to`` passes over whole posting blocks without decoding them, so
+    a long posting list costs about what the candidates' blocks do.
+    """
+    found: dict[int, Sequence[int]] = {}
+    matcher = leaf.postings(fieldname, term)
+    decode = _decoder(leaf, fieldname, matcher)
+    for docnum in docnums:
+        if not matcher.is_active():
+            break
+        if matcher.id() < docnum:
+            matcher.skip_to(docnum)
+            if not matcher.is_active():
+                break
+        if matcher.id() == docnum:
+            found[docnum] = decode()
+    return found
+
+
+def _decoder(leaf: Any, fieldname: str, matcher: Any) -> Callable[[], Sequence[int]]:
+    """How to read the positions of the matcher's current posting.
+
+    Whoosh's ``Positions`` format stores a count and the pickled gaps
+    between positions; summing them with ``accumulate`` (in C) is many
+    times faster than the format's own loop, which a long document feels.
+    Any other format is read through the public API.
+    """
+    if type(leaf.schema[fieldname].format) is not formats.Positions:
+        return lambda: matcher.value_as("positions")
+
+    def decode() -> Sequence[int]:
+        value = matcher.value()
+        if not value.endswith(b"."):  # the codec drops pickle's final STOP
+            value += b"."
+        return list(accumulate(loads(value[_INT_SIZE:])))
+
+    return decode
+
+
+class PhraseQuery(wq.Query):
+    """A Whoosh query for a phrase with offsets (what ``phrase_postings`` matches).
+
+    ``QueryBuilder.build`` uses it for phrases that Whoosh's own ``Phrase``
+    cannot say: those with removed words or gaps.
+    """
+
+    def __init__(self, fieldname: str, slots: Sequence[Slot]) -> None:
+        self.fieldname = fieldname
+        self.slots = tuple(slots)
+
+    def __repr__(self) -> str:
+        return f"PhraseQuery({self.fieldname!r}, {self.slots!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, PhraseQuery) and (self.fieldname, self.slots) == (other.fieldname, other.slots)
+
+    def __hash__(self) -> int:
+        return hash((self.fieldname, self.slots))
+
+    def field(self) -> str:
+        """The field the phrase is looked for in."""
+        return self.fieldname
+
+    def estimate_size(self, ixreader: Any) -> int:
+        """At most the number of documents of its rarest kept word."""
+        terms = [t for _, t in self.slots if not is_removed(t)]
+        return min((ixreader.doc_frequency(self.fieldname, t) for t in terms), default=0)
+
+    def matcher(self, searcher: Any, context: Any = None) -> Any:
+        """The matching documents of the searcher's reader."""
+        docnums, counts = phrase_postings(searcher.reader(), self.fieldname, self.slots)
+        if not docnums:
+            return NullMatcher()
+        return ListMatcher(docnums, counts)
