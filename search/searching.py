@@ -338,7 +338,7 @@ class Index:
         stored = searcher.stored_fields(docnum)
         # The stored body is a bounded opening (search.storedtext); the
         # whole is read only when the query's words are not in it.
-        whole = (lambda: full_texts(searcher.reader(), docnum, stored)[0]) if is_cut(stored) else None
+        whole = (lambda: full_texts(searcher.reader(), docnum, stored, markdown=False)[0]) if is_cut(stored) else None
         snippet = make_snippet(stored.get("body") or "", matcher, whole=whole)
         return _hit_from_row(_display_row(stored), score, rank, snippet)
 

@@ -11,7 +11,6 @@ by a snippet whose words occur only beyond the opening.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 __all__ = ["STORED_BODY_CHARS", "FULLTEXT_FIELD", "stored_values", "full_texts", "is_cut"]
@@ -26,23 +25,35 @@ def stored_values(body: str, markdown: str | None) -> dict[str, Any]:
     and the full-text column (none for a body that fits the record)."""
     if len(body) <= STORED_BODY_CHARS and (markdown is None or len(markdown) <= STORED_BODY_CHARS):
         return {"markdown": markdown}
-    whole = json.dumps({"body": body, "markdown": markdown}, ensure_ascii=False).encode("utf-8")
+    # The body's length in bytes, a colon, the body, then the Markdown
+    # source if any: the body is read without decoding the source.
+    encoded = body.encode("utf-8", "surrogatepass")
+    source = b"" if markdown is None else b"\x00" + markdown.encode("utf-8", "surrogatepass")
+    whole = b"%d:" % len(encoded) + encoded + source
     # ``_stored_body`` is what Whoosh stores for ``body`` instead of the
     # indexed value, which stays the whole text.
     return {"_stored_body": body[:STORED_BODY_CHARS], "markdown": None, FULLTEXT_FIELD: whole}
 
 
 def is_cut(stored: dict[str, Any]) -> bool:
-    """True when the stored record holds only the opening of the body."""
+    """True when the stored record holds only the opening of the body (or,
+    for a Markdown document, not its source)."""
+    if stored.get("format") == "markdown" and stored.get("markdown") is None:
+        return True
     return len(stored.get("body") or "") >= STORED_BODY_CHARS
 
 
-def full_texts(reader: Any, docnum: int, stored: dict[str, Any]) -> tuple[str, str | None]:
-    """The whole body and Markdown source of a document whose stored fields are ``stored``."""
+def full_texts(reader: Any, docnum: int, stored: dict[str, Any], *,
+               markdown: bool = True) -> tuple[str, str | None]:
+    """The whole body and Markdown source (with ``markdown``; else None) of a
+    document whose stored fields are ``stored``."""
     if not is_cut(stored) or FULLTEXT_FIELD not in reader.schema:
-        return stored.get("body") or "", stored.get("markdown")
+        return stored.get("body") or "", stored.get("markdown") if markdown else None
     raw = reader.column_reader(FULLTEXT_FIELD)[docnum]
     if not raw:  # an opening that happens to be exactly this long
-        return stored.get("body") or "", stored.get("markdown")
-    whole = json.loads(raw.decode("utf-8"))
-    return whole["body"], whole["markdown"]
+        return stored.get("body") or "", stored.get("markdown") if markdown else None
+    head, _, rest = raw.partition(b":")
+    size = int(head)
+    body = rest[:size].decode("utf-8", "surrogatepass")
+    source = rest[size + 1:].decode("utf-8", "surrogatepass") if markdown and len(rest) > size else None
+    return body, source
