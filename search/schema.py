@@ -228,8 +228,8 @@ SCHEMA = fields.Schema(
     format=fields.STORED,
     markdown=fields.STORED,
     # The whole body and Markdown source of a body too long for the stored
-    # record (search.storedtext).
-    fulltext=fields.COLUMN(columns.CompressedBytesColumn()),
+    # record (search.storedtext), uncompressed: read whole, it must be quick.
+    fulltext=fields.COLUMN(columns.VarBytesColumn()),
     extra=fields.STORED,
     warnings=fields.STORED,
 )
