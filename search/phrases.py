@@ -4,7 +4,8 @@ A phrase is a sequence of slots ``(offset, term)`` (``schema.phrase_slots``):
 kept words by their index term, removed (stop) words as ``STOP_TERM`` plus
 the word.  A document has the phrase at position ``p`` when every kept word
 of it occurs at ``p + offset`` and every removed word was removed at
-``p + offset`` (``ProseField`` records which word it was).  So
+``p + offset`` (``ProseField`` indexes removed words under their own
+terms, which no query word can reach).  So
 ``"war of independence"`` matches "war of independence" and not "war for
 independence", "war independence" or "war and then independence", as in
 SQLite FTS5, which removes nothing.
@@ -17,6 +18,7 @@ every word.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from itertools import accumulate
 from pickle import loads
 from typing import Any, Callable, Iterable, Sequence
@@ -26,9 +28,9 @@ from whoosh import query as wq
 from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.system import _INT_SIZE
 
-from .schema import STOP_SLOTS, STOP_TERM, stop_id
+from .schema import STOP_TERM
 
-__all__ = ["phrase_postings", "PhraseQuery", "is_removed", "removed_word"]
+__all__ = ["phrase_postings", "PhraseQuery", "is_removed"]
 
 Slot = tuple[int, str]
 
@@ -36,11 +38,6 @@ Slot = tuple[int, str]
 def is_removed(term: str) -> bool:
     """True when a slot's term stands for a removed (stop) word."""
     return term.startswith(STOP_TERM)
-
-
-def removed_word(term: str) -> str:
-    """The stop word a removed slot stands for (``" removed of"`` -> ``"of"``)."""
-    return term[len(STOP_TERM) + 1:]
 
 
 def phrase_postings(reader: Any, fieldname: str, slots: Sequence[Slot]) -> tuple[list[int], list[float]]:
@@ -51,13 +48,10 @@ def phrase_postings(reader: Any, fieldname: str, slots: Sequence[Slot]) -> tuple
     them.  Deleted documents never match: each segment's posting lists
     already leave them out.
     """
-    # One posting list per distinct index term; removed words share one.
-    wanted: dict[str, list[tuple[int, int | None]]] = {}
+    # One posting list per distinct index term (removed words have theirs).
+    wanted: dict[str, list[int]] = {}
     for offset, term in slots:
-        if is_removed(term):
-            wanted.setdefault(STOP_TERM, []).append((offset, stop_id(removed_word(term))))
-        else:
-            wanted.setdefault(term, []).append((offset, None))
+        wanted.setdefault(term, []).append(offset)
     docnums: list[int] = []
     counts: list[float] = []
     if not wanted:
@@ -71,13 +65,13 @@ def phrase_postings(reader: Any, fieldname: str, slots: Sequence[Slot]) -> tuple
     return docnums, counts
 
 
-def _leaf_phrase(leaf: Any, fieldname: str, wanted: dict[str, list[tuple[int, int | None]]]) -> Iterable[tuple[int, int]]:
+def _leaf_phrase(leaf: Any, fieldname: str, wanted: dict[str, list[int]]) -> Iterable[tuple[int, int]]:
     """``(docnum, occurrences)`` of the phrase in one segment."""
     # Cheapest first: the rarest term gives the candidates, each further
     # term can only remove some.
     order = sorted(wanted, key=lambda term: leaf.doc_frequency(fieldname, term))
     rarest = order[0]
-    candidates = list(leaf.postings(fieldname, rarest).all_ids())
+    candidates = _all_ids(leaf, fieldname, rarest)
     positions: dict[str, dict[int, Sequence[int]]] = {}
     for term in order[1:]:
         found = _positions_of(leaf, fieldname, term, candidates)
@@ -92,12 +86,11 @@ def _leaf_phrase(leaf: Any, fieldname: str, wanted: dict[str, list[tuple[int, in
         starts: set[int] | None = None
         for term, places in sorted(wanted.items(), key=lambda item: len(positions[item[0]][docnum])):
             found = positions[term][docnum]
-            for offset, sid in places:
-                here = found if sid is None else [p // STOP_SLOTS for p in found if p % STOP_SLOTS == sid]
+            for offset in places:
                 # map() and set.intersection() run in C, and only the first
                 # slot builds a set: a 10 MB document has words with
                 # 100,000 positions.
-                shifted = map(offset.__rsub__, here) if offset else here
+                shifted = map(offset.__rsub__, found) if offset else found
                 starts = set(shifted) if starts is None else starts.intersection(shifted)
                 if not starts:
                     break
@@ -110,12 +103,15 @@ def _leaf_phrase(leaf: Any, fieldname: str, wanted: dict[str, list[tuple[int, in
 def _positions_of(leaf: Any, fieldname: str, term: str, docnums: Sequence[int]) -> dict[int, Sequence[int]]:
     """The positions of ``term`` in each of the ascending ``docnums`` that has it.
 
-    ``skip_to`` passes over whole posting blocks without decoding them, so
-    a long posting list costs about what the candidates' blocks do.
+    Blocks of the posting list that hold none of ``docnums`` are passed
+    over undecoded, so a long posting list costs about what the
+    candidates' blocks do.
     """
-    found: dict[int, Sequence[int]] = {}
     matcher = leaf.postings(fieldname, term)
     decode = _decoder(leaf, fieldname, matcher)
+    if _has_blocks(matcher):
+        return _block_positions(matcher, docnums, decode)
+    found: dict[int, Sequence[int]] = {}
     for docnum in docnums:
         if not matcher.is_active():
             break
@@ -124,23 +120,79 @@ def _positions_of(leaf: Any, fieldname: str, term: str, docnums: Sequence[int]) 
             if not matcher.is_active():
                 break
         if matcher.id() == docnum:
-            found[docnum] = decode()
+            found[docnum] = decode(matcher.value())
     return found
 
 
-def _decoder(leaf: Any, fieldname: str, matcher: Any) -> Callable[[], Sequence[int]]:
-    """How to read the positions of the matcher's current posting.
+def _all_ids(leaf: Any, fieldname: str, term: str) -> list[int]:
+    """Every live document of ``term``'s posting list in one segment, ascending."""
+    matcher = leaf.postings(fieldname, term)
+    if not _has_blocks(matcher):
+        return list(matcher.all_ids())
+    found: list[int] = []
+    while matcher.is_active():
+        found.extend(_block_ids(matcher))
+        matcher._next_block()
+    return found
+
+
+# The posting-list reader of Whoosh's current codec (as scoring reads it):
+# its blocks of ids and values can be taken whole, and a block is skipped
+# by its largest id without being decoded.  Anything else (a segment with
+# deletions gives a filtering wrapper) takes the public API.
+_BLOCK_MATCHER = "W3LeafMatcher"
+_BLOCK_API = ("is_active", "_read_data", "_read_values", "_next_block", "_data", "_byteids", "_maxid", "_values")
+
+
+def _has_blocks(matcher: Any) -> bool:
+    return type(matcher).__name__ == _BLOCK_MATCHER and all(hasattr(matcher, a) for a in _BLOCK_API)
+
+
+def _block_ids(matcher: Any) -> Sequence[int]:
+    """The document numbers of the matcher's current block."""
+    if matcher._data is None:
+        matcher._read_data()
+    raw = matcher._data[0]
+    # Stored as gaps; summed in C (the codec does it in a Python loop).
+    return raw if matcher._byteids else tuple(accumulate(raw))
+
+
+def _block_positions(matcher: Any, docnums: Sequence[int], decode: Callable[[bytes], Sequence[int]]
+                     ) -> dict[int, Sequence[int]]:
+    found: dict[int, Sequence[int]] = {}
+    i, count = 0, len(docnums)
+    while i < count and matcher.is_active():
+        last = matcher._maxid
+        if docnums[i] > last:
+            matcher._next_block()
+            continue
+        j = bisect_right(docnums, last, i)
+        index = {d: k for k, d in enumerate(_block_ids(matcher))}
+        hits = [(d, index[d]) for d in docnums[i:j] if d in index]
+        if hits:
+            if matcher._values is None:
+                matcher._read_values()
+            values = matcher._values
+            for docnum, k in hits:
+                found[docnum] = decode(values[k])
+        i = j
+        matcher._next_block()
+    return found
+
+
+def _decoder(leaf: Any, fieldname: str, matcher: Any) -> Callable[[bytes], Sequence[int]]:
+    """How to read positions from a posting's value.
 
     Whoosh's ``Positions`` format stores a count and the pickled gaps
     between positions; summing them with ``accumulate`` (in C) is many
     times faster than the format's own loop, which a long document feels.
-    Any other format is read through the public API.
+    Any other format decodes its own way.
     """
-    if type(leaf.schema[fieldname].format) is not formats.Positions:
-        return lambda: matcher.value_as("positions")
+    fmt = leaf.schema[fieldname].format
+    if type(fmt) is not formats.Positions:
+        return fmt.decode_positions
 
-    def decode() -> Sequence[int]:
-        value = matcher.value()
+    def decode(value: bytes) -> Sequence[int]:
         if not value.endswith(b"."):  # the codec drops pickle's final STOP
             value += b"."
         return list(accumulate(loads(value[_INT_SIZE:])))

@@ -33,11 +33,9 @@ __all__ = [
     "STOP_WORDS",
     "WORD_PATTERN",
     "STOP_TERM",
-    "STOP_SLOTS",
     "ProseField",
     "phrase_slots",
     "slot_term",
-    "stop_id",
     "text_term",
     "text_analyzer",
     "name_analyzer",
@@ -82,30 +80,23 @@ def text_analyzer():
     )
 
 
-# The index term under which a prose field records where its removed words
-# were.  No word the tokenizer makes contains a space, so it is never a
-# real term, and no query can ask for it.
+# Removed words are indexed under their own terms: this prefix (the
+# tokenizer never makes a word with a space, so no real term starts so, and
+# no query can ask for one), a space and the word, with the positions the
+# word had; so a phrase can ask for that very stop word, as FTS5 (which
+# removes nothing) does.  One-character words, removed too, share the term
+# with no word after the prefix.
 STOP_TERM = " removed"
-# Its positions are ``position * STOP_SLOTS + stop_id(word)``: a phrase can
-# then ask for that very stop word, as FTS5 (which removes nothing) does.
-STOP_SLOTS = 256
-_STOP_IDS = {word: i for i, word in enumerate(sorted(STOP_WORDS), start=1)}
-assert len(_STOP_IDS) < STOP_SLOTS
-
-
-def stop_id(word: str) -> int:
-    """The number a removed word is recorded as: its place in the sorted
-    stop list (from 1), or 0 for any other removed word (one character long)."""
-    return _STOP_IDS.get(word, 0)
+_STOP_SET = frozenset(STOP_WORDS)
 
 
 class ProseField(fields.TEXT):
-    """A text field whose removed words are recorded, for phrases.
+    """A text field that also indexes where its removed words were, for phrases.
 
-    Besides each kept word's positions it indexes ``STOP_TERM`` with the
-    (encoded) positions of the words ``text_analyzer`` removed, in the same
-    one pass of the analyzer.  That posting counts nothing towards the
-    field's length, so scores are those of a plain ``TEXT`` field.
+    Besides each kept word's positions it indexes every removed word's
+    positions under ``STOP_TERM`` + space + word, in the same one pass of
+    the analyzer.  Those postings count nothing towards the field's
+    length, so scores are those of a plain ``TEXT`` field.
     """
 
     def index(self, value: Any, **kwargs: Any) -> Iterator[tuple[bytes, int, float, bytes]]:
@@ -115,19 +106,28 @@ class ProseField(fields.TEXT):
             return
         kwargs.setdefault("mode", "index")
         positions: dict[str, list[int]] = defaultdict(list)
-        removed: list[int] = []
+        removed: dict[str, list[int]] = defaultdict(list)
         for token in self.analyzer(value, positions=True, removestops=False, **kwargs):
             if token.stopped:
-                removed.append(token.pos * STOP_SLOTS + _STOP_IDS.get(token.text, 0))
+                removed[token.text].append(token.pos)
             else:
                 positions[token.text].append(token.pos)
         encode = self.format.encode
         boost = self.format.field_boost
         for word, found in positions.items():
             yield word.encode("utf-8"), len(found), len(found) * boost, encode(found)
-        if removed:
+        for key, found in _removed_terms(removed).items():
             # Frequency 0: the writer adds frequencies up into the field length.
-            yield STOP_TERM.encode("utf-8"), 0, 1.0, encode(removed)
+            yield key.encode("utf-8"), 0, 1.0, encode(found)
+
+
+def _removed_terms(removed: dict[str, list[int]]) -> dict[str, list[int]]:
+    """Positions of removed words by their index term (one-character words merged)."""
+    terms: dict[str, list[int]] = {}
+    for word, found in removed.items():
+        key = _removed_key(word)
+        terms[key] = sorted(terms[key] + found) if key in terms else found
+    return terms
 
 
 def phrase_slots(text: str) -> tuple[tuple[int, str], ...]:
@@ -179,7 +179,7 @@ def slot_term(word: str) -> str | None:
 def _removed_key(word: str) -> str:
     """A removed word as a phrase slot: ``STOP_TERM``, a space and the stop
     word; one-character words all share the key with no word (id 0)."""
-    return STOP_TERM + " " + (word if word in _STOP_IDS else "")
+    return STOP_TERM + " " + (word if word in _STOP_SET else "")
 
 
 def name_analyzer():

@@ -33,7 +33,7 @@ from .query import ParsedQuery, parse_date_bound, parse_query
 from .ranking import DEFAULT_RANKING, QueryBuilder, Ranking, analyze, date_range_query
 from .scoring import RankingStats, Scorer, match_documents, rank_documents
 from .results import FacetValue, Hit, SearchResults
-from .schema import FACET_FIELDS, SCHEMA, STOP_TERM, TEXT_FIELDS
+from .schema import FACET_FIELDS, SCHEMA, STOP_TERM, STOP_WORDS, TEXT_FIELDS
 from .semantic.hybrid import FUSE_DEPTH, SemanticView
 from .semantic.store import has_embeddings, load_embeddings
 from .spelling import closest_word
@@ -437,10 +437,10 @@ class Index:
         # Whoosh would re-analyse the whole stored body on every call (15 s
         # for a 10 MB document); its opening says what it is about.
         text = (searcher.stored_fields(docnum).get("body") or "")[:FEEDBACK_TEXT_CHARS]
-        # Whoosh's more_like, without the term that records removed words
-        # (schema.STOP_TERM), which every document has.
-        terms = [(w, weight) for w, weight in searcher.key_terms_from_text("body", text, numterms=26, normalize=False)
-                 if w != STOP_TERM][:25]
+        # Whoosh's more_like, without the terms that record removed words
+        # (schema.STOP_TERM): asked for enough terms that 25 others remain.
+        found = searcher.key_terms_from_text("body", text, numterms=26 + len(STOP_WORDS), normalize=False)
+        terms = [(w, weight) for w, weight in found if not w.startswith(STOP_TERM)][:25]
         query = wq.Or([wq.Term("body", w, boost=weight) for w, weight in terms])
         results = searcher.search(query, limit=limit, mask={docnum})
         empty = TermMatcher()
