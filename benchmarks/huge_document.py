@@ -22,7 +22,7 @@ import tempfile
 import time
 from pathlib import Path
 
-QUERIES = ("tariffs", "liberty tariffs", '"tariffs fall"', '"union shall"', "platypus")
+QUERIES = ("tariffs", "liberty tariffs", '"tariffs fall"', '"union shall"', '"government of the union"', "platypus")
 _WORDS = ("the government of the union shall protect liberty and commerce across several "
           "states while taxes remain and tariffs fall").split()
 

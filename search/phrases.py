@@ -18,7 +18,7 @@ every word.
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from itertools import accumulate
 from pickle import loads
 from typing import Any, Callable, Iterable, Sequence
@@ -87,17 +87,27 @@ def _leaf_phrase(leaf: Any, fieldname: str, wanted: dict[str, list[int]]) -> Ite
         for term, places in sorted(wanted.items(), key=lambda item: len(positions[item[0]][docnum])):
             found = positions[term][docnum]
             for offset in places:
-                # map() and set.intersection() run in C, and only the first
-                # slot builds a set: a 10 MB document has words with
-                # 100,000 positions.
-                shifted = map(offset.__rsub__, found) if offset else found
-                starts = set(shifted) if starts is None else starts.intersection(shifted)
+                if starts is not None and len(starts) * 16 < len(found):
+                    # Few starts left and a long list (a 10 MB document has
+                    # words with 100,000 positions): look each start up.
+                    starts = {p for p in starts if _has(found, p + offset)}
+                else:
+                    # map() and set.intersection() run in C; only the first
+                    # slot builds a set.
+                    shifted = map(offset.__rsub__, found) if offset else found
+                    starts = set(shifted) if starts is None else starts.intersection(shifted)
                 if not starts:
                     break
             if not starts:
                 break
         if starts:
             yield docnum, len(starts)
+
+
+def _has(ordered: Sequence[int], value: int) -> bool:
+    """True when the ascending ``ordered`` holds ``value``."""
+    i = bisect_left(ordered, value)
+    return i < len(ordered) and ordered[i] == value
 
 
 def _positions_of(leaf: Any, fieldname: str, term: str, docnums: Sequence[int]) -> dict[int, Sequence[int]]:

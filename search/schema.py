@@ -33,6 +33,7 @@ __all__ = [
     "STOP_WORDS",
     "WORD_PATTERN",
     "STOP_TERM",
+    "REMOVED_WORDS_RECORDED",
     "ProseField",
     "phrase_slots",
     "slot_term",
@@ -88,6 +89,12 @@ def text_analyzer():
 # with no word after the prefix.
 STOP_TERM = " removed"
 _STOP_SET = frozenset(STOP_WORDS)
+# Removed words are recorded in a document's first this many words only:
+# "the" is 6 % of English, and a 10 MB document's 100,000 places of it
+# would cost every phrase with "the" that matches it 20 ms or more.  So a
+# phrase with a stop word is found in the first 100,000 words (some 600 KB)
+# of a document; a phrase without one, anywhere.
+REMOVED_WORDS_RECORDED = 100_000
 
 
 class ProseField(fields.TEXT):
@@ -109,7 +116,8 @@ class ProseField(fields.TEXT):
         removed: dict[str, list[int]] = defaultdict(list)
         for token in self.analyzer(value, positions=True, removestops=False, **kwargs):
             if token.stopped:
-                removed[token.text].append(token.pos)
+                if token.pos < REMOVED_WORDS_RECORDED:
+                    removed[token.text].append(token.pos)
             else:
                 positions[token.text].append(token.pos)
         encode = self.format.encode
