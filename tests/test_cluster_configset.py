@@ -20,10 +20,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 CONF = REPO_ROOT / "cluster" / "solr" / "configset" / "conf"
 STOPWORDS_SCRIPT = REPO_ROOT / "cluster" / "solr" / "stopwords.py"
 
-# Whoosh's display-only lists are the stored multi-valued text fields in
-# Solr, and its two spelling word lists are one "spell" field.
+# Whoosh's display-only lists are the stored multi-valued text fields in Solr.
 # fulltext: the long bodies Whoosh keeps out of its stored record; Solr stores body whole.
-SOLR_NAME = {"authors": "author", "tag_list": "tags", "spell_title": "spell", "spell_body": "spell", "fulltext": "body"}
+SOLR_NAME = {"authors": "author", "tag_list": "tags", "fulltext": "body"}
 
 
 def solr_schema() -> ET.Element:
