@@ -36,8 +36,9 @@ __all__ = ["WordPlan", "install"]
 _PER_TOKEN_FILTERS = (LowercaseFilter, CharsetFilter, StopFilter, StemFilter)
 
 # Remembered words per field before the memory starts over: real archives
-# have long tails of names and numbers, and a word costs ~150 bytes here.
-_MAX_WORDS = 200_000
+# have long tails of names and numbers; a word costs a few hundred bytes here
+# (key, term, spelling words), so two processes stay well inside 1 GB.
+_MAX_WORDS = 100_000
 
 class _NotPerToken(Exception):
     """An analyzer made more than one token of one word: this field keeps Whoosh's way."""
