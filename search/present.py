@@ -19,7 +19,7 @@ from .schema import SCHEMA
 from .snippets import TermMatcher, make_snippet
 from .spelling import closest_word
 
-__all__ = ["Row", "display_row", "hit_from_row", "stored_hit", "term_matcher", "date_order", "suggestion"]
+__all__ = ["Row", "display_row", "hit_from_row", "stored_hit", "term_matcher", "name_term", "date_order", "suggestion"]
 
 # Spelling corrections a generation keeps (a few hundred bytes each).
 KEEP_SUGGESTIONS = 10_000
@@ -114,7 +114,7 @@ def suggestion(reader: Any, parsed: ParsedQuery, known: dict[str, str | None]) -
                 known[word] = None if known_word(reader, word) else (
                     closest_word(reader, spell_field, word)
                     # Names are not in the body's word list: "madisson".
-                    or closest_word(reader, "author", word, term_of=_name_term)
+                    or closest_word(reader, "author", word, term_of=name_term)
                 )
             found = known[word]
             if found:
@@ -125,7 +125,7 @@ def suggestion(reader: Any, parsed: ParsedQuery, known: dict[str, str | None]) -
     return pattern.sub(lambda m: replacements[m.group(1)], parsed.text)
 
 
-def _name_term(word: str) -> str | None:
+def name_term(word: str) -> str | None:
     """The author-field term of one word (None for a stop word)."""
     terms = analyze("author", word)
     return terms[0] if terms else None

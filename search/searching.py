@@ -21,8 +21,9 @@ from typing import TYPE_CHECKING, Any, Iterable, Sequence
 import numpy as np
 
 from .backend import is_remote_location, open_remote, remote_exists
+from .arguments import check_text, doc_id_arg, text_arg, unknown_options
 from .boundary import as_path, reads_index
-from .document import Document, clean_text
+from .document import Document
 from .engine import Engine, filter_masks
 from .errors import IndexCorruptError, IndexMissingError, QueryError, SemanticUnavailableError
 from .expansion import FEEDBACK_TEXT_CHARS
@@ -211,8 +212,8 @@ class Index:
         """
         started = time.perf_counter()
         if unknown:
-            raise QueryError(_unknown_options(unknown))
-        _check_text("the query", query)
+            raise QueryError(unknown_options(unknown))
+        check_text("the query", query)
         for name, flag in (("snippets", snippets), ("expand", expand), ("semantic", semantic),
                            ("correct", correct)):
             if not isinstance(flag, bool):
@@ -306,7 +307,7 @@ class Index:
     @reads_index
     def get(self, doc_id: str) -> Document | None:
         """The whole document with this id (Markdown bodies as Markdown), or None."""
-        doc_id = _doc_id(doc_id)
+        doc_id = doc_id_arg(doc_id)
         if doc_id is None:
             return None
         searcher = self._searcher()
@@ -332,7 +333,7 @@ class Index:
     @reads_index
     def get_text(self, doc_id: str) -> str | None:
         """The plain text of a document as indexed (Markdown stripped), or None."""
-        doc_id = _doc_id(doc_id)
+        doc_id = doc_id_arg(doc_id)
         if doc_id is None:
             return None
         stored = self._searcher().document(id=doc_id)
@@ -345,7 +346,7 @@ class Index:
         By sentence embedding when the index has them, else by wording.
         """
         limit = check_options(limit=limit).limit
-        doc_id = _doc_id(doc_id)
+        doc_id = doc_id_arg(doc_id)
         if doc_id is None:
             return []
         searcher = self._searcher()
@@ -366,16 +367,16 @@ class Index:
     @reads_index
     def highlight(self, text: str, query: str) -> str:
         """All of ``text`` HTML-escaped, with the words matching ``query`` in ``<mark>``."""
-        return highlight_html(_text_arg("text", text), self._matcher_for(query))
+        return highlight_html(text_arg("text", text), self._matcher_for(query))
 
     @reads_index
     def match_spans(self, text: str, query: str) -> list[tuple[int, int]]:
         """Character spans of ``text`` that match ``query``, in order."""
-        return match_spans(_text_arg("text", text), self._matcher_for(query))
+        return match_spans(text_arg("text", text), self._matcher_for(query))
 
     def _matcher_for(self, query: str) -> TermMatcher:
         builder = QueryBuilder(self._searcher().reader(), self.ranking)
-        return term_matcher(parse_query(_text_arg("the query", query)), builder)
+        return term_matcher(parse_query(text_arg("the query", query)), builder)
 
     @reads_index
     def facet_values(self, facet: str) -> list[FacetValue]:
@@ -491,43 +492,6 @@ def _fused_masks(view: SemanticView, ranked: list[tuple[int, float]], parsed: Pa
     out = np.zeros_like(matched)
     out[list(now)] = True
     return fused, out
-
-
-def _doc_id(doc_id: Any) -> str | None:
-    """A document id to look up; None for one no document can have (a lone surrogate)."""
-    _check_text("doc_id", doc_id)
-    # Ids are stored as UTF-8, so one that cannot be encoded was never stored.
-    return None if clean_text(doc_id) is not doc_id else doc_id
-
-
-def _text_arg(name: str, value: Any) -> str:
-    """A text argument with lone surrogates replaced (they cannot be analysed)."""
-    _check_text(name, value)
-    return clean_text(value)
-
-
-# Keyword names ``search`` had before the library, the CLI and the URL
-# shared one vocabulary: a caller still using one is told the new name.
-_RENAMED = {
-    "authors": "author", "affiliations": "affiliation", "sources": "source", "tags": "tag",
-    "date_from": "since", "date_to": "until", "per_page": "limit",
-}
-
-
-def _check_text(name: str, value: Any) -> None:
-    """A QueryError unless ``value`` is a string (whoosh would fail deep inside)."""
-    if not isinstance(value, str):
-        raise QueryError(f"{name} must be a string; got {type(value).__name__}")
-
-
-def _unknown_options(unknown: dict[str, Any]) -> str:
-    """The error for keywords ``search`` does not take, naming the right ones."""
-    name = sorted(unknown)[0]
-    if name in _RENAMED:
-        return f"search() has no option {name!r}; it is called {_RENAMED[name]!r}"
-    return (f"search() has no option {name!r}; the options are "
-            "author, affiliation, source, tag, since, until, sort, page, limit, match, snippets, expand, "
-            "semantic, correct")
 
 
 def _iso_of(dateord: int) -> str:

@@ -30,7 +30,8 @@ from ..query import ParsedQuery, parse_date_bound, parse_query
 from ..ranking import DEFAULT_RANKING, QueryBuilder, Ranking, analyze
 from ..results import FacetValue, Hit, SearchResults
 from ..schema import FACET_FIELDS, TEXT_FIELDS
-from ..searching import _check_text, _doc_id, _name_term, _term_matcher, _text_arg, _unknown_options
+from ..arguments import check_text, doc_id_arg, text_arg, unknown_options
+from ..present import name_term, term_matcher
 from ..spelling import closest_word
 from ..snippets import TermMatcher, highlight_html, make_snippet, match_spans
 from . import translate
@@ -135,8 +136,8 @@ class SolrIndex:
         """
         started = time.perf_counter()
         if unknown:
-            raise QueryError(_unknown_options(unknown))
-        _check_text("the query", query)
+            raise QueryError(unknown_options(unknown))
+        check_text("the query", query)
         for name, flag in (("snippets", snippets), ("expand", expand), ("semantic", semantic),
                            ("correct", correct)):
             if not isinstance(flag, bool):
@@ -250,7 +251,7 @@ class SolrIndex:
         partial = self._partial_notice(answer)
         if partial:
             notices.append(partial)
-        matcher = _term_matcher(parsed, qb) if snippets else None
+        matcher = term_matcher(parsed, qb) if snippets else None
         hits = [
             _hit(doc, doc.get("score") if sort == "relevance" else None, offset + i + 1, matcher)
             for i, doc in enumerate(answer["response"]["docs"])
@@ -356,7 +357,7 @@ class SolrIndex:
                 continue
             found = (closest_word(_Candidates(self, "body"), "spell_body", word)
                      # Names are not in the body's word list: "madisson".
-                     or closest_word(_Candidates(self, "author"), "author", word, term_of=_name_term))
+                     or closest_word(_Candidates(self, "author"), "author", word, term_of=name_term))
             if found:
                 replacements[word] = found
         if not replacements:
@@ -390,7 +391,7 @@ class SolrIndex:
 
     def get(self, doc_id: str) -> Document | None:
         """The whole document with this id (Markdown bodies as Markdown), or None."""
-        doc_id = _doc_id(doc_id)
+        doc_id = doc_id_arg(doc_id)
         if doc_id is None:
             return None
         stored = self._stored(doc_id, _ROW_FIELDS + ",body,markdown,extra,warnings")
@@ -411,7 +412,7 @@ class SolrIndex:
 
     def get_text(self, doc_id: str) -> str | None:
         """The plain text of a document as indexed (Markdown stripped), or None."""
-        doc_id = _doc_id(doc_id)
+        doc_id = doc_id_arg(doc_id)
         if doc_id is None:
             return None
         stored = self._stored(doc_id, "id,body")
@@ -420,7 +421,7 @@ class SolrIndex:
     def more_like(self, doc_id: str, limit: int = 5) -> list[Hit]:
         """Documents closest to this one by wording (Solr's MoreLikeThis), not itself."""
         limit = check_options(limit=limit).limit
-        doc_id = _doc_id(doc_id)
+        doc_id = doc_id_arg(doc_id)
         if doc_id is None or self._stored(doc_id, "id") is None:
             return []
         body = {
@@ -435,15 +436,15 @@ class SolrIndex:
 
     def highlight(self, text: str, query: str) -> str:
         """All of ``text`` HTML-escaped, with the words matching ``query`` in ``<mark>``."""
-        return highlight_html(_text_arg("text", text), self._matcher_for(query))
+        return highlight_html(text_arg("text", text), self._matcher_for(query))
 
     def match_spans(self, text: str, query: str) -> list[tuple[int, int]]:
         """Character spans of ``text`` that match ``query``, in order."""
-        return match_spans(_text_arg("text", text), self._matcher_for(query))
+        return match_spans(text_arg("text", text), self._matcher_for(query))
 
     def _matcher_for(self, query: str) -> TermMatcher:
         qb = translate.builder(self._expand, self.ranking)
-        return _term_matcher(parse_query(_text_arg("the query", query)), qb)
+        return term_matcher(parse_query(text_arg("the query", query)), qb)
 
     # -- the whole collection ---------------------------------------------
 
