@@ -26,9 +26,11 @@ import pickle
 from collections import Counter, defaultdict
 from typing import Any, Callable
 
-from whoosh import formats, writing
+from whoosh import fields as wfields, formats, writing
 from whoosh.system import pack_uint
 from whoosh.analysis import CharsetFilter, CompositeAnalyzer, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
+
+from .schema import REMOVED_WORDS_RECORDED, ProseField, removed_key
 
 __all__ = ["WordPlan", "install"]
 
@@ -53,6 +55,10 @@ class WordPlan:
         self.renumber = renumber
         self.findall = findall
         self.spelling = bool(field.separate_spelling())
+        # A prose field also indexes where its removed words were (schema.ProseField).
+        self.prose = isinstance(field, ProseField)
+        # word -> the index term of its removed place (prose fields only).
+        self.removed: dict[str, bytes] = {}
         self.boost = field.format.field_boost
         # word -> its index term (None: dropped); word -> its spelling words.
         self.terms: dict[str, bytes | None] = {}
@@ -65,6 +71,9 @@ class WordPlan:
         analyzer = getattr(field, "analyzer", None)
         if type(getattr(field, "format", None)) is not formats.Positions or field.vector:
             return None
+        # A field that makes its own postings is reproduced only when it is ours.
+        if type(field).index is not wfields.FieldType.index and not isinstance(field, ProseField):
+            return None
         if type(analyzer) is not CompositeAnalyzer or not analyzer.items:
             return None
         tokenizer, *filters = analyzer.items
@@ -76,22 +85,29 @@ class WordPlan:
         stops = [f for f in filters if type(f) is StopFilter]
         if len(stops) > 1:
             return None
-        return cls(field, bool(stops and stops[0].renumber), tokenizer.expression.findall)
+        renumber = bool(stops and stops[0].renumber)
+        if isinstance(field, ProseField) and renumber:
+            return None  # removed places need the gaps renumbering closes
+        return cls(field, renumber, tokenizer.expression.findall)
 
     def _learn(self, words: list[str]) -> None:
         """Analyse the words not known yet as Whoosh would (index mode; unstemmed for spelling)."""
         if len(self.terms) + len(words) > _MAX_WORDS:
             self.terms.clear()
             self.spelled.clear()
+            self.removed.clear()
         for word in set(words):
             if word in self.terms:
                 continue
-            tokens = [t.text for t in self.analyzer(word, mode="index", positions=True, boosts=True)
-                      if not t.stopped]
-            if len(tokens) > 1:
+            every = [(t.text, t.stopped) for t in self.analyzer(word, mode="index", positions=True, boosts=True,
+                                                                removestops=False)]
+            if len(every) > 1:
                 self.usable = False
                 raise _NotPerToken(word)
+            tokens = [text for text, stopped in every if not stopped]
             self.terms[word] = tokens[0].encode("utf-8") if tokens else None
+            if self.prose and every and every[0][1]:
+                self.removed[word] = removed_key(every[0][0]).encode("utf-8")
             if self.spelling:
                 self.spelled[word] = tuple(t.text.encode("utf-8") for t in self.analyzer(word, no_morph=True))
 
@@ -121,10 +137,23 @@ class WordPlan:
                     positions[term].append(pos)
         boost = self.boost
         items = [(term, len(poslist), len(poslist) * boost, _encode(poslist)) for term, poslist in positions.items()]
+        if self.prose:
+            items.extend(self._removed_places(words))
         spelled: set[bytes] = set()
         if self.spelling:
             spelled.update(*map(self.spelled.__getitem__, distinct))
         return items, spelled
+
+
+    def _removed_places(self, words: list[str]) -> list[tuple[bytes, int, float, bytes]]:
+        """The removed words' postings as ``ProseField.index`` gives them: frequency 0, weight 1."""
+        places: defaultdict[bytes, list[int]] = defaultdict(list)
+        removed = self.removed
+        for pos, word in enumerate(words[:REMOVED_WORDS_RECORDED]):
+            key = removed.get(word)
+            if key is not None:
+                places[key].append(pos)
+        return [(key, 0, 1.0, _encode(poslist)) for key, poslist in places.items()]
 
 
 # Position lists of one position, encoded (most terms occur once in a document).

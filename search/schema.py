@@ -34,6 +34,7 @@ __all__ = [
     "WORD_PATTERN",
     "STOP_TERM",
     "REMOVED_WORDS_RECORDED",
+    "removed_key",
     "ProseField",
     "phrase_slots",
     "slot_term",
@@ -133,7 +134,7 @@ def _removed_terms(removed: dict[str, list[int]]) -> dict[str, list[int]]:
     """Positions of removed words by their index term (one-character words merged)."""
     terms: dict[str, list[int]] = {}
     for word, found in removed.items():
-        key = _removed_key(word)
+        key = removed_key(word)
         terms[key] = sorted(terms[key] + found) if key in terms else found
     return terms
 
@@ -150,7 +151,7 @@ def phrase_slots(text: str) -> tuple[tuple[int, str], ...]:
     """
     slots = []
     for token in _TEXT_ANALYZER(text, positions=True, removestops=False, mode="query"):
-        slots.append((token.pos, _removed_key(token.text) if token.stopped else token.text))
+        slots.append((token.pos, removed_key(token.text) if token.stopped else token.text))
     kept = [pos for pos, term in slots if not term.startswith(STOP_TERM)]
     if not kept:
         return ()
@@ -180,11 +181,11 @@ def slot_term(word: str) -> str | None:
     and the word for a removed word (as ``phrase_slots`` gives), None for
     a word that makes no token."""
     for token in _TEXT_ANALYZER(word, removestops=False, mode="query"):
-        return _removed_key(token.text) if token.stopped else token.text
+        return removed_key(token.text) if token.stopped else token.text
     return None
 
 
-def _removed_key(word: str) -> str:
+def removed_key(word: str) -> str:
     """A removed word as a phrase slot: ``STOP_TERM``, a space and the stop
     word; one-character words all share the key with no word (id 0)."""
     return STOP_TERM + " " + (word if word in _STOP_SET else "")

@@ -349,7 +349,16 @@ def test_word_plan_leaves_unknown_analyzers_to_whoosh() -> None:
     from search.schema import SCHEMA
 
     assert WordPlan.for_field(SCHEMA["body"]) is not None
-    assert WordPlan.for_field(SCHEMA["body"]).renumber is True
+    # Prose fields keep removed words' places (schema.ProseField) and the plan writes them too.
+    assert WordPlan.for_field(SCHEMA["body"]).renumber is False
+    assert WordPlan.for_field(SCHEMA["body"]).prose is True
+
+    class OwnPostings(fields.TEXT):
+        def index(self, value, **kwargs):  # type: ignore[no-untyped-def]
+            return super().index(value.upper(), **kwargs)
+
+    # A field that makes its own postings other than ours: Whoosh's way.
+    assert WordPlan.for_field(OwnPostings(analyzer=RegexTokenizer())) is None
     # A filter that is not known to treat each token on its own, a format
     # with character offsets, a field with term vectors: Whoosh's way.
     assert WordPlan.for_field(fields.TEXT(analyzer=RegexTokenizer() | SubstitutionFilter("a", "b"))) is None
