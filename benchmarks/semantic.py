@@ -109,17 +109,36 @@ class CachingEncoder:
         self.vectors: dict[str, Any] = {}
         self.misses = 0
         self.seconds = 0.0
+        self._seen: dict[Path, float] = {}
+        self._load()
+
+    def _load(self) -> None:
+        """Read every cache file of the folder that is new or changed since last read.
+
+        Runs of different collections in parallel each write their own
+        file, and read the others'.
+        """
         np = _numpy()
-        if cache_file.exists():
-            with np.load(cache_file) as data:
-                for key, row in zip(data["keys"], data["vectors"]):
-                    self.vectors[str(key)] = row
+        for path in sorted(self.cache_file.parent.glob("*.npz")) if self.cache_file.parent.is_dir() else []:
+            try:
+                mtime = path.stat().st_mtime
+                if ".tmp." in path.name or self._seen.get(path) == mtime:
+                    continue
+                with np.load(path) as data:
+                    for key, row in zip(data["keys"], data["vectors"]):
+                        self.vectors[str(key)] = row
+            except (OSError, ValueError):
+                continue  # replaced while read: the next miss reads it again
+            self._seen[path] = mtime
 
     def encode(self, texts: Sequence[str]) -> Any:
         """Unit vectors, from the cache or the model (then saved)."""
         np = _numpy()
         keys = [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts]
         missing = [i for i, k in enumerate(keys) if k not in self.vectors]
+        if len(missing) > 1:
+            self._load()
+            missing = [i for i, k in enumerate(keys) if k not in self.vectors]
         if missing:
             started = time.perf_counter()
             fresh = self.model.encode([texts[i] for i in missing])
@@ -194,6 +213,23 @@ def measure_collection(search: Any, collection: Collection, encoder: CachingEnco
     finally:
         fusion.RRF_K, fusion.DENSE_WEIGHT = saved
     return result
+
+
+def save_result(result: CollectionResult, path: Path) -> None:
+    """One collection's figures, per-query values included, as JSON (to combine runs)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"name": result.name, "documents": result.documents,
+                                "judged_queries": result.judged_queries,
+                                "systems": [vars(s) for s in result.systems]}) + "\n", encoding="utf-8")
+
+
+def load_result(path: Path) -> CollectionResult:
+    """A collection's figures saved by ``save_result``."""
+    from benchmarks.relevance import SystemResult
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return CollectionResult(data["name"], data["documents"], data["judged_queries"],
+                            [SystemResult(**s) for s in data["systems"]])
 
 
 # --- the choice --------------------------------------------------------------
@@ -370,6 +406,10 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--sample", type=int, default=100, help="documents for the cost figures (default 100)")
     parser.add_argument("--no-costs", action="store_true", help="quality only")
     parser.add_argument("--no-quality", action="store_true", help="costs only (of the last collection)")
+    parser.add_argument("--results", type=Path, default=None,
+                        help="write each collection's figures here as <name>.json, and with --reuse read "
+                             "them instead of measuring (so collections can run in separate processes)")
+    parser.add_argument("--reuse", action="store_true")
     parser.add_argument("--json", type=Path, default=None)
     return parser.parse_args(argv)
 
@@ -385,13 +425,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         raise SystemExit(f"unknown collection(s): {', '.join(unknown)}; choose from {', '.join(LOADERS)}")
     model = get_encoder()
-    encoder = CachingEncoder(model, CACHE_DIR / "vectors.npz")
+    encoder = CachingEncoder(model, CACHE_DIR / f"vectors-{'-'.join(names)}.npz")
     configs = grid()
     results: list[CollectionResult] = []
     started_all = time.perf_counter()
     for name in ([] if args.no_quality else names):
         started = time.perf_counter()
-        results.append(measure_collection(search, LOADERS[name](args.eval_dir / name), encoder, configs))
+        saved = args.results / f"{name}.json" if args.results else None
+        if saved is not None and args.reuse and saved.exists():
+            results.append(load_result(saved))
+        else:
+            results.append(measure_collection(search, LOADERS[name](args.eval_dir / name), encoder, configs))
+            if saved is not None:
+                save_result(results[-1], saved)
         print(format_tuning(results[-1]), end="\n\n", flush=True)
         print(f"({name}: {time.perf_counter() - started:.0f} s, {encoder.misses} vectors computed so far)",
               file=sys.stderr, flush=True)

@@ -63,26 +63,30 @@ def ensure_index(search: Any, corpus: Path, index_dir: Path, scheme: str) -> dic
 
     encoder = RandomEncoder(DEFAULT_MODEL, 384, scheme)
     started = time.perf_counter()
-    report = search.build_index([corpus], index_dir, semantic=encoder)
+    report = search.build_index([corpus.resolve()], index_dir, semantic=encoder, follow_links=True)
     seconds = time.perf_counter() - started
-    with search.open_index(index_dir) as ix:
-        count = ix.doc_count() if hasattr(ix, "doc_count") else None
     generation = max(int(p.name.split("-")[1].split(".")[0]) for p in index_dir.glob("semantic-*.json"))
     embeddings = load_embeddings(index_dir, generation)
     assert embeddings is not None and embeddings.scheme == scheme
     total = sum(f.stat().st_size for f in index_dir.iterdir() if f.is_file())
     vectors = sum(f.stat().st_size for f in index_dir.glob(f"semantic-{generation}.*"))
-    return {"build_s": seconds, "embedded": getattr(report, "embedded", None), "documents": count or len(embeddings.ids),
+    return {"build_s": seconds, "embedded": report.embedded, "documents": len(embeddings.ids),
             "passages": embeddings.table.count, "index_bytes": total, "vector_bytes": vectors}
 
 
-def measure(search: Any, index_dir: Path, count: int, seed: int) -> dict[str, Any]:
+def measure(search: Any, index_dir: Path, count: int, seed: int, threads: int | None = None) -> dict[str, Any]:
     """p50/p95 of lexical and semantic searches, alternating, after a warm-up."""
     from search.semantic import get_encoder
+
+    from search.semantic import register_encoder
+    from search.semantic.encoder import MiniLMEncoder
 
     queries = make_queries(count, seed)
     warm = make_queries(20, seed + 1)
     times: dict[str, list[float]] = {"lexical": [], "semantic": [], "encode": []}
+    # A build in this process registered the random encoder under the
+    # model's name: queries must go through the real model.
+    register_encoder(MiniLMEncoder(threads))
     model = get_encoder()
     with search.open_index(index_dir) as ix:
         for query in warm:
@@ -128,6 +132,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="passage scheme of the random vectors (default: the product's)")
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=None,
+                        help="onnxruntime threads for the query's encoding (default: its own choice)")
     parser.add_argument("--build-only", action="store_true")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
@@ -141,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
           f"build/update {size['build_s']:.0f} s", flush=True)
     if args.build_only:
         return 0
-    times = measure(search, args.index, args.queries, args.seed)
+    times = measure(search, args.index, args.queries, args.seed, args.threads)
     lex, sem, enc = times["lexical"], times["semantic"], times["encode"]
     print(f"| {size['documents']} documents, {size['passages']} vectors | p50 ms | p95 ms |")
     print("|---|---:|---:|")
@@ -150,7 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"| ratio | {sem['p50'] / lex['p50']:.2f} | {sem['p95'] / lex['p95']:.2f} |")
     print(f"| the query's encoding alone | {enc['p50']:.1f} | {enc['p95']:.1f} |")
     print(f"(Python {platform.python_version()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, "
-          f"COMMENTARY_EMBED_THREADS={os.environ.get('COMMENTARY_EMBED_THREADS', '')!r})")
+          f"encoder threads {args.threads or 'default'})")
     if args.json:
         args.json.write_text(json.dumps({"scheme": scheme, "size": size, "times": times,
                                          "load": os.getloadavg()}, indent=2) + "\n")
