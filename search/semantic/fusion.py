@@ -15,7 +15,7 @@ from typing import Hashable, Iterable, Sequence, TypeVar
 
 __all__ = ["DENSE_WEIGHT", "RRF_K", "reciprocal_rank_fusion"]
 
-RRF_K = 60
+RRF_K = 20
 DENSE_WEIGHT = 1.0
 
 T = TypeVar("T", bound=Hashable)

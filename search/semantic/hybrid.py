@@ -17,9 +17,11 @@ from .store import Embeddings
 
 __all__ = ["SemanticView", "FUSE_DEPTH"]
 
-# How deep each ranking goes into the fusion when fewer hits are asked for:
-# a document ranked 100th by both lists still outscores one ranked 1st by
-# only one of them with k = 60, so shallower lists would change the top.
+# How deep each ranking goes into the fusion when fewer hits are asked for.
+# Fixed before the fusion grid was run (docs/semantic.md): a document found
+# by both lists must be seen in both to be scored right, and 100 covers the
+# depth at which two ranks still beat one first place (about 20 with k = 20,
+# 60 with k = 60).
 FUSE_DEPTH = 100
 
 

@@ -30,7 +30,7 @@ SINGLE = "single"
 PASSAGES = f"passages-{WINDOW}-{STRIDE}-{MAX_PASSAGES}"
 # What a new index gets, chosen by leave-one-collection-out validation
 # (docs/semantic.md).
-DEFAULT_SCHEME = SINGLE
+DEFAULT_SCHEME = PASSAGES
 # The model reads 256 word pieces; 6,000 characters is well past that for
 # prose, and bounds the tokenizer's work on one huge "word".
 _MAX_CHARS = 6000
