@@ -18,6 +18,7 @@ from typing import Any
 
 from .document import Document
 from .errors import (
+    BackendUnavailableError,
     DocumentError,
     IndexCorruptError,
     IndexLockedError,
@@ -30,6 +31,7 @@ from .errors import (
 from .ranking import DEFAULT_RANKING, Ranking
 from .results import FacetValue, Hit, SearchResults
 from .options import FILTERS, MATCHES, MAX_LIMIT, MAX_PAGE, SORTS, SearchOptions, check_options, date_bounds
+from .backend import IndexBackend
 from .searching import Index, index_exists, open_index
 
 __version__ = "0.1.0"
@@ -68,6 +70,7 @@ __all__ = [
     "delete_documents",
     "read_document",
     "Index",
+    "IndexBackend",
     "Document",
     "BuildReport",
     "Problem",
@@ -89,6 +92,7 @@ __all__ = [
     "IndexCorruptError",
     "IndexLockedError",
     "IndexWriteError",
+    "BackendUnavailableError",
     "QueryError",
     "DocumentError",
     "SemanticUnavailableError",

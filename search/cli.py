@@ -25,6 +25,7 @@ from . import __version__
 from .errors import IndexCorruptError, SearchError
 from .storage import default_index_dir, default_sources, has_current_schema, open_whoosh_index
 from .options import MATCHES, MAX_LIMIT, SORTS, check_options
+from .backend import is_remote_location
 from .searching import index_exists, open_index
 from .terminal import clean, json_text, terminal_width, wrap_snippet
 
@@ -34,14 +35,29 @@ if TYPE_CHECKING:  # the writer is imported by the commands that build, not by `
 __all__ = ["cli", "main"]
 
 
+class IndexLocation(click.ParamType):
+    """An index folder (a ``Path``), or a Solr collection's location kept as typed (``solr://…``)."""
+
+    name = "directory"
+    _folder = click.Path(file_okay=False, path_type=Path)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if is_remote_location(value):
+            return value.strip()  # a Path would fold "//" and lose the scheme
+        return self._folder.convert(value, param, ctx)
+
+
 def index_dir_option(func: Callable[..., Any]) -> Callable[..., Any]:
-    """``--index-dir``, defaulting to ``$COMMENTARY_INDEX`` or ``./index``."""
+    """``--index-dir`` (or ``--index``), defaulting to ``$COMMENTARY_INDEX`` or ``./index``."""
     return click.option(
         "--index-dir",
-        type=click.Path(file_okay=False, path_type=Path),
+        "--index",
+        "index_dir",
+        type=IndexLocation(),
         envvar="COMMENTARY_INDEX",
         default=None,
-        help="Index directory [env COMMENTARY_INDEX; default ./index].",
+        help="Index directory, or a SolrCloud collection solr://HOST:PORT/solr/NAME "
+             "[env COMMENTARY_INDEX; default ./index].",
     )(func)
 
 
@@ -167,7 +183,7 @@ def plural(count: int, noun: str) -> str:
 def shown_path(path: str | Path) -> str:
     """A path as a person would type it: ``./index`` rather than ``index``."""
     text = str(path)
-    if not Path(text).is_absolute() and not text.startswith("."):
+    if not is_remote_location(text) and not Path(text).is_absolute() and not text.startswith("."):
         text = "./" + text
     return clean(text)
 
@@ -363,6 +379,8 @@ def ensure_index(index_dir: Path | None, sources: tuple[Path, ...] = ()) -> Path
 
 def index_is_current(index_dir: Path) -> bool:
     """False when the index there was written with another schema (a build rewrites it)."""
+    if is_remote_location(index_dir):
+        return True  # the collection's schema is the configset's (`commentary cluster init`)
     try:
         ix = open_whoosh_index(index_dir)
     except IndexCorruptError:

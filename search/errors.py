@@ -5,6 +5,7 @@
     ├── IndexCorruptError        an index is there but cannot be read
     ├── IndexLockedError         another build holds the index
     ├── IndexWriteError          the index cannot be written (disk full, read-only ...)
+    ├── BackendUnavailableError  a search server (Solr) cannot be reached or answered wrongly
     ├── QueryError               a query or a search parameter cannot be used
     │   └── SemanticUnavailableError  semantic search asked for, not possible here
     └── DocumentError            a document cannot be read (path and reason)
@@ -20,6 +21,7 @@ __all__ = [
     "IndexCorruptError",
     "IndexLockedError",
     "IndexWriteError",
+    "BackendUnavailableError",
     "QueryError",
     "DocumentError",
     "SemanticUnavailableError",
@@ -47,6 +49,15 @@ class IndexWriteError(SearchError):
 
     What the failed build wrote is removed again; the previous index, if
     any, is left as it was.
+    """
+
+
+class BackendUnavailableError(SearchError):
+    """The search server behind the index (a SolrCloud) cannot be used right now.
+
+    Connection refused, a timeout, no live node, an answer that is not what
+    the server should send: the message says which, in one line.  The web
+    answers 503 (try again later), the CLI one line.
     """
 
 

@@ -15,9 +15,11 @@ one that fails exactly one filter counts only in that filter's facet.
 
 from __future__ import annotations
 
-from collections import Counter
 from typing import Any, Iterable, Mapping
 
+import numpy as np
+
+from .postings import Columns
 from .results import FacetValue
 from .schema import FACET_FIELDS
 
@@ -30,78 +32,126 @@ DATE_FILTER = "date"
 
 
 class FacetTable:
-    """Per-document facet values and dates for one reader generation."""
+    """Per-document facet values and dates for one reader generation.
 
-    def __init__(self, reader: Any) -> None:
-        size = reader.doc_count_all()
-        self.values: dict[str, list[tuple[str, ...]]] = {}
+    Each facet's values are numbered in sorted order (its ordinals); a
+    document's ordinals are a slice of ``ords[name]`` from ``starts[name]``
+    (compressed sparse rows: authors and tags have several values).
+    Counting a set of documents is then one ``bincount`` per facet.
+    """
+
+    def __init__(self, reader: Any, columns: Columns) -> None:
+        size = columns.size
+        self.size = size
+        self.dates = columns.dates
+        self.values: dict[str, list[str]] = {}
+        self.ords: dict[str, np.ndarray] = {}
+        self.starts: dict[str, np.ndarray] = {}
+        self._doc_of: dict[str, np.ndarray] = {}
+        self._ordinal: dict[str, dict[str, int]] = {}
         for name, fieldname in FACET_FIELDS.items():
-            per_doc: list[tuple[str, ...]] = [()] * size
-            for raw in reader.lexicon(fieldname):
-                value = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-                for docnum in reader.postings(fieldname, value).all_ids():
-                    per_doc[docnum] = per_doc[docnum] + (value,)
-            self.values[name] = per_doc
-        self.dates: list[int] = []
-        if size:
-            # An index with no segments has an EmptyReader, whose
-            # column_reader() raises NotImplementedError (WHOOSH.md, pitfall 10).
-            column = reader.column_reader("dateord")
-            self.dates = [column[d] for d in range(size)]
+            values = sorted({raw.decode("utf-8") if isinstance(raw, bytes) else raw
+                             for raw in (reader.lexicon(fieldname) if size else ())})
+            docs: list[np.ndarray] = []
+            ords: list[np.ndarray] = []
+            for ordinal, value in enumerate(values):
+                ids, _ = columns.postings(reader, fieldname, value, cache=False)
+                docs.append(ids.astype(np.int64))
+                ords.append(np.full(ids.size, ordinal, dtype=np.int32))
+            doc_of = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int64)
+            ord_of = np.concatenate(ords) if ords else np.zeros(0, dtype=np.int32)
+            order = np.argsort(doc_of, kind="stable")
+            lengths = np.bincount(doc_of, minlength=size)[:size] if size else np.zeros(0, dtype=np.int64)
+            self.values[name] = values
+            self._ordinal[name] = {value: i for i, value in enumerate(values)}
+            self.ords[name] = ord_of[order]
+            self._doc_of[name] = doc_of[order]
+            self.starts[name] = np.concatenate(([0], np.cumsum(lengths)))
 
     def date_of(self, docnum: int) -> int:
         """The YYYYMMDD date of a document, 0 when unknown."""
-        return self.dates[docnum]
+        return int(self.dates[docnum])
+
+    def values_of(self, name: str, docnum: int) -> tuple[str, ...]:
+        """A document's values of one facet."""
+        start, end = self.starts[name][docnum], self.starts[name][docnum + 1]
+        return tuple(self.values[name][o] for o in self.ords[name][start:end])
+
+    def having(self, name: str, values: Iterable[str]) -> np.ndarray:
+        """Mask of the documents that have any of ``values`` in facet ``name``."""
+        ordinal = self._ordinal[name]
+        wanted = np.zeros(len(self.values[name]), dtype=bool)
+        for value in values:
+            if value in ordinal:
+                wanted[ordinal[value]] = True
+        mask = np.zeros(self.size, dtype=bool)
+        mask[self._doc_of[name][wanted[self.ords[name]]]] = True
+        return mask
 
     def count(
         self,
-        docnums: Iterable[int],
+        docnums: np.ndarray | Iterable[int],
         limit: int = FACET_LIMIT,
-        filters: Mapping[str, set[int]] | None = None,
+        filters: Mapping[str, np.ndarray] | None = None,
         chosen: Mapping[str, Iterable[str]] | None = None,
     ) -> dict[str, list[FacetValue]]:
         """Facet counts: author, affiliation, source, tag, year, month.
 
+        ``docnums`` is a boolean mask over the documents (or their numbers).
         Without ``filters``, counts over ``docnums``.  With them (facet name,
-        or ``DATE_FILTER``, to the documents that filter lets through),
-        ``docnums`` are the query's matches before filtering and each facet
-        is counted over the matches that pass every filter but its own; the
-        values of a filtered facet then carry ``adds``.  ``chosen`` names
-        the stored values each filter was resolved to; they are ``selected``.
+        or ``DATE_FILTER``, to the mask of documents that filter lets
+        through), ``docnums`` are the query's matches before filtering and
+        each facet is counted over the matches that pass every filter but
+        its own; the values of a filtered facet then carry ``adds``.
+        ``chosen`` names the stored values each filter was resolved to;
+        they are ``selected``.
         """
+        matched = self._mask(docnums)
         filters = filters or {}
-        counters: dict[str, Counter[Any]] = {name: Counter() for name in self.values}
-        adds: dict[str, Counter[Any]] = {name: Counter() for name in filters if name in self.values}
-        years: Counter[int] = Counter()
-        months: Counter[str] = Counter()
-        checks = list(filters.items())
-        for docnum in docnums:
-            own = None  # the one filter this document fails, if any
-            if checks:
-                failed = [name for name, allowed in checks if docnum not in allowed]
-                if len(failed) > 1:
-                    continue  # in no facet's count: it fails another facet's filter too
-                own = failed[0] if failed else None
-            if own is None:
-                for name, per_doc in self.values.items():
-                    counters[name].update(per_doc[docnum])
-            elif own in self.values:
-                counters[own].update(self.values[own][docnum])
-                # It has none of the chosen values, so choosing its own adds it.
-                adds[own].update(self.values[own][docnum])
-            if own is None or own == DATE_FILTER:
-                date = self.dates[docnum]
-                if date:
-                    years[date // 10000] += 1
-                    months[f"{date // 10000:04d}-{date // 100 % 100:02d}"] += 1
+        passing = matched
+        failing_one: dict[str, np.ndarray] = {}
+        if filters:
+            fails = np.zeros(self.size, dtype=np.int8)
+            for allowed in filters.values():
+                fails += ~allowed
+            passing = matched & (fails == 0)
+            # A document that fails exactly one filter counts in that
+            # filter's own facet only (it has none of the chosen values,
+            # so choosing its own adds it).
+            alone = matched & (fails == 1)
+            failing_one = {name: alone & ~allowed for name, allowed in filters.items()}
         picked = {name: set(values) for name, values in (chosen or {}).items()}
-        facets = {
-            name: [
-                FacetValue(v, c, adds[name][v] if name in adds else None, v in picked.get(name, ()))
-                for v, c in sorted(counter.items(), key=lambda vc: (-vc[1], vc[0]))[:limit]
-            ]
-            for name, counter in counters.items()
-        }
-        facets["year"] = [FacetValue(y, c) for y, c in sorted(years.items())]
-        facets["month"] = [FacetValue(m, c) for m, c in sorted(months.items())]
+        facets: dict[str, list[FacetValue]] = {}
+        for name in self.values:
+            extra = failing_one.get(name)
+            counts = self._counts(name, passing if extra is None else passing | extra)
+            adds = self._counts(name, extra) if extra is not None else None
+            found = np.flatnonzero(counts)
+            # Most frequent first, then by value (ordinals are in value order).
+            top = found[np.lexsort((found, -counts[found]))][:limit].tolist()
+            values, chosen_here = self.values[name], picked.get(name, ())
+            tops = counts[top].tolist()
+            added = adds[top].tolist() if adds is not None else [None] * len(top)
+            facets[name] = [FacetValue(values[o], c, a, values[o] in chosen_here)
+                            for o, c, a in zip(top, tops, added)]
+        dated = passing if DATE_FILTER not in failing_one else passing | failing_one[DATE_FILTER]
+        dates = self.dates[dated]
+        dates = dates[dates > 0]
+        years, year_counts = np.unique(dates // 10000, return_counts=True)
+        months, month_counts = np.unique(dates // 100, return_counts=True)
+        facets["year"] = [FacetValue(y, c) for y, c in zip(years.tolist(), year_counts.tolist())]
+        facets["month"] = [FacetValue(f"{m // 100:04d}-{m % 100:02d}", c)
+                           for m, c in zip(months.tolist(), month_counts.tolist())]
         return facets
+
+    def _mask(self, docnums: np.ndarray | Iterable[int]) -> np.ndarray:
+        if isinstance(docnums, np.ndarray) and docnums.dtype == bool:
+            return docnums
+        mask = np.zeros(self.size, dtype=bool)
+        mask[np.fromiter(docnums, dtype=np.int64)] = True
+        return mask
+
+    def _counts(self, name: str, docs: np.ndarray) -> np.ndarray:
+        """How many of ``docs`` (a mask) have each value of a facet."""
+        per_posting = docs[self._doc_of[name]]
+        return np.bincount(self.ords[name][per_posting], minlength=len(self.values[name]))

@@ -26,6 +26,7 @@ from typing import Any, Callable, Iterable, Mapping
 from whoosh import index as whoosh_index
 from whoosh import writing
 
+from .backend import is_remote_location
 from .boundary import as_path, reading_index
 from .document import Document, checked_document, clean_text
 from .errors import DocumentError, IndexCorruptError, IndexLockedError, IndexMissingError, IndexWriteError, SearchError
@@ -189,6 +190,12 @@ def build_index(
     them, False removes them; an encoder object is True with that model.
     Embedding reports progress with labels starting ``"embedding "``.
     """
+    location = index_dir if index_dir is not None else os.environ.get("COMMENTARY_INDEX")
+    if is_remote_location(location):  # a SolrCloud collection: its own writer
+        from .solr.build import build_index as build_remote
+
+        return build_remote(sources, location, documents=documents, rebuild=rebuild, progress=progress,  # type: ignore[arg-type]
+                            wait=wait, follow_links=follow_links, max_file_mb=max_file_mb, semantic=semantic)
     if documents is not None and sources is not None:
         raise SearchError("give either source folders or documents, not both")
     target = as_path(index_dir, "index_dir") if index_dir is not None else default_index_dir()
@@ -220,6 +227,10 @@ def add_documents(
     Documents that cannot be indexed are skipped and listed in the report;
     of several with one id, the last is indexed (with a warning).
     """
+    if is_remote_location(index_dir):
+        from .solr.build import add_documents as add_remote
+
+        return add_remote(index_dir, documents, progress=progress, wait=wait)  # type: ignore[arg-type]
     target = as_path(index_dir, "index_dir")
     candidates, scan = _document_candidates(documents)
     return _write(target, candidates, rebuild=False,
@@ -234,7 +245,8 @@ def delete_documents(
     ``ids`` is a list of ids (one string is taken as one id).  Raises
     ``IndexMissingError`` when there is no index to delete from.
     """
-    target = as_path(index_dir, "index_dir")
+    remote = is_remote_location(index_dir)
+    target = as_path(index_dir, "index_dir") if not remote else None
     if isinstance(ids, (str, int)) and not isinstance(ids, bool):
         ids = [ids]  # one id, not its characters
     wanted = []
@@ -244,6 +256,11 @@ def delete_documents(
         if not isinstance(doc_id, str):
             raise SearchError(f"document ids are text; got {type(doc_id).__name__} {doc_id!r:.40}")
         wanted.append(doc_id)
+    if remote:
+        from .solr.build import delete_documents as delete_remote
+
+        return delete_remote(index_dir, wanted, wait=wait)  # type: ignore[arg-type]
+    assert target is not None
     if not has_index(target):
         raise IndexMissingError(f"no index in {target} to delete documents from")
     return _write(target, [], rebuild=False, remove_missing=False,

@@ -14,66 +14,41 @@ appears twice in the query weighs twice as much.
 
 from __future__ import annotations
 
-import heapq
 import math
 from collections import Counter
-from array import array
-from itertools import accumulate
 from typing import Any, Callable, Iterable, Sequence
 
+import numpy as np
 from whoosh import query as wq
 
 from .expansion import feedback_features
-from .query import Clause, ParsedQuery
-from .ranking import Feature, FieldPart, QueryBuilder, Ranking, date_range_query
-from .schema import TEXT_FIELDS
+from .postings import Columns, Postings
+from .ranking import Feature, FieldPart, Ranking
 
-__all__ = [
-    "RankingStats", "Scorer", "term_blocks", "match_documents", "clause_documents", "rank_documents",
-    "window_counts",
-]
+__all__ = ["RankingStats", "Scorer", "rank_documents", "best", "phrase_postings", "window_counts"]
 
 
 class RankingStats:
     """Collection statistics for one index generation, shared between queries.
 
-    Length factors are computed the first time a document is scored and
-    kept: reading every length up front would pause the first query after
-    each index change.
+    The length factors of every document come from ``Columns``, which reads
+    each field's whole length column once.
     """
 
     def __init__(self, searcher: Any, ranking: Ranking) -> None:
         self.ranking = ranking
         self.doc_count = max(searcher.doc_count(), 1)
-        size = searcher.reader().doc_count_all()
-        self._avg: dict[str, float] = {}
-        self._norms: dict[str, array] = {}
-        for name in TEXT_FIELDS:
-            self._avg[name] = searcher.avg_field_length(name) or 1.0
-            # 0.0 marks "not computed yet"; a real factor is always > 0.
-            self._norms[name] = array("d", bytes(8 * size))
-        # For any other field: never filled in, so `norm` answers 1.0.
-        self._unknown = array("d", bytes(8 * size))
+        self.columns = Columns(searcher, ranking.b)
+        # For any other field: factor 1.0.
+        self._unknown = np.ones(self.columns.size, dtype=np.float64)
 
-    def norms(self, fieldname: str) -> array:
-        """Length factors of a field by document; 0.0 where not computed yet."""
-        return self._norms.get(fieldname, self._unknown)
+    def norms(self, fieldname: str) -> np.ndarray:
+        """Length factors ``1 - b + b * length / average length`` of a field, by document."""
+        return self.columns.norms.get(fieldname, self._unknown)
 
     def norm(self, reader: Any, fieldname: str, docnum: int) -> float:
-        """BM25's length factor ``1 - b + b * length / average length``.
-
-        ``reader`` is any reader of this generation (each thread has its own).
-        """
-        norms = self._norms.get(fieldname)
-        if norms is None:
-            return 1.0
-        value = norms[docnum]
-        if value == 0.0:
-            b = self.ranking.b
-            length = reader.doc_field_length(docnum, fieldname, 0) or 0
-            value = max((1.0 - b) + b * length / self._avg[fieldname], 1e-6)
-            norms[docnum] = value
-        return value
+        """BM25's length factor of one document (``reader`` is kept for callers)."""
+        return float(self.norms(fieldname)[docnum])
 
     def idf(self, df: int) -> float:
         """IDF of a feature found in ``df`` documents (Lucene's BM25 form).
@@ -87,30 +62,52 @@ class RankingStats:
         return math.log(1.0 + (self.doc_count - df + 0.5) / (df + 0.5))
 
 
-# A run of postings: document numbers (ascending) and term frequencies.
-Block = tuple[Sequence[int], Sequence[float]]
-
-
 class Scorer:
-    """Matches and BM25F scores for one query, from postings read once."""
+    """Matches and BM25F scores for one query, from postings read once.
+
+    Document sets are boolean masks over every document of the generation;
+    scores are float64 arrays of the same length (0 where not scored).
+    """
 
     def __init__(self, searcher: Any, stats: RankingStats) -> None:
         self.searcher = searcher
         self.reader = searcher.reader()
         self.stats = stats
+        self.columns = stats.columns
         self.ranking = stats.ranking
-        self._blocks: dict[FieldPart, list[Block]] = {}
+        self._postings: dict[FieldPart, list[Postings]] = {}
+        self._masks: dict[FieldPart, np.ndarray] = {}
 
-    def docs(self, parts: Iterable[FieldPart]) -> set[int]:
-        """The live documents that have any of ``parts``."""
-        found: set[int] = set()
+    def docs(self, parts: Iterable[FieldPart]) -> np.ndarray:
+        """Mask of the live documents that have any of ``parts``."""
+        found = np.zeros(self.columns.size, dtype=bool)
         for part in parts:
-            for ids, _ in self.blocks(part):
-                found.update(ids)
+            found |= self.part_mask(part)
         return found
 
-    def score(self, features: Iterable[Feature], candidates: set[int]) -> dict[int, float]:
-        """Scores of those ``candidates`` that have a feature (others score 0).
+    def part_mask(self, part: FieldPart) -> np.ndarray:
+        """Mask of the live documents that have one field part, cached."""
+        mask = self._masks.get(part)
+        if mask is None:
+            mask = np.zeros(self.columns.size, dtype=bool)
+            for ids, _ in self.postings(part):
+                mask[ids] = True
+            self._masks[part] = mask
+        return mask
+
+    def postings(self, part: FieldPart) -> list[Postings]:
+        """The postings of a field part (phrase occurrences for a phrase), cached."""
+        found = self._postings.get(part)
+        if found is None:
+            if part.phrase:
+                found = [phrase_postings(self.searcher, part, self.columns)]
+            else:
+                found = [self.columns.postings(self.reader, part.field, word) for word in part.words]
+            self._postings[part] = found
+        return found
+
+    def score(self, features: Iterable[Feature], candidates: np.ndarray) -> np.ndarray:
+        """Scores of the ``candidates`` (a mask) that have a feature; 0 elsewhere.
 
         Each feature adds ``weight * idf * tf' * (k1 + 1) / (tf' + k1)``,
         where ``tf'`` sums ``field weight * tf / length factor`` over fields
@@ -120,43 +117,43 @@ class Scorer:
         """
         k1 = self.ranking.k1
         bonus = self.ranking.title_bonus
-        scores: dict[int, float] = {}
-        get = scores.get
+        scores = np.zeros(self.columns.size, dtype=np.float64)
         for feature in features:
-            found, pseudo_tf = self._pseudo_tf(feature, candidates)
-            if not found:
+            found, pseudo_tf = self._pseudo_tf(feature)
+            if found is None:
                 continue
-            idf = self.stats.idf(found)
+            idf = self.stats.idf(int(found.sum()))
             factor = feature.weight * idf * (k1 + 1.0)
-            for docnum, tf in pseudo_tf.items():
-                scores[docnum] = get(docnum, 0.0) + factor * tf / (tf + k1)
+            chosen = found & candidates
+            tf = pseudo_tf[chosen]
+            scores[chosen] += factor * tf / (tf + k1)
             if bonus > 0:
-                for docnum in self.docs(p for p in feature.parts if p.field == "title") & candidates:
-                    scores[docnum] = get(docnum, 0.0) + feature.weight * idf * bonus
+                titled = self.docs(p for p in feature.parts if p.field == "title") & candidates
+                scores[titled] += feature.weight * idf * bonus
         return scores
 
-    def blocks(self, part: FieldPart) -> list[Block]:
-        """The postings of a field part (phrase occurrences for a phrase), cached."""
-        found = self._blocks.get(part)
-        if found is None:
-            if part.phrase:
-                found = [self._phrase_postings(part)]
-            else:
-                found = [b for word in part.words for b in term_blocks(self.reader, part.field, word)]
-            self._blocks[part] = found
-        return found
-
-    def _phrase_postings(self, part: FieldPart) -> Block:
-        ids: list[int] = []
-        counts: list[float] = []
-        matcher = wq.Phrase(part.field, list(part.words)).matcher(
-            self.searcher, self.searcher.boolean_context()
-        )
-        while matcher.is_active():
-            ids.append(matcher.id())
-            counts.append(float(len(matcher.spans()) or 1))
-            matcher.next()
-        return ids, counts
+    def _pseudo_tf(self, feature: Feature) -> tuple[np.ndarray | None, np.ndarray]:
+        """Which documents have the feature in a scored field, and its
+        weighted, length-normalised frequency in each (summed over fields
+        in the order of the parts, as the one-document form did)."""
+        found: np.ndarray | None = None
+        combined = np.zeros(self.columns.size, dtype=np.float64)
+        for part in feature.parts:
+            weight = self.ranking.weight_of(part.field)
+            if weight <= 0:
+                continue
+            norms = self.stats.norms(part.field)
+            for ids, tfs in self.postings(part):
+                if not ids.size:
+                    continue
+                # Ids are unique within one term's postings, so fancy-index
+                # addition adds each document once.
+                combined[ids] += weight * tfs.astype(np.float64) / norms[ids]
+            mask = self.part_mask(part)
+            found = mask.copy() if found is None else (found | mask)
+        if found is not None and not found.any():
+            found = None
+        return found, combined
 
     def proximity(self, features: Sequence[Feature], docnums: Sequence[int]) -> dict[int, float]:
         """Pair scores of ``docnums`` for query words that are neighbours in
@@ -188,8 +185,7 @@ class Scorer:
                 tf = ranking.proximity_weight * near + ranking.phrase_weight * adjacent
                 if tf <= 0:
                     continue
-                norm = norms[docnum] or self.stats.norm(self.reader, "body", docnum)
-                tf /= norm
+                tf /= float(norms[docnum])
                 scores[docnum] = scores.get(docnum, 0.0) + idf * tf * (k1 + 1.0) / (tf + k1)
         return scores
 
@@ -216,126 +212,31 @@ class Scorer:
                     found[base + docnum] = matcher.value_as("positions")
         return found
 
-    def _pseudo_tf(self, feature: Feature, candidates: set[int]) -> tuple[int, dict[int, float]]:
-        """How many documents have the feature, and its weighted,
-        length-normalised frequency in each candidate that has it."""
-        seen: set[int] = set()
-        combined: dict[int, float] = {}
-        get = combined.get
-        for part in feature.parts:
-            weight = self.ranking.weight_of(part.field)
-            if weight <= 0:
-                continue
-            norms = self.stats.norms(part.field)
-            fill = self.stats.norm
-            for ids, tfs in self.blocks(part):
-                seen.update(ids)
-                # This loop runs once per posting: keep it lean.
-                for docnum, tf in zip(ids, tfs):
-                    if docnum in candidates:
-                        factor = norms[docnum] or fill(self.reader, part.field, docnum)
-                        combined[docnum] = get(docnum, 0.0) + weight * tf / factor
-        return len(seen), combined
 
-
-def term_blocks(reader: Any, fieldname: str, text: str) -> list[Block]:
-    """The postings of a term in every segment, as blocks of live documents."""
-    found: list[Block] = []
-    for leaf, base in reader.leaf_readers():
-        if (fieldname, text) not in leaf:
-            continue
-        matcher = leaf.postings(fieldname, text)
-        blocks = _raw_blocks(matcher)
-        if blocks is None:
-            ids: list[int] = []
-            tfs: list[float] = []
-            while matcher.is_active():
-                ids.append(matcher.id())
-                tfs.append(matcher.weight())
-                matcher.next()
-            blocks = [(ids, tfs)]
-        for ids, tfs in blocks:
-            found.append((ids, tfs) if not base else ([base + d for d in ids], tfs))
-    return found
-
-
-# The posting-list reader of Whoosh's current codec, whose blocks of ids and
-# weights can be taken whole; the public one-posting-at-a-time interface
-# costs several method calls per posting, which dominated query time.
-_BLOCK_MATCHER = "W3LeafMatcher"
-_BLOCK_API = ("is_active", "_read_data", "_read_weights", "_next_block", "_data", "_byteids", "_weights")
-
-
-def _raw_blocks(matcher: Any) -> list[Block] | None:
-    """The matcher's blocks of (ids, weights), or None when it is not a plain
-    posting list of the known codec (the caller then uses the public API).
-
-    A segment with deleted documents gives a filtering wrapper instead, which
-    takes the public path, so deleted documents are never read here.
-    """
-    if type(matcher).__name__ != _BLOCK_MATCHER or not all(hasattr(matcher, a) for a in _BLOCK_API):
-        return None
-    blocks: list[Block] = []
+def phrase_postings(searcher: Any, part: FieldPart, columns: Columns) -> Postings:
+    """The live documents where a phrase part occurs, with its number of
+    occurrences in each (the one place phrase matching is called from)."""
+    ids: list[int] = []
+    counts: list[float] = []
+    matcher = wq.Phrase(part.field, list(part.words)).matcher(searcher, searcher.boolean_context())
     while matcher.is_active():
-        if matcher._data is None:
-            matcher._read_data()
-        # Ids are stored as gaps; summing them in C is what makes reading a
-        # long posting list cheap (the codec does it in a Python loop).
-        raw = matcher._data[0]
-        ids = raw if matcher._byteids else tuple(accumulate(raw))
-        if matcher._weights is None:
-            matcher._read_weights()
-        blocks.append((ids, matcher._weights))
-        matcher._next_block()
-    return blocks
-
-
-def match_documents(searcher: Any, builder: QueryBuilder, scorer: Scorer, parsed: ParsedQuery, match: str) -> set[int] | None:
-    """The live documents the query matches, or None when it asks for nothing.
-
-    The same matches as Whoosh gives for ``builder.build(parsed, match)``,
-    computed from the postings the scorer reads anyway, so that each
-    posting list is read once per search rather than twice.  A query whose
-    clauses are all stop words (or only exclusions) matches every document
-    not excluded.
-    """
-    groups: list[set[int]] = []
-    for group in parsed.groups:
-        sets = [d for d in (clause_documents(searcher, builder, scorer, c) for c in group) if d is not None]
-        if sets:
-            groups.append(set().union(*sets))
-    excluded = [d for d in (clause_documents(searcher, builder, scorer, c) for c in parsed.excluded) if d is not None]
-    if groups:
-        found = set.intersection(*groups) if match == "all" else set().union(*groups)
-    elif excluded or parsed.groups:
-        found = set(searcher.reader().all_doc_ids())
-    else:
-        return None
-    for docs in excluded:
-        found -= docs
-    return found
-
-
-def clause_documents(searcher: Any, builder: QueryBuilder, scorer: Scorer, clause: Clause) -> set[int] | None:
-    """The live documents one clause matches (None: the clause is ignored)."""
-    if clause.kind == "date":
-        lo, hi = clause.date_range or (0, 0)
-        return set(searcher.docs_for_query(date_range_query(lo, hi)))
-    parts = builder.parts(clause)
-    return None if parts is None else scorer.docs(parts)
+        ids.append(matcher.id())
+        counts.append(float(len(matcher.spans()) or 1))
+        matcher.next()
+    return np.asarray(ids, dtype=np.int32), np.asarray(counts, dtype=np.float32)
 
 
 def rank_documents(
     searcher: Any,
     scorer: Scorer,
     features: list[Feature],
-    matched: set[int],
+    matched: np.ndarray,
     expand: bool,
     terms_of: Callable[[int], Counter[str]],
     limit: int,
 ) -> list[tuple[int, float]]:
-    """The best ``limit`` matched documents with their scores, best first
-    (ties in index order).
+    """The best ``limit`` matched documents (a mask) with their scores, best
+    first (ties in index order).
 
     With ``expand``, words learnt from the first pass's top documents are
     scored too (pseudo-relevance feedback), for the first pass's best
@@ -343,34 +244,43 @@ def rank_documents(
     which documents match.  The rest keep their first-pass scores, which are
     no higher than those of any re-ranked document.
     """
-    if not matched:
+    if not matched.any():
         return []
     ranking = scorer.ranking
     scores = scorer.score(features, matched)
     if expand and features:
         depth = max(ranking.feedback_depth, ranking.feedback_docs)
-        first = _best(matched, scores, depth)
+        first = best(matched, scores, depth)
         extra = feedback_features(
             searcher, first, sum(f.weight for f in features), ranking,
             terms_of=terms_of,
         )
         if extra:
-            pool = {d for d, _ in first}
-            for docnum, score in scorer.score(extra, pool).items():
-                scores[docnum] = scores.get(docnum, 0.0) + score
+            pool = np.zeros_like(matched)
+            pool[[d for d, _ in first]] = True
+            scores += scorer.score(extra, pool)
     if (ranking.proximity_weight > 0 or ranking.phrase_weight > 0) and len(features) > 1:
-        top = [d for d, _ in _best(matched, scores, max(ranking.proximity_depth, 0))]
+        top = [d for d, _ in best(matched, scores, max(ranking.proximity_depth, 0))]
         for docnum, score in scorer.proximity(features, top).items():
-            scores[docnum] = scores.get(docnum, 0.0) + score
-    return _best(matched, scores, limit)
+            scores[docnum] += score
+    return best(matched, scores, limit)
 
 
-def _best(docnums: set[int], scores: dict[int, float], limit: int) -> list[tuple[int, float]]:
-    """The ``limit`` best documents with their scores, best first; ties in index order."""
-    items = ((d, scores.get(d, 0.0)) for d in docnums)
-    if limit >= len(docnums):
-        return sorted(items, key=_rank_key)
-    return heapq.nsmallest(limit, items, key=_rank_key)
+def best(matched: np.ndarray, scores: np.ndarray, limit: int) -> list[tuple[int, float]]:
+    """The ``limit`` best of the ``matched`` documents with their scores,
+    best first; ties in index order (as ``_rank_key`` orders them)."""
+    docnums = np.flatnonzero(matched)
+    if limit <= 0 or not docnums.size:
+        return []
+    values = scores[docnums]
+    if limit < docnums.size:
+        # Everything scoring at least the limit-th best score, then the
+        # exact order among those (ties broken by document number).
+        threshold = np.partition(values, docnums.size - limit)[docnums.size - limit]
+        keep = values >= threshold
+        docnums, values = docnums[keep], values[keep]
+    order = np.lexsort((docnums, -values))[:limit]
+    return [(int(d), float(v)) for d, v in zip(docnums[order], values[order])]
 
 
 def _rank_key(item: tuple[int, float]) -> tuple[float, int]:

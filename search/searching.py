@@ -11,33 +11,32 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 import threading
 import time
 import warnings
-from collections import Counter
 from contextlib import suppress
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from whoosh import query as wq
+import numpy as np
 
+from .backend import is_remote_location, open_remote, remote_exists
+from .arguments import check_text, doc_id_arg, text_arg, unknown_options
 from .boundary import as_path, reads_index
-from .document import Document, clean_text
+from .document import Document
+from .engine import Engine, filter_masks
 from .errors import IndexCorruptError, IndexMissingError, QueryError, SemanticUnavailableError
-from .expansion import FEEDBACK_TEXT_CHARS, stored_terms
-from .facets import DATE_FILTER, FacetTable
-from .filtervalues import ValueFinder
+from .expansion import FEEDBACK_TEXT_CHARS
+from .generation import Generation
 from .options import FILTERS, MATCHES, MAX_LIMIT, SORTS, check_options
+from .present import date_order, hit_from_row, stored_hit, suggestion, term_matcher
 from .query import ParsedQuery, parse_date_bound, parse_query
-from .ranking import DEFAULT_RANKING, QueryBuilder, Ranking, analyze, date_range_query
-from .scoring import RankingStats, Scorer, match_documents, rank_documents
+from .ranking import DEFAULT_RANKING, QueryBuilder, Ranking
 from .results import FacetValue, Hit, SearchResults
-from .schema import FACET_FIELDS, SCHEMA, TEXT_FIELDS
+from .scoring import RankingStats
 from .semantic.hybrid import FUSE_DEPTH, SemanticView
-from .semantic.store import has_embeddings, load_embeddings
-from .spelling import closest_word
-from .snippets import TermMatcher, highlight_html, make_snippet, match_spans
+from .semantic.store import has_embeddings
+from .snippets import TermMatcher, highlight_html, match_spans
 from .storage import default_index_dir, has_current_schema, has_index, open_whoosh_index
 
 if TYPE_CHECKING:  # the writer is imported only when documents are added or deleted
@@ -47,16 +46,26 @@ __all__ = ["Index", "open_index", "index_exists", "SORTS", "MATCHES", "MAX_LIMIT
 
 
 def index_exists(index_dir: str | os.PathLike[str] | None = None) -> bool:
-    """True when ``index_dir`` (default as for ``open_index``) holds an index."""
+    """True when ``index_dir`` (default as for ``open_index``) holds an index (or names an existing Solr collection)."""
+    location = index_dir if index_dir is not None else os.environ.get("COMMENTARY_INDEX")
+    if is_remote_location(location):
+        return remote_exists(location)  # type: ignore[arg-type]
     return has_index(as_path(index_dir, "index_dir") if index_dir is not None else default_index_dir())
 
 
 def open_index(index_dir: str | os.PathLike[str] | None = None, *, ranking: Ranking = DEFAULT_RANKING) -> "Index":
     """Open the index at ``index_dir`` (default ``$COMMENTARY_INDEX`` or ``./index``).
 
-    Raises ``IndexMissingError`` when there is none and ``IndexCorruptError``
-    when it cannot be read or was written by another version.
+    A ``solr://host:port/solr/collection`` (or ``http(s)://…``) location
+    opens that SolrCloud collection instead, with the same methods
+    (``search.backend.IndexBackend``).  Raises ``IndexMissingError`` when
+    there is none, ``IndexCorruptError`` when it cannot be read or was
+    written by another version, ``BackendUnavailableError`` when a Solr
+    cluster cannot be reached.
     """
+    location = index_dir if index_dir is not None else os.environ.get("COMMENTARY_INDEX")
+    if is_remote_location(location):
+        return open_remote(location, ranking=ranking)  # type: ignore[arg-type, return-value]
     return Index(index_dir if index_dir is not None else default_index_dir(), ranking=ranking)
 
 
@@ -86,7 +95,7 @@ class Index:
         self._local = threading.local()
         self._lock = threading.Lock()
         self._searchers: list[Any] = []
-        self._generations: dict[int, _Generation] = {}
+        self._generations: dict[int, Generation] = {}
 
     # -- resources --------------------------------------------------------
 
@@ -127,13 +136,13 @@ class Index:
                 self._searchers.remove(searcher)
         searcher.close()
 
-    def _generation(self, searcher: Any) -> "_Generation":
+    def _generation(self, searcher: Any) -> Generation:
         """What is kept between queries for the searcher's index generation."""
         generation = searcher.reader().generation()
         with self._lock:
             kept = self._generations.get(generation)
             if kept is None:
-                kept = _Generation(RankingStats(searcher, self.ranking))
+                kept = Generation(RankingStats(searcher, self.ranking))
                 # Older generations are not needed once a newer one is read.
                 self._generations = {generation: kept}
             return kept
@@ -203,8 +212,8 @@ class Index:
         """
         started = time.perf_counter()
         if unknown:
-            raise QueryError(_unknown_options(unknown))
-        _check_text("the query", query)
+            raise QueryError(unknown_options(unknown))
+        check_text("the query", query)
         for name, flag in (("snippets", snippets), ("expand", expand), ("semantic", semantic),
                            ("correct", correct)):
             if not isinstance(flag, bool):
@@ -217,11 +226,11 @@ class Index:
         filters = options.filters()
         searcher = self._searcher()
         kept = self._generation(searcher)
-        scorer = Scorer(searcher, kept.stats)
         view = self._semantic_view(searcher, kept) if semantic else None
         if semantic and view is None:
             raise SemanticUnavailableError(
                 f"the index in {self.path} has no embeddings; add them with `commentary index --semantic`")
+        table = kept.facets(searcher)
         filter_notices: list[str] = []
         stored: dict[str, list[str]] = {name: [] for name in FILTERS}
         if any(filters[name] for name in FILTERS):  # the finders cost a pass over the index, once
@@ -230,152 +239,75 @@ class Index:
                 filter_notices.extend(missing)
         # Each filter's documents on their own: facets are counted with every
         # filter but their own, so each is needed apart from the others.
-        filter_sets = _filter_sets(searcher, filters, stored, lo, hi)
-        allowed = set.intersection(*filter_sets.values()) if filter_sets else None
+        filter_sets = filter_masks(kept.stats, table, filters, stored, lo, hi)
+        allowed = np.logical_and.reduce(list(filter_sets.values())) if filter_sets else None
+        engine = Engine(searcher, kept.stats, self.ranking, allowed)
 
-        def passing(docnums: set[int]) -> set[int]:
-            """Those of ``docnums`` that every filter allows."""
-            return docnums & allowed if allowed is not None else docnums
-
-        def run(parsed: ParsedQuery) -> tuple[QueryBuilder, set[int], set[int], str, list[str], bool, int]:
-            """Match one parsed query.
-
-            Returns the builder, the matches before and after filtering, the
-            match mode used, notices, whether it only browses, and how many
-            matched before any relaxing to "any".
-            """
-            builder = QueryBuilder(searcher.reader(), self.ranking)
-            found = match_documents(searcher, builder, scorer, parsed, match)
-            browsing = found is None
-            if found is None:
-                found = set(searcher.reader().all_doc_ids())
-            matched = passing(found)
-            strict = len(matched)
-            effective_match, notes = match, list(parsed.notices)
-            if not matched and match == "all" and len(parsed.groups) > 1:
-                # Words no document has cannot be matched by relaxing less:
-                # first try all the other words, still all of them.
-                known = [g for g in parsed.groups if not _unknown_group(searcher.reader(), g)]
-                if known and len(known) < len(parsed.groups):
-                    reduced = ParsedQuery(text=parsed.text, groups=known, excluded=parsed.excluded)
-                    kept_found = match_documents(searcher, builder, scorer, reduced, "all") or set()
-                    kept_matched = passing(kept_found)
-                    if kept_matched:
-                        found, matched = kept_found, kept_matched
-                        missing = " ".join(f"“{c.text}”" for g in parsed.groups if g not in known for c in g)
-                        notes.append(f"No document contains {missing}; showing those that contain the other words.")
-            if not matched and match == "all" and len(parsed.groups) > 1:
-                relaxed = match_documents(searcher, builder, scorer, parsed, "any") or set()
-                relaxed_matched = passing(relaxed)
-                if relaxed_matched:
-                    found, matched, effective_match = relaxed, relaxed_matched, "any"
-                    notes.append("No document contains all of your search terms; showing those that contain some of them.")
-            notes.extend(builder.notices)
-            return builder, found, matched, effective_match, notes, browsing, strict
-
+        # Match, and match the spelling suggestion too: it is offered only
+        # when it finds more, and replaces a query that finds nothing.
         parsed = parse_query(query)
-        builder, found, matched, effective_match, notices, browsing, strict = run(parsed)
-        suggestion = self._suggestion(searcher, parsed, kept.spelling)
+        found = engine.match(parsed, match)
+        hint = suggestion(searcher.reader(), parsed, kept.spelling)
         corrected = False
-        if suggestion is not None:
-            alternative = parse_query(suggestion)
-            tried = run(alternative)
-            if tried[-1] <= strict:
-                suggestion = None  # a "correction" that finds no more is a guess
-            elif strict == 0 and correct:
+        if hint is not None:
+            tried = engine.match(parse_query(hint), match)
+            if tried.strict <= found.strict:
+                hint = None  # a "correction" that finds no more is a guess
+            elif found.strict == 0 and correct:
                 # Its results beat none, and beat the query relaxed to "any".
-                parsed, corrected = alternative, True
-                builder, found, matched, effective_match, notices, browsing, strict = tried
-        notices = filter_notices + notices
-        if browsing and sort == "relevance":
+                found, corrected = tried, True
+        parsed = found.parsed
+        notices = filter_notices + found.notices
+        if found.browsing and sort == "relevance":
             sort = "newest"  # nothing to rank by: show the latest first
 
-        table = kept.facets(searcher)
-        matcher = _term_matcher(parsed, builder) if snippets else None
+        # Score and rerank, or order by date.
+        matched = found.matched
         offset = (page - 1) * limit
         if sort == "relevance":
             depth = offset + limit if view is None else max(offset + limit, FUSE_DEPTH)
-            ranked = rank_documents(searcher, scorer, builder.features(parsed), matched, expand,
-                                    lambda docnum: kept.terms(searcher, docnum), depth)
+            ranked = engine.rank(found, expand, lambda docnum: kept.terms(searcher, docnum), depth)
             if view is not None:
-                ranked, matched = _fused(view, ranked, parsed, depth, matched, allowed)
+                ranked, matched = _fused_masks(view, ranked, parsed, depth, matched, allowed)
             page_docs = ranked[offset:offset + limit]
         else:
-            ordered = _sort_by_date(matched, table, newest=(sort == "newest"))
-            page_docs = [(d, None) for d in ordered[offset:offset + limit]]
-        if matcher is None:
+            ordered = date_order(matched, kept.stats.columns.dates, newest=(sort == "newest"))
+            page_docs = [(int(d), None) for d in ordered[offset:offset + limit]]
+
+        # Present.
+        if snippets:
+            matcher = term_matcher(parsed, found.builder)
+            hits = [stored_hit(searcher, docnum, score, offset + i + 1, matcher)
+                    for i, (docnum, score) in enumerate(page_docs)]
+        else:
             # Without snippets a hit needs only the short display fields:
             # keep them, instead of decompressing whole documents (bodies
             # included) for every one of up to 1,000 hits again.
-            hits = [
-                _hit_from_row(kept.row(searcher, docnum), score, offset + i + 1)
-                for i, (docnum, score) in enumerate(page_docs)
-            ]
-        else:
-            hits = [
-                self._hit(searcher, docnum, score, offset + i + 1, matcher)
-                for i, (docnum, score) in enumerate(page_docs)
-            ]
+            hits = [hit_from_row(kept.row(searcher, docnum), score, offset + i + 1)
+                    for i, (docnum, score) in enumerate(page_docs)]
         return SearchResults(
             query=query,
-            total=len(matched),
+            total=int(matched.sum()),
             page=page,
             limit=limit,
             sort=sort,
-            match=effective_match,
+            match=found.match,
             filters=filters,
             hits=hits,
-            facets=table.count(found, filters=filter_sets, chosen=stored) if filter_sets else table.count(matched),
-            suggestion=suggestion,
+            facets=(table.count(found.found, filters=filter_sets, chosen=stored) if filter_sets
+                    else table.count(matched)),
+            suggestion=hint,
             corrected=corrected,
             notice=" ".join(dict.fromkeys(notices)) or None,  # each notice once, in order
             took=time.perf_counter() - started,
         )
-
-    def _hit(self, searcher: Any, docnum: int, score: float | None, rank: int, matcher: TermMatcher) -> Hit:
-        """A result row from stored fields, with a snippet of its body."""
-        stored = searcher.stored_fields(docnum)
-        snippet = make_snippet(stored.get("body") or "", matcher)
-        return _hit_from_row(_display_row(stored), score, rank, snippet)
-
-    def _suggestion(self, searcher: Any, parsed: ParsedQuery, known: dict[str, str | None] | None = None) -> str | None:
-        """The query with unknown words replaced by close known ones, or None.
-
-        ``known`` remembers each word's correction (None: none needed or
-        found) for this index generation; finding one is the slow part.
-        """
-        reader = searcher.reader()
-        spell_field = SCHEMA["body"].spelling_fieldname("body")
-        known = {} if known is None else known
-        replacements: dict[str, str] = {}
-        for clause in parsed.positive:
-            if clause.kind != "word" or clause.field is not None:
-                continue
-            for word in re.findall(r"\w+", clause.text):
-                if word in replacements:
-                    continue
-                if word not in known:
-                    if len(known) >= _KEEP_SUGGESTIONS:
-                        known.clear()
-                    known[word] = None if _known(reader, word) else (
-                        closest_word(reader, spell_field, word)
-                        # Names are not in the body's word list: "madisson".
-                        or closest_word(reader, "author", word, term_of=_name_term)
-                    )
-                found = known[word]
-                if found:
-                    replacements[word] = found
-        if not replacements:
-            return None
-        pattern = re.compile(r"\b(" + "|".join(map(re.escape, replacements)) + r")\b")
-        return pattern.sub(lambda m: replacements[m.group(1)], parsed.text)
 
     # -- documents --------------------------------------------------------
 
     @reads_index
     def get(self, doc_id: str) -> Document | None:
         """The whole document with this id (Markdown bodies as Markdown), or None."""
-        doc_id = _doc_id(doc_id)
+        doc_id = doc_id_arg(doc_id)
         if doc_id is None:
             return None
         searcher = self._searcher()
@@ -401,7 +333,7 @@ class Index:
     @reads_index
     def get_text(self, doc_id: str) -> str | None:
         """The plain text of a document as indexed (Markdown stripped), or None."""
-        doc_id = _doc_id(doc_id)
+        doc_id = doc_id_arg(doc_id)
         if doc_id is None:
             return None
         stored = self._searcher().document(id=doc_id)
@@ -414,7 +346,7 @@ class Index:
         By sentence embedding when the index has them, else by wording.
         """
         limit = check_options(limit=limit).limit
-        doc_id = _doc_id(doc_id)
+        doc_id = doc_id_arg(doc_id)
         if doc_id is None:
             return []
         searcher = self._searcher()
@@ -424,27 +356,27 @@ class Index:
         view = self._semantic_view(searcher, self._generation(searcher))
         similar = view.similar(docnum, limit) if view is not None else None
         if similar is not None:
-            return [self._hit(searcher, d, score, i + 1, TermMatcher()) for i, (d, score) in enumerate(similar)]
+            return [stored_hit(searcher, d, score, i + 1, TermMatcher()) for i, (d, score) in enumerate(similar)]
         # Whoosh would re-analyse the whole stored body on every call (15 s
         # for a 10 MB document); its opening says what it is about.
         text = (searcher.stored_fields(docnum).get("body") or "")[:FEEDBACK_TEXT_CHARS]
         results = searcher.more_like(docnum, "body", text=text, top=limit, numterms=25)
         empty = TermMatcher()
-        return [self._hit(searcher, hit.docnum, hit.score, i + 1, empty) for i, hit in enumerate(results)]
+        return [stored_hit(searcher, hit.docnum, hit.score, i + 1, empty) for i, hit in enumerate(results)]
 
     @reads_index
     def highlight(self, text: str, query: str) -> str:
         """All of ``text`` HTML-escaped, with the words matching ``query`` in ``<mark>``."""
-        return highlight_html(_text_arg("text", text), self._matcher_for(query))
+        return highlight_html(text_arg("text", text), self._matcher_for(query))
 
     @reads_index
     def match_spans(self, text: str, query: str) -> list[tuple[int, int]]:
         """Character spans of ``text`` that match ``query``, in order."""
-        return match_spans(_text_arg("text", text), self._matcher_for(query))
+        return match_spans(text_arg("text", text), self._matcher_for(query))
 
     def _matcher_for(self, query: str) -> TermMatcher:
         builder = QueryBuilder(self._searcher().reader(), self.ranking)
-        return _term_matcher(parse_query(_text_arg("the query", query)), builder)
+        return term_matcher(parse_query(text_arg("the query", query)), builder)
 
     @reads_index
     def facet_values(self, facet: str) -> list[FacetValue]:
@@ -469,20 +401,20 @@ class Index:
         """Counts and dates that describe the index."""
         searcher = self._searcher()
         reader = searcher.reader()
-        table = self._generation(searcher).facets(searcher)
-        live = list(reader.all_doc_ids())
+        columns = self._generation(searcher).stats.columns
         facets = self._all_facets()
-        dates = sorted(d for d in (table.date_of(n) for n in live) if d)
+        dates = columns.dates[columns.live]
+        dates = dates[dates > 0]
         size = _folder_size(self.path)
         return {
             "index_dir": str(self.path),
-            "documents": len(live),
+            "documents": columns.live_count,
             "authors": len(facets["author"]),
             "affiliations": len(facets["affiliation"]),
             "sources": len(facets["source"]),
-            "undated": len(live) - len(dates),
-            "earliest": _iso_of(dates[0]) if dates else None,
-            "latest": _iso_of(dates[-1]) if dates else None,
+            "undated": columns.live_count - int(dates.size),
+            "earliest": _iso_of(int(dates.min())) if dates.size else None,
+            "latest": _iso_of(int(dates.max())) if dates.size else None,
             "size_bytes": size,
             # An index with no segments has a reader without a generation.
             "generation": reader.generation() if reader.generation() is not None else self._ix.latest_generation(),
@@ -496,7 +428,7 @@ class Index:
         # The file, not its contents: the web form asks on every page.
         return has_embeddings(self.path, self._searcher().reader().generation())
 
-    def _semantic_view(self, searcher: Any, kept: "_Generation") -> SemanticView | None:
+    def _semantic_view(self, searcher: Any, kept: Generation) -> SemanticView | None:
         """The generation's embeddings joined to its documents, or None without any."""
         return kept.semantic(searcher, self.path)
 
@@ -527,125 +459,6 @@ class Index:
 
 # -- helpers -------------------------------------------------------------------
 
-# Bounds on what a generation keeps: display rows of hits and spelling
-# corrections (a few hundred bytes each).  When full, they start over.
-_KEEP_ROWS = 50_000
-_KEEP_SUGGESTIONS = 10_000
-# Term counts of feedback documents (a few kilobytes each): the best
-# documents come back often, with every page of the same query.
-_KEEP_TERMS = 2_000
-
-# The stored values a result row shows: id, title, authors, affiliation,
-# date, source, url, tags, format.
-_Row = tuple[str, str, tuple[str, ...], str, Any, str, str, tuple[str, ...], str]
-
-
-class _Generation:
-    """What one index generation keeps between queries.
-
-    Everything here is derived from the index files of that generation,
-    so it can never go stale; a new generation starts afresh.
-    """
-
-    def __init__(self, stats: RankingStats) -> None:
-        self.stats = stats
-        self.rows: dict[int, _Row] = {}
-        self.spelling: dict[str, str | None] = {}
-        self.doc_terms: dict[int, Counter[str]] = {}
-        self._facets: FacetTable | None = None
-        self._all_facets: dict[str, list[FacetValue]] | None = None
-        self._finders: dict[str, ValueFinder] | None = None
-        self._facets_lock = threading.Lock()
-        self._semantic: SemanticView | None | bool = False  # False: not looked for yet
-
-    def facets(self, searcher: Any) -> FacetTable:
-        """Every document's facet values, read from the postings once."""
-        with self._facets_lock:
-            if self._facets is None:
-                self._facets = FacetTable(searcher.reader())
-            return self._facets
-
-    def all_facets(self, searcher: Any) -> dict[str, list[FacetValue]]:
-        """Facet counts over every live document, counted once."""
-        table = self.facets(searcher)
-        with self._facets_lock:
-            if self._all_facets is None:
-                live = searcher.reader().all_doc_ids()
-                self._all_facets = table.count(live, limit=10**9)
-            return self._all_facets
-
-    def finders(self, searcher: Any) -> dict[str, ValueFinder]:
-        """For each filter, its stored values findable by what people type."""
-        facets = self.all_facets(searcher)
-        with self._facets_lock:
-            if self._finders is None:
-                self._finders = {name: ValueFinder(name, ((str(v.value), v.count) for v in facets[name]))
-                                 for name in FILTERS}
-            return self._finders
-
-    def semantic(self, searcher: Any, path: Path) -> SemanticView | None:
-        """This generation's embeddings, read once; None when it has none."""
-        with self._facets_lock:
-            if self._semantic is False:
-                reader = searcher.reader()
-                found = load_embeddings(path, reader.generation())
-                self._semantic = SemanticView(found, reader) if found is not None else None
-            return self._semantic  # type: ignore[return-value]
-
-    def row(self, searcher: Any, docnum: int) -> _Row:
-        """The display fields of a document, read once."""
-        row = self.rows.get(docnum)
-        if row is None:
-            if len(self.rows) >= _KEEP_ROWS:
-                self.rows.clear()
-            row = self.rows[docnum] = _display_row(searcher.stored_fields(docnum))
-        return row
-
-
-    def terms(self, searcher: Any, docnum: int) -> Counter[str]:
-        """A document's term counts for feedback, computed once."""
-        counts = self.doc_terms.get(docnum)
-        if counts is None:
-            if len(self.doc_terms) >= _KEEP_TERMS:
-                self.doc_terms.clear()
-            counts = self.doc_terms[docnum] = stored_terms(searcher, docnum)
-        return counts
-
-
-def _display_row(stored: dict[str, Any]) -> _Row:
-    """The values of a result row, from a document's stored fields."""
-    return (
-        stored["id"],
-        stored.get("title") or "",
-        tuple(stored.get("authors") or ()),
-        stored.get("affiliation") or "",
-        stored.get("date"),
-        stored.get("source") or "",
-        stored.get("url") or "",
-        tuple(stored.get("tag_list") or ()),
-        stored.get("format") or "text",
-    )
-
-
-def _hit_from_row(row: _Row, score: float | None, rank: int, snippet: str = "") -> Hit:
-    """A fresh ``Hit`` (its lists are its own) from display values."""
-    doc_id, title, authors, affiliation, date, source, url, tags, fmt = row
-    return Hit(
-        id=doc_id,
-        title=title,
-        authors=list(authors),
-        affiliation=affiliation,
-        date=date,
-        source=source,
-        url=url,
-        tags=list(tags),
-        format=fmt,
-        score=round(score, 4) if score is not None else None,
-        snippet=snippet,
-        rank=rank,
-    )
-
-
 def _folder_size(path: Path) -> int:
     """Bytes in the files of ``path``; a file a concurrent build deletes meanwhile counts as 0."""
     total = 0
@@ -671,109 +484,15 @@ def _fused(view: SemanticView, ranked: list[tuple[int, float]], parsed: ParsedQu
     return fused, (matched | dense) if plain else matched
 
 
-def _doc_id(doc_id: Any) -> str | None:
-    """A document id to look up; None for one no document can have (a lone surrogate)."""
-    _check_text("doc_id", doc_id)
-    # Ids are stored as UTF-8, so one that cannot be encoded was never stored.
-    return None if clean_text(doc_id) is not doc_id else doc_id
-
-
-def _text_arg(name: str, value: Any) -> str:
-    """A text argument with lone surrogates replaced (they cannot be analysed)."""
-    _check_text(name, value)
-    return clean_text(value)
-
-
-# Keyword names ``search`` had before the library, the CLI and the URL
-# shared one vocabulary: a caller still using one is told the new name.
-_RENAMED = {
-    "authors": "author", "affiliations": "affiliation", "sources": "source", "tags": "tag",
-    "date_from": "since", "date_to": "until", "per_page": "limit",
-}
-
-
-def _check_text(name: str, value: Any) -> None:
-    """A QueryError unless ``value`` is a string (whoosh would fail deep inside)."""
-    if not isinstance(value, str):
-        raise QueryError(f"{name} must be a string; got {type(value).__name__}")
-
-
-def _unknown_options(unknown: dict[str, Any]) -> str:
-    """The error for keywords ``search`` does not take, naming the right ones."""
-    name = sorted(unknown)[0]
-    if name in _RENAMED:
-        return f"search() has no option {name!r}; it is called {_RENAMED[name]!r}"
-    return (f"search() has no option {name!r}; the options are "
-            "author, affiliation, source, tag, since, until, sort, page, limit, match, snippets, expand, "
-            "semantic, correct")
+def _fused_masks(view: SemanticView, ranked: list[tuple[int, float]], parsed: ParsedQuery, depth: int,
+                 matched: np.ndarray, allowed: np.ndarray | None) -> tuple[list[tuple[int, float]], np.ndarray]:
+    """``_fused`` over the engine's masks (``_fused`` keeps the sets of the semantic module)."""
+    as_set = lambda mask: set(np.flatnonzero(mask).tolist())  # noqa: E731
+    fused, now = _fused(view, ranked, parsed, depth, as_set(matched), as_set(allowed) if allowed is not None else None)
+    out = np.zeros_like(matched)
+    out[list(now)] = True
+    return fused, out
 
 
 def _iso_of(dateord: int) -> str:
     return f"{dateord // 10000:04d}-{dateord // 100 % 100:02d}-{dateord % 100:02d}"
-
-
-def _filter_sets(searcher: Any, typed: dict[str, Any], stored: dict[str, list[str]],
-                 lo: int | None, hi: int | None) -> dict[str, set[int]]:
-    """The documents each active filter lets through, by facet name (``DATE_FILTER`` for dates).
-
-    Values within one facet are alternatives; the caller intersects facets.
-    ``stored`` holds the index's values for what was ``typed``; a filter
-    that was given values none of which is stored lets nothing through.
-    """
-    sets: dict[str, set[int]] = {}
-    for facet in FILTERS:
-        if stored[facet]:
-            query = wq.Or([wq.Term(FACET_FIELDS[facet], v) for v in stored[facet]])
-            sets[facet] = set(searcher.docs_for_query(query))
-        elif typed[facet]:
-            sets[facet] = set()
-    if lo is not None or hi is not None:
-        sets[DATE_FILTER] = set(searcher.docs_for_query(date_range_query(lo, hi)))
-    return sets
-
-
-def _sort_by_date(docnums: set[int], table: FacetTable, *, newest: bool) -> list[int]:
-    """Documents by date, undated ones last either way."""
-    if newest:
-        return sorted(docnums, key=lambda d: (table.date_of(d) == 0, -table.date_of(d), d))
-    return sorted(docnums, key=lambda d: (table.date_of(d) == 0, table.date_of(d), d))
-
-
-def _term_matcher(parsed: ParsedQuery, builder: QueryBuilder) -> TermMatcher:
-    """What to highlight in bodies: the body terms the positive clauses search for."""
-    matcher = TermMatcher()
-    for clause in parsed.positive:
-        if clause.field not in (None, "body"):
-            continue
-        for part in builder.parts(clause) or ():
-            if part.field != "body":
-                continue
-            if part.phrase:
-                matcher.phrases.append(part.words)
-            else:
-                matcher.terms.update(part.words)
-    return matcher
-
-
-def _name_term(word: str) -> str | None:
-    """The author-field term of one word (None for a stop word)."""
-    terms = analyze("author", word)
-    return terms[0] if terms else None
-
-
-def _unknown_group(reader: Any, group: list[Any]) -> bool:
-    """True when no clause of a query group can match: plain words the index does not have."""
-    return all(
-        clause.kind == "word" and clause.field is None and not any(_known(reader, w) for w in re.findall(r"\w+", clause.text))
-        for clause in group
-    )
-
-
-def _known(reader: Any, word: str) -> bool:
-    """True when ``word`` occurs in any searchable field."""
-    for name in TEXT_FIELDS:
-        for term in analyze(name, word):
-            if reader.doc_frequency(name, term):
-                return True
-    # A stop word or a number-only token is never "misspelled".
-    return not analyze("body", word)

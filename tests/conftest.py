@@ -11,11 +11,15 @@ from __future__ import annotations
 import shutil
 import textwrap
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import pytest
 
 import search
+from solrkit import CLUSTER_START_TIMEOUT, NO_JAVA_REASON, java_missing
+
+if TYPE_CHECKING:
+    from search.cluster import Cluster
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 HOSTILE_DIR = Path(__file__).resolve().parent / "hostile"
@@ -284,3 +288,29 @@ def webui_hostile_client(webui_hostile_index_dir: Path) -> Iterator[object]:
     application = _webui_app(webui_hostile_index_dir)
     yield application.test_client()
     application.extensions["commentary"].close()
+
+
+# -- the session's SolrCloud ---------------------------------------------------------
+#
+# One real 2-node cluster (2 shards x 2 replicas, embedded ZooKeeper) per test
+# session, shared by tests/test_cluster.py and the contract suite
+# (tests/contract/): starting one costs 20-30 s.  A test that stops a node
+# starts it again before it ends.
+
+@pytest.fixture(scope="session")
+def solr_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator["Cluster"]:
+    """The session's running 2-node SolrCloud; skipped without Java and Maven."""
+    if java_missing():
+        pytest.skip(NO_JAVA_REASON)
+    from search.cluster import ClusterError, start_cluster
+
+    folder = tmp_path_factory.mktemp("cluster")
+    with open(folder / "launcher.log", "w", encoding="utf-8") as log:
+        try:
+            running = start_cluster(info_file=folder / "nodes.json", log=log, timeout=CLUSTER_START_TIMEOUT)
+        except ClusterError as exc:
+            log.flush()
+            tail = (folder / "launcher.log").read_text(encoding="utf-8", errors="replace")[-3000:]
+            pytest.fail(f"{exc}\n--- launcher log ---\n{tail}")
+        yield running
+        running.stop()

@@ -98,3 +98,30 @@ def long_document(paragraphs: int, needle_at: int, needle: str) -> str:
     for i in range(paragraphs):
         body.append(filler * 3 + (f"Here the {needle} finally appears. " if i == needle_at else ""))
     return plain_text("A Very Long Report", "Long Writer", "2001-01-01", ["Archive"], body, "Archive Press")
+
+
+def write_searching_corpus(root: Path) -> Path:
+    """The searching tests' corpus in ``root``: ``write_corpus``, a long report and a hostile document."""
+    corpus = write_corpus(root)
+    (corpus / "long.txt").write_text(long_document(300, 280, "platypus"))
+    (corpus / "hostile.txt").write_text(plain_text(
+        "<script>alert(1)</script> Hostile Title", "Mal Icious", "2005-05-05", ["Nowhere"],
+        ["Watch this <script>alert('x')</script> and <img src=x onerror=alert(1)> tag & co. "
+         "It goes on for a while, as commentary does, so that it reads as a paragraph of prose.",
+         "A second paragraph makes the layout plain."], "Bad Press"))
+    return corpus
+
+
+def hit_ids(results) -> list[str]:
+    """The ids of a page of results (a ``search.SearchResults``), in order."""
+    return [h.id for h in results.hits]
+
+
+NAMES = [
+    {"id": "will", "title": "On Standing Armies", "authors": ["Will Turner"], "affiliation": "The Society of Friends",
+     "source": "The Independent Journal", "date": "1788-01-02", "body": "A standing army in time of peace."},
+    {"id": "adams", "title": "On Taxation", "authors": ["John Adams"], "affiliation": "Boston Committee",
+     "source": "Boston Gazette", "date": "1788-02-03", "body": "Taxation without representation, in peace or war."},
+    {"id": "adam", "title": "On Commerce", "authors": ["Adam Smith"], "affiliation": "University of Glasgow",
+     "source": "The Wealth of Nations", "date": "1776-03-09", "body": "The division of labour in commerce."},
+]

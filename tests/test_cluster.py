@@ -13,7 +13,6 @@ import json
 import os
 import queue
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -21,41 +20,23 @@ import sys
 import threading
 import time
 import urllib.parse
-import urllib.request
 from pathlib import Path
 from typing import IO, Any, Iterator
 
 import pytest
+from solrkit import CLUSTER_START_TIMEOUT as START_TIMEOUT
+from solrkit import NO_JAVA_REASON, empty_collection, java_missing, location_url
+from solrkit import solr_get as solr
+from solrkit import solr_post as post_json
 
-from search.cluster import Cluster, ClusterError, init_collection, parse_location, start_cluster
+from search.cluster import Cluster, ClusterError, init_collection, parse_location
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
 pytestmark = [
     pytest.mark.cluster,
-    pytest.mark.skipif(
-        shutil.which("java") is None or shutil.which("mvn") is None,
-        reason="needs Java 17+ (java) and Maven (mvn) on the PATH to build and run the Solr launcher",
-    ),
+    pytest.mark.skipif(java_missing(), reason=NO_JAVA_REASON),
 ]
-
-# Generous: a cold JVM on a shared 2-core machine; not a performance check.
-START_TIMEOUT = 300.0
-
-
-def solr(url: str, path: str, **params: Any) -> dict[str, Any]:
-    """GET a Solr endpoint and return its JSON answer."""
-    query = urllib.parse.urlencode({**params, "wt": "json"})
-    with urllib.request.urlopen(f"{url}{path}?{query}", timeout=60) as response:
-        return json.loads(response.read().decode("utf-8"))
-
-
-def post_json(url: str, path: str, body: Any) -> dict[str, Any]:
-    """POST JSON to Solr (commit=true) and return its JSON answer."""
-    request = urllib.request.Request(f"{url}{path}?commit=true&wt=json", data=json.dumps(body).encode("utf-8"),
-                                     headers={"Content-Type": "application/json"}, method="POST")
-    with urllib.request.urlopen(request, timeout=60) as response:
-        return json.loads(response.read().decode("utf-8"))
 
 
 def found(collection_url: str, q: str, **params: Any) -> list[str]:
@@ -66,23 +47,16 @@ def found(collection_url: str, q: str, **params: Any) -> list[str]:
 
 
 @pytest.fixture(scope="session")
-def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
-    folder = tmp_path_factory.mktemp("cluster")
-    with open(folder / "launcher.log", "w", encoding="utf-8") as log:
-        try:
-            running = start_cluster(info_file=folder / "nodes.json", log=log, timeout=START_TIMEOUT)
-        except ClusterError as exc:
-            log.flush()
-            tail = (folder / "launcher.log").read_text(encoding="utf-8", errors="replace")[-3000:]
-            pytest.fail(f"{exc}\n--- launcher log ---\n{tail}")
-        yield running
-        running.stop()
+def cluster(solr_cluster: Cluster) -> Cluster:
+    return solr_cluster
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def collection_url(cluster: Cluster) -> str:
-    where = parse_location(cluster.location)
-    return f"{where.base_url}/{where.collection}"
+    # The session's cluster is shared with the contract suite: start from an empty collection.
+    url = location_url(cluster.location)
+    empty_collection(url)
+    return url
 
 
 CORPUS = [
@@ -105,7 +79,7 @@ def corpus(collection_url: str) -> Iterator[list[dict[str, Any]]]:
     post_json(collection_url, "/update", {"delete": {"query": "*:*"}})
 
 
-def test_the_new_collection_answers_empty_on_every_node(cluster: Cluster) -> None:
+def test_the_new_collection_answers_empty_on_every_node(cluster: Cluster, collection_url: str) -> None:
     info = json.loads(cluster.info_file.read_text(encoding="utf-8"))
     assert len(info["nodes"]) == 2 and info["nodes"] == cluster.nodes
     assert re.fullmatch(r"127\.0\.0\.1:\d+/solr", info["zk"])

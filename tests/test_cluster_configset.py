@@ -20,9 +20,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 CONF = REPO_ROOT / "cluster" / "solr" / "configset" / "conf"
 STOPWORDS_SCRIPT = REPO_ROOT / "cluster" / "solr" / "stopwords.py"
 
-# Whoosh's display-only lists are the stored multi-valued text fields in
-# Solr, and its two spelling word lists are one "spell" field.
-SOLR_NAME = {"authors": "author", "tag_list": "tags", "spell_title": "spell", "spell_body": "spell"}
+# Whoosh's display-only lists are the stored multi-valued text fields in Solr.
+SOLR_NAME = {"authors": "author", "tag_list": "tags"}
 
 
 def solr_schema() -> ET.Element:

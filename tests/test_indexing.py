@@ -50,67 +50,6 @@ def test_seeds_build_and_search(tmp_path: Path) -> None:
         assert hit.source == "NIKA Group Perspective Research Center"
 
 
-def test_incremental_add_update_remove_unchanged(corpus: Path, index_dir: Path) -> None:
-    first = search.build_index([corpus], index_dir=index_dir)
-    total = len(DOCS) + 2
-    assert (first.added, first.updated, first.removed, first.rebuilt) == (total, 0, 0, True)
-
-    again = search.build_index([corpus], index_dir=index_dir)
-    assert (again.added, again.updated, again.removed, again.unchanged) == (0, 0, 0, total)
-    assert not again.changed
-
-    (corpus / "new.txt").write_text(plain_text("Brand New", "New Author", "2024-01-01", ["Lab"], ["Fresh words here."], "News"))
-    changed = corpus / "tech-2018.txt"
-    changed.write_text(changed.read_text().replace("audits would be better", "audits are overdue"))
-    (corpus / "security-2012.txt").unlink()
-    report = search.build_index([corpus], index_dir=index_dir)
-    assert (report.added, report.updated, report.removed, report.unchanged) == (1, 1, 1, total - 2)
-    assert "security-2012.txt" not in ids(index_dir)
-    with search.open_index(index_dir) as ix:
-        assert ix.search("overdue").hits[0].id == "tech-2018.txt"
-        assert ix.search("audits better").total == 0 or ix.search("audits better").match == "any"
-        assert ix.search("fresh").hits[0].id == "new.txt"
-
-
-def test_touched_but_unchanged_file_is_not_rewritten(corpus: Path, index_dir: Path) -> None:
-    search.build_index([corpus], index_dir=index_dir)
-    path = corpus / "climate-2020.txt"
-    os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))
-    report = search.build_index([corpus], index_dir=index_dir)
-    assert report.updated == 0 and report.unchanged == len(DOCS) + 2
-
-
-def test_rebuild_rewrites_everything(corpus: Path, index_dir: Path) -> None:
-    search.build_index([corpus], index_dir=index_dir)
-    report = search.build_index([corpus], index_dir=index_dir, rebuild=True)
-    assert report.rebuilt and report.added == len(DOCS) + 2
-    assert len(ids(index_dir)) == len(DOCS) + 2
-
-
-def test_bad_files_are_skipped_and_reported(corpus: Path, index_dir: Path) -> None:
-    (corpus / "empty.txt").write_text("")
-    (corpus / "blank.md").write_text("  \n\n ")
-    (corpus / "binary.txt").write_bytes(b"\x00\x01\x02PNG\x00\xff" * 50)
-    (corpus / "latin1.txt").write_bytes(
-        plain_text("Caf\u00e9 Politics", "Jos\u00e9 Garc\u00eda", "2020-05-05", ["Univ"], ["R\u00e9sum\u00e9 of events."], "Le Monde").replace("\u2013", "-").encode("latin-1"))
-    (corpus / "nodate.txt").write_text(plain_text("No Date Here", "Dee Writer", "sometime soon", ["Org"], ["Body text."], "Src"))
-    (corpus / "image.png").write_bytes(b"\x89PNG")
-    (corpus / "notes.csv").write_text("a,b\n")
-    report = search.build_index([corpus], index_dir=index_dir)
-    skipped = {Path(p.path).name: p.reason for p in report.skipped}
-    assert set(skipped) == {"empty.txt", "blank.md", "binary.txt"}
-    assert all(reason for reason in skipped.values())
-    assert report.ignored == 2
-    warned = {Path(p.path).name for p in report.warnings}
-    assert {"latin1.txt", "nodate.txt"} <= warned
-    with search.open_index(index_dir) as ix:
-        assert ix.get("latin1.txt").title == "Café Politics"
-        assert ix.get("nodate.txt").date is None
-        assert ix.search("résumé").hits[0].id == "latin1.txt"
-    assert report.added == len(DOCS) + 2 + 2
-    assert report.to_dict()["skipped"][0]["reason"]
-
-
 def test_missing_source_is_a_clear_error(index_dir: Path, tmp_path: Path) -> None:
     with pytest.raises(search.SearchError, match="source not found"):
         search.build_index([tmp_path / "nope"], index_dir=index_dir)
@@ -210,27 +149,6 @@ def test_concurrent_builds_do_not_corrupt(tmp_path: Path) -> None:
         assert rc == 0 or "IndexLockedError" in err and "another build" in err
     with search.open_index(index_dir) as ix:
         assert ix.search("together").total == 200
-
-
-def test_documents_from_python(tmp_path: Path) -> None:
-    index_dir = tmp_path / "index"
-    docs = [
-        {"id": "a", "title": "Budget Politics", "authors": ["Ann Lee"], "date": "2022-04-01", "body": "Budgets are moral documents."},
-        search.Document(id="b", title="Fiscal Rules", authors=["Bo Kim", "Cy Park"], body="Rules bind budgets."),
-        {"id": "c", "title": "Pensions", "author": "Dee Fox and Eve Ng", "body": "Pension reform again.", "topic": "pensions"},
-    ]
-    report = search.build_index(documents=docs, index_dir=index_dir)
-    assert report.added == 3
-    assert search.build_index(documents=docs, index_dir=index_dir).unchanged == 3
-    with search.open_index(index_dir) as ix:
-        assert ix.get("c").authors == ["Dee Fox", "Eve Ng"]
-        assert {h.id for h in ix.search("budgets").hits} == {"a", "b"}
-        ix.add_documents([{"id": "a", "title": "Budget Politics", "body": "Now about tariffs."}, {"id": "d", "title": "New", "body": "tariffs"}])
-        assert {h.id for h in ix.search("tariffs").hits} == {"a", "d"}
-        ix.delete_documents(["b", "zzz"])
-        assert ix.get("b") is None and ix.get("d") is not None
-    report = search.build_index(documents=docs[:1], index_dir=index_dir)
-    assert report.removed == 2 and report.updated == 1  # c and d go; a changes back
 
 
 def test_documents_need_ids(tmp_path: Path) -> None:

@@ -15,13 +15,20 @@ import math
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 import search
 from search.query import parse_query
 from search.ranking import QueryBuilder
+from search.engine import match_documents as match_mask
 from search.scoring import Scorer
-from search.scoring import match_documents
+
+
+def match_documents(searcher, builder, scorer, parsed, match):
+    """The engine's match mask as a set of document numbers (None stays None)."""
+    mask = match_mask(builder, scorer, parsed, match)
+    return None if mask is None else set(np.flatnonzero(mask).tolist())
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "ranking.json"
 
@@ -173,10 +180,11 @@ def test_matches_equal_the_whoosh_query(ix, query: str, match: str) -> None:
 def test_block_reading_equals_the_public_posting_api(ix, monkeypatch: pytest.MonkeyPatch) -> None:
     # Postings are read block by block from the codec's matcher when it is
     # the known one; the public one-at-a-time path must give the same.
-    import search.scoring as scoring
+    import search.postings as scoring
 
     def postings(reader, fieldname, text):
-        return [p for ids, tfs in scoring.term_blocks(reader, fieldname, text) for p in zip(ids, tfs)]
+        return [(int(d), float(t)) for ids, tfs in scoring.term_blocks(reader, fieldname, text)
+                for d, t in zip(ids, tfs)]
 
     reader = ix._searcher().reader()
     terms = [("body", "water"), ("body", "drought"), ("title", "inflat"), ("author", "okafor"), ("body", "zzz")]

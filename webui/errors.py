@@ -13,7 +13,7 @@ from typing import Any
 from flask import Response, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from search import IndexCorruptError, IndexMissingError, QueryError
+from search import BackendUnavailableError, IndexCorruptError, IndexMissingError, QueryError, SearchError
 
 from .holder import IndexUnavailable
 from .params import ParamError
@@ -79,6 +79,13 @@ def _unavailable(exc: Exception) -> Response:
     return error_response(503, UNAVAILABLE_MESSAGE)
 
 
+def _engine_unavailable(exc: SearchError) -> Response:
+    # Any other engine error met while answering a request (a SolrCloud that
+    # cannot be reached, no live replica, a timeout): the message is the
+    # engine's one line, and the client may try again later.
+    return error_response(503, f"Search is unavailable: {exc}")
+
+
 def _not_found(exc: Missing) -> Response:
     return error_response(404, str(exc))
 
@@ -108,5 +115,9 @@ def register_error_handlers(target: Any) -> None:
     # An index deleted or damaged while the app runs fails inside a search.
     target.register_error_handler(IndexMissingError, _unavailable)
     target.register_error_handler(IndexCorruptError, _unavailable)
+    # A search server (SolrCloud) that cannot be reached; and, as the most
+    # specific handler wins, any other engine error left: 503, never 500.
+    target.register_error_handler(BackendUnavailableError, _engine_unavailable)
+    target.register_error_handler(SearchError, _engine_unavailable)
     target.register_error_handler(Missing, _not_found)
     target.register_error_handler(HTTPException, _http_error)

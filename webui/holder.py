@@ -16,7 +16,7 @@ from pathlib import Path
 
 from flask import g
 
-from search import Index, IndexCorruptError, IndexMissingError, open_index
+from search import BackendUnavailableError, Index, IndexCorruptError, IndexMissingError, open_index
 
 __all__ = ["IndexHolder", "get_index", "IndexUnavailable"]
 
@@ -37,7 +37,9 @@ class IndexHolder:
         if (index is None) == (path is None):
             raise ValueError("give either an open index or the path to open")
         self._index = index
-        self._path = Path(path) if path is not None else None
+        # A Solr location (``solr://host:port/solr/name``) stays a string:
+        # ``Path`` would fold its ``//``.  ``open_index`` reads both forms.
+        self._path = path if isinstance(path, Path) or path is None or "://" in path else Path(path)
         self._owned = index is None
         self._lock = threading.Lock()
         self._problem: str | None = None
@@ -46,12 +48,17 @@ class IndexHolder:
         """Open the index now if it is not open yet; True when it is usable."""
         try:
             self.get()
-        except IndexUnavailable:
+        except (IndexUnavailable, BackendUnavailableError):
             return False
         return True
 
     def get(self) -> Index:
-        """The open index; raises ``IndexUnavailable`` when there is none yet."""
+        """The open index; raises ``IndexUnavailable`` when there is none yet.
+
+        A search server that cannot be reached raises its own
+        ``BackendUnavailableError`` (also answered 503), and is tried again
+        on the next request.
+        """
         index = self._index
         if index is not None:
             return index
@@ -60,10 +67,12 @@ class IndexHolder:
                 assert self._path is not None
                 try:
                     self._index = open_index(self._path)
-                except (IndexMissingError, IndexCorruptError) as exc:
+                except (IndexMissingError, IndexCorruptError, BackendUnavailableError) as exc:
                     if str(exc) != self._problem:  # log each new reason once, not per request
                         log.warning("search index unavailable: %s", exc)
                     self._problem = str(exc)
+                    if isinstance(exc, BackendUnavailableError):
+                        raise  # answered 503 with its own message: the server, not a build, is missing
                     raise IndexUnavailable(str(exc)) from exc
                 self._problem = None
             return self._index

@@ -1,0 +1,275 @@
+"""One index generation's postings and per-document columns as numpy arrays.
+
+Whoosh hands postings out one at a time through several method calls each,
+and field lengths one ``doc_field_length`` call (a column seek) at a time;
+at 100,000 documents that per-item work was most of a search.  ``Columns``
+reads what a search needs once per generation, vectorised:
+
+* the live-document mask (deleted documents are False), so that postings
+  of segments with deletions are read as fast as any other;
+* each text field's BM25 length factor ``1 - b + b * length / average``,
+  from the whole length column at once;
+* each document's date (YYYYMMDD, 0 when undated);
+* decoded postings per (field, term): global document numbers (int32,
+  ascending, live only) and term frequencies (float32), in a cache bounded
+  by bytes (``POSTINGS_CACHE_BYTES``, least recently used out first).
+
+Everything is derived from the files of one generation, so it never goes
+stale; a new generation gets a new ``Columns``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any, Sequence
+
+import numpy as np
+from whoosh.reading import TermNotFound
+
+from .schema import TEXT_FIELDS
+
+__all__ = ["Columns", "term_blocks", "POSTINGS_CACHE_BYTES", "Postings"]
+
+# Decoded postings kept per generation.  A term's entry costs 8 bytes per
+# posting (int32 id + float32 tf): 64 MB holds about 8 M postings, the
+# common words of a 100k-document index several times over.
+POSTINGS_CACHE_BYTES = 64 * 1024 * 1024
+
+# (document numbers, term frequencies) of one term, or of a phrase.
+Postings = tuple[np.ndarray, np.ndarray]
+
+_EMPTY: Postings = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
+
+
+class Columns:
+    """Per-document arrays and decoded postings for one reader generation.
+
+    ``searcher`` is any searcher of that generation; posting lookups take
+    the calling thread's reader, since Whoosh readers are not shared between
+    threads.  ``b`` is BM25's length normalisation.
+    """
+
+    def __init__(self, searcher: Any, b: float) -> None:
+        reader = searcher.reader()
+        self.size = reader.doc_count_all()
+        self.live = _live_mask(reader, self.size)
+        self.live_count = int(self.live.sum())
+        self.b = b
+        self.norms: dict[str, np.ndarray] = {}
+        for name in TEXT_FIELDS:
+            lengths = _field_lengths(reader, name, self.size)
+            avg = searcher.avg_field_length(name) or 1.0
+            # Same arithmetic, in the same order, as the one-document form
+            # ``max((1 - b) + b * length / avg, 1e-6)`` it replaces.
+            self.norms[name] = np.maximum((1.0 - b) + b * lengths / avg, 1e-6)
+        self.dates = _dates(reader, self.size)
+        self._cache: OrderedDict[tuple[str, str], Postings] = OrderedDict()
+        self._cached_bytes = 0
+        self._lock = threading.Lock()
+
+    def postings(self, reader: Any, fieldname: str, text: str, *, cache: bool = True) -> Postings:
+        """The live postings of a term: ascending document numbers and
+        frequencies.  ``cache=False`` for lists read once (facet values)."""
+        key = (fieldname, text)
+        with self._lock:
+            found = self._cache.get(key)
+            if found is not None:
+                self._cache.move_to_end(key)
+                return found
+        ids, tfs = _read_term(reader, fieldname, text)
+        if ids.size:
+            keep = self.live[ids]
+            if not keep.all():
+                ids, tfs = ids[keep], tfs[keep]
+        found = (ids, tfs)
+        if cache:
+            self._keep(key, found)
+        return found
+
+    def _keep(self, key: tuple[str, str], found: Postings) -> None:
+        cost = found[0].nbytes + found[1].nbytes + 100
+        if cost > POSTINGS_CACHE_BYTES // 4:
+            return  # one huge list must not flush everything else
+        with self._lock:
+            if key in self._cache:
+                return
+            self._cache[key] = found
+            self._cached_bytes += cost
+            while self._cached_bytes > POSTINGS_CACHE_BYTES:
+                _, old = self._cache.popitem(last=False)
+                self._cached_bytes -= old[0].nbytes + old[1].nbytes + 100
+
+    def docs_mask(self, ids: np.ndarray) -> np.ndarray:
+        """A boolean mask over every document, True at ``ids``."""
+        mask = np.zeros(self.size, dtype=bool)
+        mask[ids] = True
+        return mask
+
+
+def term_blocks(reader: Any, fieldname: str, text: str) -> list[tuple[Sequence[int], Sequence[float]]]:
+    """The postings of a term in every segment, as blocks of live documents."""
+    found = []
+    for leaf, base in reader.leaf_readers():
+        deleted = leaf.deleted_docs_set if leaf.has_deletions() else frozenset()
+        for ids, tfs in _segment_blocks(leaf, fieldname, text):
+            if deleted:
+                kept = [(d, t) for d, t in zip(ids, tfs) if d not in deleted]
+                ids, tfs = [d for d, _ in kept], [t for _, t in kept]
+            found.append((ids, tfs) if not base else ([base + d for d in ids], tfs))
+    return found
+
+
+def _read_term(reader: Any, fieldname: str, text: str) -> Postings:
+    """A term's postings over every segment, deleted documents included
+    (the caller drops them with the live mask)."""
+    ids_parts: list[np.ndarray] = []
+    tf_parts: list[np.ndarray] = []
+    for leaf, base in reader.leaf_readers():
+        for block_ids, block_tfs in _segment_blocks(leaf, fieldname, text):
+            ids_parts.append(np.asarray(block_ids, dtype=np.int64) + base)
+            tf_parts.append(np.asarray(block_tfs, dtype=np.float32))
+    if not ids_parts:
+        return _EMPTY
+    return np.concatenate(ids_parts).astype(np.int32), np.concatenate(tf_parts)
+
+
+def _segment_blocks(leaf: Any, fieldname: str, text: str) -> list[tuple[Sequence[int], Sequence[float]]]:
+    """One segment's postings of a term as blocks of (ids, weights).
+
+    The codec's blocks are taken whole, deleted documents included; another
+    codec is read through the public API, which leaves deleted ones out.
+    """
+    try:
+        # One term lookup, not two (`in` and then `postings`): for the
+        # thousands of facet values read per generation, lookups dominate.
+        matcher = leaf.postings(fieldname, text)
+    except TermNotFound:
+        return []
+    blocks = _raw_blocks(_unfiltered(matcher))
+    if blocks is None:
+        ids: list[int] = []
+        tfs: list[float] = []
+        while matcher.is_active():
+            ids.append(matcher.id())
+            tfs.append(matcher.weight())
+            matcher.next()
+        blocks = [(ids, tfs)]
+    return blocks
+
+
+def _unfiltered(matcher: Any) -> Any:
+    """The codec's own matcher under Whoosh's deleted-documents filter.
+
+    The filter advances the codec's matcher past deleted documents only, so
+    the blocks still to read hold every live posting; deleted ones are
+    dropped afterwards (``Columns`` by its live mask, ``term_blocks`` by the
+    segment's deleted set).
+    """
+    if type(matcher).__name__ == "FilterMatcher" and getattr(matcher, "_exclude", False):
+        return getattr(matcher, "child", matcher)
+    return matcher
+
+
+# The posting-list reader of Whoosh's current codec, whose blocks of ids and
+# weights can be taken whole; the public one-posting-at-a-time interface
+# costs several method calls per posting, which dominated query time.
+_BLOCK_MATCHER = "W3LeafMatcher"
+_BLOCK_API = ("is_active", "_read_data", "_read_weights", "_next_block", "_data", "_byteids", "_weights")
+
+
+def _raw_blocks(matcher: Any) -> list[tuple[Sequence[int], Sequence[float]]] | None:
+    """The matcher's blocks of (ids, weights), or None when it is not a plain
+    posting list of the known codec (the caller then uses the public API)."""
+    if type(matcher).__name__ != _BLOCK_MATCHER or not all(hasattr(matcher, a) for a in _BLOCK_API):
+        return None
+    blocks = []
+    while matcher.is_active():
+        if matcher._data is None:
+            matcher._read_data()
+        raw = matcher._data[0]
+        # Ids are stored as gaps unless the block kept them whole.
+        ids = raw if matcher._byteids else np.cumsum(np.asarray(raw, dtype=np.int64))
+        if matcher._weights is None:
+            matcher._read_weights()
+        blocks.append((ids, matcher._weights))
+        matcher._next_block()
+    return blocks
+
+
+def _live_mask(reader: Any, size: int) -> np.ndarray:
+    """True for each document that is not deleted."""
+    live = np.ones(size, dtype=bool)
+    if size and reader.has_deletions():
+        for leaf, base in reader.leaf_readers():
+            if leaf.has_deletions():
+                gone = np.fromiter(leaf.deleted_docs_set, dtype=np.int64)
+                live[gone + base] = False
+    return live
+
+
+def _field_lengths(reader: Any, fieldname: str, size: int) -> np.ndarray:
+    """Every document's length in a field, as ``doc_field_length`` gives it
+    (0 when unknown), read a column at a time."""
+    lengths = np.zeros(size, dtype=np.float64)
+    if not size:
+        return lengths
+    for leaf, base in reader.leaf_readers():
+        count = leaf.doc_count_all()
+        lengths[base:base + count] = _leaf_lengths(leaf, fieldname, count)
+    return lengths
+
+
+def _leaf_lengths(leaf: Any, fieldname: str, count: int) -> np.ndarray:
+    """One segment's field lengths: its length bytes decoded through Whoosh's
+    byte-to-length table, or one ``doc_field_length`` per document where the
+    codec is not the known one."""
+    try:
+        from whoosh.codec.whoosh3 import LENGTHS_COLUMN, _lenfield
+        from whoosh.util.numeric import byte_to_length
+
+        perdoc = leaf._perdoc
+        column = perdoc._cached_reader(_lenfield(fieldname), LENGTHS_COLUMN)
+        if column is None:  # the field keeps no lengths: doc_field_length's default
+            return np.zeros(count, dtype=np.float64)
+        stored = min(column._count, count)
+        raw = np.frombuffer(column._dbfile.get(column._basepos, stored), dtype=np.uint8)
+        table = np.array([byte_to_length(i) for i in range(256)], dtype=np.float64)
+        table[0] = 0.0  # a zero byte reads as "no length"
+        out = np.zeros(count, dtype=np.float64)
+        out[:stored] = table[raw]
+        return out
+    except (ImportError, AttributeError, TypeError, ValueError):
+        return np.array([leaf.doc_field_length(d, fieldname, 0) or 0 for d in range(count)], dtype=np.float64)
+
+
+def _dates(reader: Any, size: int) -> np.ndarray:
+    """Every document's YYYYMMDD date (0 when undated)."""
+    dates = np.zeros(size, dtype=np.int64)
+    if not size:
+        # An index with no segments has an EmptyReader, whose
+        # column_reader() raises NotImplementedError (WHOOSH.md, pitfall 10).
+        return dates
+    for leaf, base in reader.leaf_readers():
+        count = leaf.doc_count_all()
+        dates[base:base + count] = _leaf_dates(leaf, count)
+    return dates
+
+
+def _leaf_dates(leaf: Any, count: int) -> np.ndarray:
+    """One segment's dates: its whole numeric column decoded at once, or one
+    value at a time where the column is not the known fixed-width kind."""
+    column = leaf.column_reader("dateord")
+    try:
+        raw = leaf.column_reader("dateord", translate=False)
+        stored = min(raw._count, count)
+        values = np.full(count, raw._default, dtype=np.int64)
+        values[:stored] = np.frombuffer(raw._dbfile.get(raw._basepos, stored * raw._fixedlen),
+                                        dtype=">" + raw._typecode)
+        # The translation is the identity for unsigned integers; check a few.
+        probe = range(0, count, max(1, count // 7))
+        if all(column[d] == values[d] for d in probe):
+            return values
+    except (AttributeError, TypeError, ValueError):
+        pass
+    return np.fromiter((column[d] for d in range(count)), dtype=np.int64, count=count)
