@@ -96,12 +96,12 @@ def run_child(task: dict[str, Any]) -> dict[str, Any]:
 
 def child_main(task: dict[str, Any]) -> dict[str, Any]:
     """Dispatch one child task."""
-    from search.solr.client import SolrClient
+    from search.solr.client import TIMEOUT_VARIABLE
 
     # The client's 30 s per request is for serving; on a machine shared by
     # many, one 500-document /update can take longer, and a benchmark should
     # measure it rather than fail.
-    SolrClient.__init__.__kwdefaults__["timeout"] = task["timeout"]
+    os.environ[TIMEOUT_VARIABLE] = str(task["timeout"])
     if task["task"] == "solr-build":
         return solr_build(task["corpus"], task["location"], task["progress_file"])
     queries = [be.Query(**q) for q in task["queries"]]
@@ -248,6 +248,8 @@ def main() -> None:
                         help="seconds the Solr client waits for one request (search.solr's default: 30)")
     parser.add_argument("--skip-whoosh", action="store_true",
                         help="measure the cluster only (no side-by-side figures: say so where they are quoted)")
+    parser.add_argument("--report-only", action="store_true", help="print the report of --workdir's figures, measure nothing")
+    parser.add_argument("--whoosh-from", help="with --report-only: take the Whoosh figures from this work folder")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -255,6 +257,18 @@ def main() -> None:
         return
     if not args.corpus:
         parser.error("--corpus is required")
+    if args.report_only:
+        # Print the report of figures already measured (``--workdir``), the
+        # Whoosh ones taken from another run's folder when ``--whoosh-from``
+        # says so (two invocations run side by side, same corpus and seed).
+        results = json.loads((Path(args.workdir) / "results.json").read_text(encoding="utf-8"))
+        if args.whoosh_from:
+            other = json.loads((Path(args.whoosh_from) / "results.json").read_text(encoding="utf-8"))
+            if (other["docs"], other["seed"], other["queries"]) != (results["docs"], results["seed"], results["queries"]):
+                parser.error("--whoosh-from holds figures of another corpus, seed or query count")
+            results.update({k: v for k, v in other.items() if k.startswith("whoosh_")})
+        print(report(results, args))
+        return
     print(measure(args))
 
 

@@ -188,3 +188,12 @@ def test_an_unreachable_location_is_one_clear_error() -> None:
         search.open_index(f"solr://127.0.0.1:{port}/solr/commentary")
     with pytest.raises(search.BackendUnavailableError, match="not a Solr location"):
         search.open_index("solr://")
+
+
+@pytest.mark.parametrize("value, expected", [("", 30.0), ("120", 120.0), ("abc", 30.0), ("-5", 30.0), ("0", 30.0)])
+def test_the_request_timeout_follows_the_environment(monkeypatch: pytest.MonkeyPatch, value: str,
+                                                     expected: float) -> None:
+    from search.solr.client import TIMEOUT_VARIABLE, SolrClient
+    monkeypatch.setenv(TIMEOUT_VARIABLE, value)
+    assert SolrClient("solr://127.0.0.1:1/solr/commentary").timeout == expected
+    assert SolrClient("solr://127.0.0.1:1/solr/commentary", timeout=2.5).timeout == 2.5

@@ -14,6 +14,7 @@ anything else Solr refuses is ``BackendUnavailableError`` with its message.
 from __future__ import annotations
 
 import json
+import os
 import threading
 import urllib.error
 import urllib.parse
@@ -23,21 +24,33 @@ from typing import Any
 from ..cluster import ClusterError, SolrLocation, parse_location
 from ..errors import BackendUnavailableError, IndexMissingError, QueryError
 
-__all__ = ["SolrClient", "TIMEOUT"]
+__all__ = ["SolrClient", "TIMEOUT", "TIMEOUT_VARIABLE", "default_timeout"]
 
 # Seconds a search or an update may take before the node counts as down.
+# A loaded cluster can take longer over a large batch: COMMENTARY_SOLR_TIMEOUT
+# raises it without code.
 TIMEOUT = 30.0
+TIMEOUT_VARIABLE = "COMMENTARY_SOLR_TIMEOUT"
+
+
+def default_timeout() -> float:
+    """The request timeout: ``$COMMENTARY_SOLR_TIMEOUT`` seconds when set to a positive number, else 30."""
+    try:
+        value = float(os.environ.get(TIMEOUT_VARIABLE, ""))
+    except ValueError:
+        return TIMEOUT
+    return value if 0 < value < 86400 else TIMEOUT
 
 
 class SolrClient:
     """Requests to one collection, spread over the cluster's live nodes."""
 
-    def __init__(self, location: str, *, timeout: float = TIMEOUT) -> None:
+    def __init__(self, location: str, *, timeout: float | None = None) -> None:
         try:
             self.where: SolrLocation = parse_location(location)
         except ClusterError as exc:
             raise BackendUnavailableError(str(exc)) from None
-        self.timeout = timeout
+        self.timeout = default_timeout() if timeout is None else timeout
         self._lock = threading.Lock()
         self._nodes = [self.where.base_url]
 

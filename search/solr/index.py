@@ -466,7 +466,8 @@ class SolrIndex:
                 return self._cached[1]
         answer = self._select({"query": translate.MATCH_ALL, "limit": 0,
                                "facet": _facet_request({}, limit=-1)})
-        facets = _facets(answer.get("facets") or {}, {}, {})
+        # Every value, not a facet's top: filters resolve against this list.
+        facets = _facets(answer.get("facets") or {}, {}, {}, limit=-1)
         with self._lock:
             self._cached = (time.monotonic(), facets)
         return facets
