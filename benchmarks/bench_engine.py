@@ -2,10 +2,11 @@
 
 Usage::
 
-    python benchmarks/bench_engine.py --docs 10000 [--queries 200] [--workdir DIR] [--keep]
+    python benchmarks/bench_engine.py --docs 10000 [--queries 200] [--workdir DIR] [--keep] [--shape wordfreq]
 
-Generates a synthetic corpus (``benchmarks/generate_corpus.py``), or reuses
-the one already in the work folder, then measures for each engine:
+Generates a corpus (``benchmarks/generate_corpus.py``: our synthetic shape,
+or with ``--shape wordfreq`` bodies from real English word frequencies), or
+reuses the one already in the work folder, then measures for each engine:
 
 * build: wall time, documents per second, size on disk and peak RSS.  Each
   build runs in a fresh child process, which reports its own
@@ -48,20 +49,18 @@ from datetime import date, datetime, timedelta, timezone  # noqa: E402
 from pathlib import Path  # noqa: E402
 from typing import Any, Callable, Iterator  # noqa: E402
 
+from benchmarks import fts5_reference  # noqa: E402
 from benchmarks import generate_corpus as gen  # noqa: E402
+from benchmarks.fts5_reference import FTS_COLUMNS, FTS_WEIGHTS, PER_PAGE  # noqa: E402
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_WORKDIR = REPO_ROOT / "benchmarks" / "_work"
-PER_PAGE = 10
 WARMUP_QUERIES = 20
 # Share of the corpus added to the finished index with ``add_documents`` (issue 7: 1 %).
 ADD_SHARE = 0.01
 KINDS = ("word", "two words", "three words", "phrase", "author", "date range")
 # How the query set is split between the kinds, in the order above.
 KIND_SHARES = (0.30, 0.20, 0.10, 0.15, 0.125, 0.125)
-FTS_COLUMNS = ("title", "authors", "affiliation", "source", "tags", "body")
-# bm25() weights per FTS column, title counting most, as a typical setup would.
-FTS_WEIGHTS = (4.0, 2.0, 1.0, 1.0, 1.0, 1.0)
 
 
 # ---------------------------------------------------------------------------
@@ -92,8 +91,12 @@ class Query:
         return " ".join(f'"{w}"' for w in self.words)
 
 
-def _query_word_pools() -> dict[str, list[str]]:
-    """Words to query: topical, mid-frequency common, and rare long-tail words."""
+def _query_word_pools(shape: str = "synthetic") -> dict[str, list[str]]:
+    """Words to query: topical (wordfreq: mid-frequency), common, and rare long-tail words."""
+    if shape == "wordfreq":
+        from benchmarks import wordfreq_shape
+
+        return wordfreq_shape.query_pools()
     vocab = gen.vocabulary()
     function_words = set(gen._FUNCTION_WORDS)
     content = [w for w in vocab if w not in function_words]
@@ -115,13 +118,32 @@ def _date_range(rng: random.Random) -> tuple[str, str]:
     return start.isoformat(), end.isoformat()
 
 
-def _make_query(kind: str, rng: random.Random, pools: dict[str, list[str]], authors: list[str]) -> Query:
-    """One query of the given kind."""
+def _corpus_phrase(rng: random.Random, seed: int, docs: int) -> list[str]:
+    """Two words that follow each other inside a sentence of a wordfreq-shaped document of the corpus.
+
+    That shape has no stock phrases; taking them from the text makes phrase
+    queries match as often as users' phrases do (at least once).
+    """
+    from benchmarks import wordfreq_shape
+
+    words = wordfreq_shape.make_document(rng.randrange(min(docs, 1000)), seed)["body"].split()
+    while True:
+        i = rng.randrange(len(words) - 1)
+        pair = words[i:i + 2]
+        if all(w.isalpha() for w in pair[:1]) and pair[1].rstrip(".,?").isalpha() and pair[1][:1].islower():
+            return [pair[0].lower(), pair[1].rstrip(".,?")]
+
+
+def _make_query(kind: str, rng: random.Random, pools: dict[str, list[str]], authors: list[str],
+                phrase: Callable[[random.Random], list[str]] | None = None) -> Query:
+    """One query of the given kind (``phrase`` draws a phrase's words, if not from the synthetic topics)."""
     if kind == "word":
         return Query(kind, [_word(rng, pools)])
     if kind in ("two words", "three words"):
         count = 2 if kind == "two words" else 3
         return Query(kind, [_word(rng, pools) for _ in range(count)])
+    if kind == "phrase" and phrase is not None:
+        return Query(kind, phrase(rng), phrase=True)
     if kind == "phrase":
         topic = gen.TOPICS[rng.choice(sorted(gen.TOPICS))]
         return Query(kind, rng.choice(topic["phrases"]).split(), phrase=True)
@@ -132,16 +154,20 @@ def _make_query(kind: str, rng: random.Random, pools: dict[str, list[str]], auth
     return Query(kind, words, date_from=start, date_to=end)
 
 
-def make_queries(count: int, seed: int) -> list[Query]:
-    """A fixed, shuffled mix of ``count`` queries; the same seed gives the same set."""
-    rng = random.Random(f"queries:{seed}")
-    pools = _query_word_pools()
+def make_queries(count: int, seed: int, shape: str = "synthetic", docs: int = 1000) -> list[Query]:
+    """A fixed, shuffled mix of ``count`` queries for a corpus of ``shape``; the same seed gives the same set.
+
+    ``docs`` (the corpus size) bounds where the wordfreq shape's phrases are taken from.
+    """
+    rng = random.Random(f"queries:{seed}" if shape == "synthetic" else f"queries:{shape}:{seed}")
+    pools = _query_word_pools(shape)
     authors = gen.author_pool()
+    phrase = (lambda r: _corpus_phrase(r, seed, docs)) if shape == "wordfreq" else None
     kinds: list[str] = []
     for kind, share in zip(KINDS, KIND_SHARES):
         kinds += [kind] * round(count * share)
     kinds = (kinds + ["word"] * count)[:count]
-    queries = [_make_query(kind, rng, pools, authors) for kind in kinds]
+    queries = [_make_query(kind, rng, pools, authors, phrase) for kind in kinds]
     rng.shuffle(queries)
     return queries
 
@@ -411,58 +437,16 @@ def fts_add(corpus: Path, db_path: Path, share: float) -> dict[str, Any]:
     return {"seconds": time.perf_counter() - start, "added": len(docs), "peak_rss_mb": _peak_rss_mb()}
 
 
-def _fts_filter(query: Query) -> tuple[str, list[Any]]:
-    """The WHERE clause (on table ``fts``) and its parameters for ``query``.
-
-    Filters test ``+fts.rowid``: the unary plus keeps SQLite from handing the
-    rowid list to FTS5 as an equality constraint, which would run the full-text
-    match once per candidate row (about 17x slower for a date range).
-    """
-    where, params = ["fts MATCH ?"], [query.fts_match()]
-    if query.authors:
-        marks = ", ".join("?" * len(query.authors))
-        where.append(f"+fts.rowid IN (SELECT doc FROM doc_author WHERE author IN ({marks}))")
-        params += query.authors
-    if query.date_from:
-        where.append("+fts.rowid IN (SELECT id FROM doc WHERE date BETWEEN ? AND ?)")
-        params += [query.date_from, query.date_to]
-    return " AND ".join(where), params
-
-
-_FTS_FACETS = {
-    "author": "SELECT a.author, count(*) FROM hits JOIN doc_author a ON a.doc = hits.id "
-              "GROUP BY a.author ORDER BY 2 DESC",
-    "source": "SELECT d.source, count(*) FROM hits JOIN doc d ON d.id = hits.id "
-              "GROUP BY d.source ORDER BY 2 DESC",
-    "year": "SELECT d.year, count(*) FROM hits JOIN doc d ON d.id = hits.id "
-            "GROUP BY d.year ORDER BY 1",
-}
-
-
 def _fts_one(con: sqlite3.Connection, query: Query) -> tuple[int, bool]:
     """Top 10 by bm25 with snippets and titles, then total and facets over all matches."""
-    where, params = _fts_filter(query)
-    weights = ", ".join(str(w) for w in FTS_WEIGHTS)
-    body = FTS_COLUMNS.index("body")
-    top = con.execute(
-        f"SELECT fts.rowid, snippet(fts, {body}, '<mark>', '</mark>', '…', 24) FROM fts "
-        f"WHERE {where} ORDER BY bm25(fts, {weights}) LIMIT {PER_PAGE}", params).fetchall()
-    ids = [row[0] for row in top]
-    marks = ", ".join("?" * len(ids))
-    con.execute(f"SELECT id, title, date, source, url FROM doc WHERE id IN ({marks})", ids).fetchall()
-    con.execute("DELETE FROM hits")
-    con.execute(f"INSERT INTO hits SELECT fts.rowid FROM fts WHERE {where}", params)
-    total = con.execute("SELECT count(*) FROM hits").fetchone()[0]
-    for sql in _FTS_FACETS.values():
-        con.execute(sql).fetchall()
-    return int(total), False
+    result = fts5_reference.search(con, query.fts_match(), query.authors or (), query.date_from, query.date_to)
+    return result["total"], False
 
 
 def fts_queries(db_path: Path, queries: list[Query], warmup: list[Query]) -> dict[str, Any]:
     """Time every query against the FTS5 database; runs in a fresh child."""
     start = time.perf_counter()
-    con = sqlite3.connect(db_path)
-    con.execute("CREATE TEMP TABLE hits (id INTEGER PRIMARY KEY)")
+    con = fts5_reference.connect(db_path)
     open_ms = (time.perf_counter() - start) * 1000
     try:
         return _timed_queries(lambda q: _fts_one(con, q), queries, warmup, open_ms, None)
@@ -511,20 +495,33 @@ def child_main(task: dict[str, Any]) -> dict[str, Any]:
 # ---------------------------------------------------------------------------
 
 
-def ensure_corpus(workdir: Path, docs: int, seed: int, markdown_share: float) -> tuple[Path, float | None]:
+def corpus_name(docs: int, seed: int, markdown_share: float, shape: str = "synthetic") -> str:
+    """The corpus folder's name in the work folder (the synthetic shape keeps its historical name)."""
+    prefix = "corpus" if shape == "synthetic" else f"corpus-{shape}"
+    return f"{prefix}-{docs}-s{seed}-md{markdown_share:g}"
+
+
+def ensure_corpus(workdir: Path, docs: int, seed: int, markdown_share: float,
+                  shape: str = "synthetic") -> tuple[Path, float | None]:
     """The corpus folder for these settings, generated unless already complete.
 
     Returns the folder and the generation time (``None`` when reused).
     """
-    corpus = workdir / f"corpus-{docs}-s{seed}-md{markdown_share:g}"
+    corpus = workdir / corpus_name(docs, seed, markdown_share, shape)
     stamp = corpus.with_suffix(".done")
     if stamp.exists() and len(_corpus_files(corpus)) == docs:
         return corpus, None
+    if corpus.is_symlink():
+        # Someone else's corpus, linked in to be reused: never regenerate into it.
+        if len(_corpus_files(corpus)) == docs:
+            return corpus, None
+        raise SystemExit(f"{corpus} links to a corpus without {docs} documents; not writing into it")
     shutil.rmtree(corpus, ignore_errors=True)
     start = time.perf_counter()
-    gen.generate(corpus, docs, seed, markdown_share)
+    gen.generate(corpus, docs, seed, markdown_share, shape)
     elapsed = time.perf_counter() - start
-    stamp.write_text(json.dumps({"docs": docs, "seed": seed, "markdown_share": markdown_share}), encoding="utf-8")
+    stamp.write_text(json.dumps({"docs": docs, "seed": seed, "markdown_share": markdown_share, "shape": shape}),
+                     encoding="utf-8")
     return corpus, elapsed
 
 
@@ -669,16 +666,22 @@ def _remove(path: Path) -> None:
         path.unlink(missing_ok=True)
 
 
+def index_paths(workdir: Path, docs: int, shape: str = "synthetic") -> dict[str, Path]:
+    """Where each engine's index of this corpus lives in the work folder."""
+    tag = str(docs) if shape == "synthetic" else f"{shape}-{docs}"
+    return {"ours": workdir / f"index-ours-{tag}", "fts5": workdir / f"index-fts5-{tag}.sqlite"}
+
+
 def run_benchmark(args: argparse.Namespace, workdir: Path) -> str:
     """Generate or reuse the corpus, build and query both engines, return the report."""
     load_at_start = " / ".join(f"{x:.2f}" for x in os.getloadavg())
-    corpus, gen_seconds = ensure_corpus(workdir, args.docs, args.seed, args.markdown_share)
+    corpus, gen_seconds = ensure_corpus(workdir, args.docs, args.seed, args.markdown_share, args.shape)
     _log(f"corpus {corpus} ({'reused' if gen_seconds is None else f'generated in {gen_seconds:.1f} s'}, "
          f"{_dir_size_mb(corpus):.0f} MiB)")
-    queries = make_queries(args.queries, args.seed)
-    warmup = make_queries(WARMUP_QUERIES, args.seed + 1000)
+    queries = make_queries(args.queries, args.seed, args.shape, args.docs)
+    warmup = make_queries(WARMUP_QUERIES, args.seed + 1000, args.shape, args.docs)
     qdicts, wdicts = [asdict(q) for q in queries], [asdict(q) for q in warmup]
-    indexes = {"ours": workdir / f"index-ours-{args.docs}", "fts5": workdir / f"index-fts5-{args.docs}.sqlite"}
+    indexes = index_paths(workdir, args.docs, args.shape)
     for path in indexes.values():
         _remove(path)
     profile = (lambda name: str(workdir / f"profile-{name}.txt")) if args.profile else (lambda name: None)
@@ -701,7 +704,7 @@ def run_benchmark(args: argparse.Namespace, workdir: Path) -> str:
         builds[labels[name]]["add"] = run_child({"task": f"{prefix}-add", "corpus": str(corpus),
                                                  "index": str(indexes[name]), "share": ADD_SHARE})
     settings = {"command": " ".join(["python", "benchmarks/bench_engine.py", *sys.argv[1:]]),
-                "docs": args.docs, "queries": len(queries), "seed": args.seed,
+                "docs": args.docs, "corpus shape": args.shape, "queries": len(queries), "seed": args.seed,
                 "markdown share": args.markdown_share,
                 "corpus size on disk (MiB)": f"{_dir_size_mb(corpus):.1f}",
                 "corpus generation (s)": "reused" if gen_seconds is None else f"{gen_seconds:.1f}",
@@ -719,6 +722,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--queries", type=int, default=200, help="number of timed queries (default 200)")
     parser.add_argument("--seed", type=int, default=1, help="corpus and query seed (default 1)")
     parser.add_argument("--markdown-share", type=float, default=0.2, help="share of Markdown files (default 0.2)")
+    parser.add_argument("--shape", choices=gen.SHAPES, default="synthetic",
+                        help="corpus shape: our synthetic prose (default) or real English word frequencies (wordfreq)")
     parser.add_argument("--workdir", type=Path, default=None,
                         help=f"where the corpus and indexes live (default {DEFAULT_WORKDIR.relative_to(REPO_ROOT)}); "
                              "a corpus already there is reused")

@@ -11,9 +11,14 @@ have realistic selectivity.
 Only the standard library is used and nothing is downloaded: the same
 ``(n, seed)`` always yields the same documents, byte for byte.
 
+``--shape wordfreq`` writes a second, independent shape instead: the same
+metadata layout with 400-900-word bodies drawn from real English word
+frequencies (``benchmarks/wordfreq_shape.py``; needs the ``wordfreq``
+package of the ``bench`` extra).
+
 Usage::
 
-    python benchmarks/generate_corpus.py OUT_DIR -n 10000 [--seed 1] [--markdown-share 0.2]
+    python benchmarks/generate_corpus.py OUT_DIR -n 10000 [--seed 1] [--markdown-share 0.2] [--shape wordfreq]
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from typing import Any, Iterator, Sequence  # noqa: E402
 __all__ = [
     "MIN_WORDS",
     "MAX_WORDS",
+    "SHAPES",
     "TOPICS",
     "generate",
     "iter_documents",
@@ -56,6 +62,8 @@ MIN_WORDS = 400
 MAX_WORDS = 1500
 FIRST_YEAR = 2006
 LAST_YEAR = 2025
+# Corpus shapes: this module's own prose, or bodies from real English word frequencies.
+SHAPES = ("synthetic", "wordfreq")
 
 # The name pools are drawn from this fixed seed, independent of the document
 # seed, so that a name (for an author filter, say) means the same across corpora.
@@ -604,12 +612,19 @@ def _make_document(index: int, rng: random.Random, m: _Model) -> dict[str, Any]:
     }
 
 
-def iter_documents(n: int, seed: int = 1) -> Iterator[dict[str, Any]]:
+def iter_documents(n: int, seed: int = 1, shape: str = "synthetic") -> Iterator[dict[str, Any]]:
     """Yield ``n`` document dicts (id, title, authors, affiliation, date, source, url, tags, body).
 
-    The same ``(n, seed)`` always yields the same documents, and the first
-    ``k`` documents do not depend on ``n``.
+    The same ``(n, seed, shape)`` always yields the same documents, and the
+    first ``k`` documents do not depend on ``n``.
     """
+    if shape not in SHAPES:
+        raise ValueError(f"unknown corpus shape {shape!r}; choose from {', '.join(SHAPES)}")
+    if shape == "wordfreq":
+        from benchmarks import wordfreq_shape
+
+        yield from wordfreq_shape.iter_documents(n, seed)
+        return
     m = _model()
     for index in range(n):
         rng = random.Random(f"{seed}:{index}")
@@ -691,8 +706,9 @@ def _relative_path(doc: dict[str, Any], markdown: bool) -> Path:
     return Path(doc["date"][:4]) / f"{doc['id']}-{_slug(doc['title'], 5)}{suffix}"
 
 
-def generate(out_dir: str | Path, n: int, seed: int = 1, markdown_share: float = 0.2) -> list[Path]:
-    """Write ``n`` documents under ``out_dir`` and return their paths in id order.
+def generate(out_dir: str | Path, n: int, seed: int = 1, markdown_share: float = 0.2,
+             shape: str = "synthetic") -> list[Path]:
+    """Write ``n`` documents of ``shape`` under ``out_dir`` and return their paths in id order.
 
     Most are plain text (with varying date styles); about ``markdown_share`` of
     them are Markdown with YAML front matter.  Files are grouped in one folder
@@ -700,7 +716,7 @@ def generate(out_dir: str | Path, n: int, seed: int = 1, markdown_share: float =
     """
     out = Path(out_dir)
     paths: list[Path] = []
-    for doc in iter_documents(n, seed):
+    for doc in iter_documents(n, seed, shape):
         markdown = _is_markdown(doc["id"], seed, markdown_share)
         path = out / _relative_path(doc, markdown)
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -722,10 +738,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument("--markdown-share", type=float, default=0.2,
                         help="share of documents written as Markdown (default 0.2)")
+    parser.add_argument("--shape", choices=SHAPES, default="synthetic",
+                        help="synthetic prose (default), or bodies from real English word frequencies (wordfreq)")
     args = parser.parse_args(argv)
     if args.n < 0 or not 0.0 <= args.markdown_share <= 1.0:
         parser.error("-n must be >= 0 and --markdown-share within [0, 1]")
-    paths = generate(args.out_dir, args.n, args.seed, args.markdown_share)
+    paths = generate(args.out_dir, args.n, args.seed, args.markdown_share, args.shape)
     print(f"wrote {len(paths)} documents to {args.out_dir}", file=sys.stderr)
     return 0
 

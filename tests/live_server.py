@@ -14,27 +14,47 @@ import signal
 import subprocess
 import sys
 import urllib.request
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterator, Sequence
 
 _URL = re.compile(r"(http://127\.0\.0\.1:\d+)/")
 
 
+@dataclass
+class Server:
+    """A started server: its base URL, its process and what it printed before serving."""
+
+    base: str
+    proc: subprocess.Popen[str]
+    before: list[str] = field(default_factory=list)
+
+
 @contextlib.contextmanager
 def running_server(index_dir: Path, env: dict[str, str] | None = None, threads: int = 4,
                    args: Sequence[str] = ()) -> Iterator[str]:
     """Start `commentary serve` on port 0 (plus ``args``); yield its base URL; stop it afterwards."""
+    with server_process(index_dir, env, threads, args) as server:
+        yield server.base
+
+
+@contextlib.contextmanager
+def server_process(index_dir: Path, env: dict[str, str] | None = None, threads: int = 4,
+                   args: Sequence[str] = ()) -> Iterator[Server]:
+    """As ``running_server``, yielding the ``Server`` (a test may stop the process itself)."""
     command = [sys.executable, "-m", "webui.cli", "serve", "--index-dir", str(index_dir),
                "--host", "127.0.0.1", "--port", "0", "--threads", str(threads), *args]
     proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             env={**os.environ, **(env or {})})
     try:
-        base = _wait_for_url(proc)
+        seen: list[str] = []
+        base = _wait_for_url(proc, seen)
         with urllib.request.urlopen(f"{base}/healthz", timeout=10) as response:
             response.read()
-        yield base
+        yield Server(base, proc, seen)
     finally:
-        proc.send_signal(signal.SIGINT)
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
         try:
             proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -44,10 +64,9 @@ def running_server(index_dir: Path, env: dict[str, str] | None = None, threads: 
             proc.stdout.close()
 
 
-def _wait_for_url(proc: subprocess.Popen[str]) -> str:
-    """Read the server's output until it prints the URL it serves on."""
+def _wait_for_url(proc: subprocess.Popen[str], seen: list[str]) -> str:
+    """Read the server's output (into ``seen``) until it prints the URL it serves on."""
     assert proc.stdout is not None
-    seen = []
     for line in proc.stdout:
         seen.append(line)
         match = _URL.search(line)

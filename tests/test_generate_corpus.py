@@ -76,31 +76,70 @@ def test_both_layouts_are_written(corpus: tuple[Path, list[Path]]) -> None:
     assert markdown.startswith("---\ntitle: ")
 
 
-def test_plain_text_round_trips_through_reader(corpus: tuple[Path, list[Path]], docs: list[dict]) -> None:
-    root, paths = corpus
+def _assert_read_back(root: Path, paths: list[Path], docs: list[dict]) -> None:
+    """Every written file reads back, with our reader, as the document it was written from."""
     by_id = {d["id"]: d for d in docs}
-    texts = [p for p in paths if p.suffix == ".txt"]
-    assert texts
-    for path in texts:
+    for path in paths:
         expected = by_id[_id_of(path)]
         doc = read_document(path, root)
-        assert doc.title == expected["title"], path
-        assert doc.authors == expected["authors"], path
-        assert doc.affiliation == expected["affiliation"], path
-        assert doc.date == expected["date"], path
-        assert doc.source == expected["source"], path
-        assert doc.body.split() == expected["body"].split(), path
-
-
-def test_markdown_round_trips_through_reader(corpus: tuple[Path, list[Path]], docs: list[dict]) -> None:
-    root, paths = corpus
-    by_id = {d["id"]: d for d in docs}
-    for path in (p for p in paths if p.suffix == ".md"):
-        expected = by_id[_id_of(path)]
-        doc = read_document(path, root)
-        assert (doc.title, doc.authors, doc.affiliation, doc.date, doc.source, doc.url) == (
-            expected["title"], expected["authors"], expected["affiliation"],
-            expected["date"], expected["source"], expected["url"],
+        assert (doc.title, doc.authors, doc.affiliation, doc.date, doc.source) == (
+            expected["title"], expected["authors"], expected["affiliation"], expected["date"], expected["source"],
         ), path
-        assert doc.tags == expected["tags"], path
+        if path.suffix == ".md":  # only the front matter carries the URL and tags
+            assert (doc.url, doc.tags) == (expected["url"], expected["tags"]), path
         assert doc.body.split() == expected["body"].split(), path
+
+
+def test_both_layouts_round_trip_through_reader(corpus: tuple[Path, list[Path]], docs: list[dict]) -> None:
+    root, paths = corpus
+    _assert_read_back(root, paths, docs)
+
+
+# -- the second shape: real English word frequencies --------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def wordfreq_corpus(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Path]]:
+    """Twenty wordfreq-shaped documents on disk, half of them Markdown."""
+    pytest.importorskip("wordfreq")
+    root = tmp_path_factory.mktemp("wordfreq-corpus")
+    return root, gen.generate(root, N, seed=1, markdown_share=0.5, shape="wordfreq")
+
+
+def test_wordfreq_shape_is_deterministic_and_independent_of_the_synthetic_one(
+        wordfreq_corpus: tuple[Path, list[Path]], docs: list[dict], tmp_path: Path) -> None:
+    root, paths = wordfreq_corpus
+    again = gen.generate(tmp_path, N, seed=1, markdown_share=0.5, shape="wordfreq")
+    assert [p.read_bytes() for p in again] == [p.read_bytes() for p in paths]
+    assert list(gen.iter_documents(5, seed=1, shape="wordfreq")) == list(gen.iter_documents(N, 1, "wordfreq"))[:5]
+    shaped = list(gen.iter_documents(N, seed=1, shape="wordfreq"))
+    synthetic_words = set(gen.vocabulary())
+    for doc in shaped:
+        assert 400 <= len(doc["body"].split()) <= 900
+        assert doc["authors"] and doc["affiliation"] and doc["source"] and doc["tags"]
+        assert date(2006, 1, 1) <= date.fromisoformat(doc["date"]) <= date(2025, 12, 31)
+    body_words = {w.strip(".,?").lower() for doc in shaped for w in doc["body"].split()}
+    assert len(body_words - synthetic_words) > len(body_words) // 2  # not the synthetic vocabulary again
+    assert {d["body"] for d in shaped}.isdisjoint(d["body"] for d in docs)
+
+
+def test_wordfreq_shape_follows_english_frequencies() -> None:
+    pytest.importorskip("wordfreq")
+    counts: dict[str, int] = {}
+    for doc in gen.iter_documents(N, seed=1, shape="wordfreq"):
+        for word in doc["body"].lower().split():
+            word = word.strip(".,?")
+            counts[word] = counts.get(word, 0) + 1
+    top = sorted(counts, key=counts.__getitem__, reverse=True)[:5]
+    assert "the" in top and counts["the"] > 10 * counts.get("government", 0)
+
+
+def test_wordfreq_shape_round_trips_through_reader(wordfreq_corpus: tuple[Path, list[Path]]) -> None:
+    root, paths = wordfreq_corpus
+    assert {p.suffix for p in paths} == {".txt", ".md"}
+    _assert_read_back(root, paths, list(gen.iter_documents(N, seed=1, shape="wordfreq")))
+
+
+def test_unknown_shape_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown corpus shape 'tiny'"):
+        next(gen.iter_documents(1, shape="tiny"))

@@ -1032,8 +1032,9 @@ def test_rebuild_is_picked_up_without_restart(tmp_path, webui_corpus_dir):
         app.extensions["commentary"].close()
 
 
-def test_real_waitress_server(webui_index_dir):
-    with running_server(webui_index_dir, threads=2) as base:
+@pytest.mark.parametrize("workers", ["1", "2"])  # waitress, and gunicorn's workers
+def test_real_server(webui_index_dir, workers):
+    with running_server(webui_index_dir, threads=2, args=["--workers", workers]) as base:
         with urllib.request.urlopen(f"{base}/healthz", timeout=10) as response:
             assert json.load(response)["ok"] is True
             assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -1041,6 +1042,17 @@ def test_real_waitress_server(webui_index_dir):
             urllib.request.urlopen(f"{base}/api/search?page=abc", timeout=10)
         assert json.load(caught.value)["status"] == 400
         caught.value.close()
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_sigterm_stops_the_server_cleanly(webui_index_dir, workers):
+    import signal
+
+    from live_server import server_process
+
+    with server_process(webui_index_dir, args=["--workers", workers]) as server:
+        server.proc.send_signal(signal.SIGTERM)
+        assert server.proc.wait(timeout=30) == 0  # not killed by the signal: it closed down
 
 
 def test_serve_prints_its_url(monkeypatch, webui_index_dir):
@@ -1074,10 +1086,13 @@ def test_cli_serve_calls_webui(monkeypatch, webui_index_dir):
     seen = {}
     monkeypatch.setattr(webui.server, "serve", lambda **kwargs: seen.update(kwargs))
     result = CliRunner().invoke(cli, ["serve", "--index-dir", str(webui_index_dir), "--port", "0", "--threads", "3",
-                                      "--connection-limit", "50", "--channel-timeout", "7"])
+                                      "--connection-limit", "50", "--channel-timeout", "7", "--workers", "1"])
     assert result.exit_code == 0, result.output
-    assert seen == {"index_dir": webui_index_dir, "host": "127.0.0.1", "port": 0, "threads": 3,
+    assert seen == {"index_dir": webui_index_dir, "host": "127.0.0.1", "port": 0, "threads": 3, "workers": 1,
                     "connection_limit": 50, "channel_timeout": 7}
+    seen.clear()
+    assert CliRunner().invoke(cli, ["serve", "--index-dir", str(webui_index_dir), "--port", "0"]).exit_code == 0
+    assert seen["workers"] == webui.server.default_workers()
 
 
 def test_accept_header_json_gets_json_errors(client):

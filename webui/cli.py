@@ -25,7 +25,11 @@ __all__ = ["cli", "main", "serve_command"]
 @index_dir_option
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
-@click.option("--threads", type=click.IntRange(1, 1000), default=4, show_default=True, help="Worker threads.")
+@click.option("--workers", type=click.IntRange(1, 256), default=None,
+              help="Worker processes, each with its own open index (POSIX). "
+                   "[default: one per core; 1 on Windows, which serves from one process]")
+@click.option("--threads", type=click.IntRange(1, 1000), default=4, show_default=True,
+              help="Threads per worker process.")
 @click.option("--connection-limit", type=click.IntRange(min=1), default=server.CONNECTION_LIMIT, show_default=True,
               help="Most connections open at once.")
 @click.option("--channel-timeout", type=click.IntRange(min=1), default=server.CHANNEL_TIMEOUT, show_default=True,
@@ -33,14 +37,20 @@ __all__ = ["cli", "main", "serve_command"]
 @click.option("--source", "sources", multiple=True, type=click.Path(path_type=Path),
               help="Folder to build the index from when there is none (default ./seeds).")
 @library_errors
-def serve_command(index_dir: Path | None, host: str, port: int, threads: int, connection_limit: int,
-                  channel_timeout: int, sources: tuple[Path, ...]) -> None:
+def serve_command(index_dir: Path | None, host: str, port: int, workers: int | None, threads: int,
+                  connection_limit: int, channel_timeout: int, sources: tuple[Path, ...]) -> None:
     """Serve the web UI and JSON API (building the index first if there is none)."""
+    if workers is None:
+        workers = server.default_workers()
+    elif workers > 1 and not server.forking_supported():
+        raise click.BadParameter("more than one worker process needs a POSIX system with gunicorn; "
+                                 "use --workers 1 here", param_hint="'--workers'")
+    # Built here, once, before any worker is forked: workers only open it.
     target = ensure_index(index_dir, sources)
     try:
         try_listening(host, port)
         # Looked up at call time (server.serve, not an imported name) so tests can stand in for it.
-        server.serve(index_dir=target, host=host, port=port, threads=threads,
+        server.serve(index_dir=target, host=host, port=port, threads=threads, workers=workers,
                      connection_limit=connection_limit, channel_timeout=channel_timeout)
     except OSError as exc:
         raise click.ClickException(listen_error(host, port, exc)) from None
