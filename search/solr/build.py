@@ -203,11 +203,14 @@ class _Batch:
             self._collect()
 
     def close(self) -> None:
-        """Wait for the batch in flight (its errors are raised) and stop the sender."""
-        try:
-            self._collect()
-        finally:
-            self._sender.shutdown(wait=True)
+        """Stop the sender once the batch in flight (if any) is answered.
+
+        After ``flush()`` nothing is in flight; otherwise the build is failing
+        already, and the batch's own outcome must not hide why: it is not
+        counted (what it sent stays, as the module says of failures).
+        """
+        self._pending = None
+        self._sender.shutdown(wait=True)
 
     def _collect(self) -> None:
         pending, self._pending = self._pending, None
