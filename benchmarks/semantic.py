@@ -1,49 +1,42 @@
-"""The semantic extra measured: quality, embedding cost, index size and query latency.
+"""The semantic extra measured: quality by leave-one-collection-out, and embedding costs.
 
 Run from the repository root, with the extra installed
 (``pip install -e '.[semantic]'``)::
 
     nice -n 10 python -m benchmarks.semantic [--eval-dir DIR]
-        [--collections adi,time,cisi,cranfield] [--json FILE]
+        [--collections cranfield,cisi,adi,time,lisa] [--json FILE] [--no-costs]
 
-Quality, per collection, every judged query, top 1,000, in one run:
+Systems, per collection, every judged query, top 1,000, in one run:
 
-* ``fts5 porter``: SQLite FTS5 ``bm25()`` with the Porter stemmer, exactly as
-  ``benchmarks.relevance`` runs it (the baseline of every ratio);
-* ``lexical``: ``search(q, match="any")`` on an index built with
-  ``build_index(documents=...)``: the product's default ranking;
-* ``hybrid``: the same index built with ``semantic=True``, searched with
-  ``semantic=True``: reciprocal-rank fusion (k = 60) of the lexical ranking
-  with all-MiniLM-L6-v2 cosine;
-* ``dense``: cosine alone, for reference (computed here from the same vectors).
+* ``fts5 porter unicode61``: SQLite FTS5 ``bm25()`` with the Porter stemmer,
+  exactly as ``benchmarks.relevance`` runs it (the baseline of every ratio);
+* ``lexical``: ``search(q, match="any", limit=1000, snippets=False)`` on an
+  index built with ``build_index(documents=...)``: the product's default;
+* one hybrid per configuration of ``GRID``: the same search with
+  ``semantic=True`` on an index built with embeddings of that passage
+  scheme, with the fusion's constants (``search.semantic.fusion.RRF_K`` and
+  ``DENSE_WEIGHT``) set to the configuration's.  Every hybrid figure comes
+  from the public API.
 
-Nothing is tuned: k = 60 is the constant of the RRF paper, the model reads
-title and body truncated to 256 word pieces (its own limit), and the fusion
-depth (100, or the page size when larger) was fixed before any collection was
-run.  So every collection is a validation collection for the fusion.  The
-significance column is a two-sided paired randomisation test (sign flips of
-per-query differences, 10,000 rounds, fixed seed) of hybrid against FTS5
-porter on average precision.
+``GRID`` was declared before any run (passages off/on x dense weight x RRF
+k, fusion depth 100 as in the product) and is not grown after seeing
+results.  The protocol (``benchmarks.relevance``'s machinery): for each
+collection, the configuration with the best mean of MAP and nDCG@10 ratios
+over the *other* collections gives its *validation* figure; the best on the
+collection itself gives its *tuned* figure (printed for honesty, never
+reported as the product's).  The product default is chosen by validation
+only: the passage scheme whose leave-one-out validation mean is best, and
+within it the configuration most folds chose.  Significance: the paired
+randomisation test of per-query AP (``benchmarks.measures``).
 
 Queries are cleaned as in ``benchmarks.relevance`` (punctuation to spaces,
-lowercase) before every system sees them.
-
-Document vectors are cached under ``benchmarks/_work/semantic/`` (keyed by
-the sha256 of the text the model reads), so a second run costs only the
-searches.  Costs are measured apart from the cache:
-
-* embedding throughput: the first ``--sample`` documents of the last
-  collection through the model alone, and built with and without
-  ``semantic=True`` (nothing cached);
-* index size: the vector files against the whole index directory, for the
-  whole last collection;
-* query latency on that index: p50/p95 of lexical and hybrid searches (top
-  10, snippets on, the query encoded by the model each time), the query
-  encoding alone, and an exact scan of 100,000 x 384 random unit vectors, the
-  part that grows with the index.
-
-Collection loaders come from ``benchmarks.ir_collections`` (``load_<name>``).
-Run it as a module (``python -m``), from the repository root.
+lowercase).  Vectors (documents and queries: the model is deterministic)
+are cached under ``benchmarks/_work/semantic/``, keyed by the sha256 of the
+text the model reads, so a second run costs only the searches.  Costs are
+measured apart from the cache, on the first ``--sample`` documents of the
+last collection: the model alone and builds with and without embeddings,
+for each passage scheme; the index size on the whole collection.  Query
+latency at 100,000 documents: ``benchmarks.semantic_latency``.
 """
 
 from __future__ import annotations
@@ -54,23 +47,48 @@ import hashlib
 import json
 import os
 import platform
-import random
 import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
-from benchmarks import ir_collections
-from benchmarks.measures import average_precision, evaluate
-from benchmarks.relevance import FTS5_PORTER, clean_query, judged_queries, run_fts5
+from benchmarks.ir_collections import LOADERS, Collection
+from benchmarks.relevance import (FTS5_PORTER, CollectionResult, _scored, choose, clean_query, judged_queries,
+                                  leave_one_out, run_fts5)
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_EVAL_DIR = REPO_ROOT.parent / "shared" / "eval"
 CACHE_DIR = REPO_ROOT / "benchmarks" / "_work" / "semantic"
 TOP_K = 1000
-SYSTEMS = ("fts5 porter", "lexical", "hybrid", "dense")
+LEXICAL = "lexical"
+# The issue's target for the extra, on validation figures.
+TARGET_MEAN = 1.20
+TARGET_FLOOR = 1.0
+
+
+@dataclass(frozen=True)
+class Hybrid:
+    """One fusion configuration of the grid."""
+
+    scheme: str       # search.semantic.passages.SINGLE or PASSAGES
+    weight: float     # the dense ranking's RRF weight (the lexical one's is 1)
+    k: int            # the RRF constant
+
+    @property
+    def name(self) -> str:
+        """A short label: ``passages w1.5 k60``."""
+        return f"{'single' if self.scheme.startswith('single') else 'passages'} w{self.weight:g} k{self.k}"
+
+
+def grid() -> list[Hybrid]:
+    """The declared grid: 2 passage schemes x 4 dense weights x 2 values of k = 16 configurations."""
+    from search.semantic.passages import PASSAGES, SINGLE
+
+    return [Hybrid(scheme, weight, k) for scheme in (SINGLE, PASSAGES)
+            for weight in (1.0, 1.5, 2.0, 3.0) for k in (20, 60)]
 
 
 def _numpy() -> Any:
@@ -82,7 +100,7 @@ def _numpy() -> Any:
 
 
 class CachingEncoder:
-    """The default model with a disk cache of document vectors (queries are never cached)."""
+    """The default model with a disk cache of vectors, by the sha256 of the text."""
 
     def __init__(self, model: Any, cache_file: Path) -> None:
         self.model = model
@@ -91,16 +109,36 @@ class CachingEncoder:
         self.vectors: dict[str, Any] = {}
         self.misses = 0
         self.seconds = 0.0
+        self._seen: dict[Path, float] = {}
+        self._load()
+
+    def _load(self) -> None:
+        """Read every cache file of the folder that is new or changed since last read.
+
+        Runs of different collections in parallel each write their own
+        file, and read the others'.
+        """
         np = _numpy()
-        if cache_file.exists():
-            with np.load(cache_file) as data:
-                for key, row in zip(data["keys"], data["vectors"]):
-                    self.vectors[str(key)] = row
+        for path in sorted(self.cache_file.parent.glob("*.npz")) if self.cache_file.parent.is_dir() else []:
+            try:
+                mtime = path.stat().st_mtime
+                if ".tmp." in path.name or self._seen.get(path) == mtime:
+                    continue
+                with np.load(path) as data:
+                    for key, row in zip(data["keys"], data["vectors"]):
+                        self.vectors[str(key)] = row
+            except (OSError, ValueError):
+                continue  # replaced while read: the next miss reads it again
+            self._seen[path] = mtime
 
     def encode(self, texts: Sequence[str]) -> Any:
+        """Unit vectors, from the cache or the model (then saved)."""
         np = _numpy()
         keys = [hashlib.sha256(t.encode("utf-8")).hexdigest() for t in texts]
         missing = [i for i, k in enumerate(keys) if k not in self.vectors]
+        if len(missing) > 1:
+            self._load()
+            missing = [i for i, k in enumerate(keys) if k not in self.vectors]
         if missing:
             started = time.perf_counter()
             fresh = self.model.encode([texts[i] for i in missing])
@@ -108,10 +146,12 @@ class CachingEncoder:
             self.misses += len(missing)
             for i, row in zip(missing, fresh):
                 self.vectors[keys[i]] = np.asarray(row, dtype=np.float32)
-            self.save()
+            if len(missing) > 1:  # not after each query
+                self.save()
         return np.stack([self.vectors[k] for k in keys])
 
     def save(self) -> None:
+        """Write the cache (whole, through a temporary file)."""
         np = _numpy()
         self.cache_file.parent.mkdir(parents=True, exist_ok=True)
         keys = sorted(self.vectors)
@@ -120,181 +160,232 @@ class CachingEncoder:
         os.replace(tmp, self.cache_file)
 
 
-def _ranked_ids(ix: Any, text: str, **options: Any) -> list[str]:
+class Schemed:
+    """An encoder with a passage scheme: what ``build_index(semantic=...)`` embeds with."""
+
+    def __init__(self, encoder: Any, scheme: str) -> None:
+        self.encoder, self.scheme = encoder, scheme
+        self.name, self.dim = encoder.name, encoder.dim
+
+    def encode(self, texts: Sequence[str]) -> Any:
+        """The wrapped encoder's vectors."""
+        return self.encoder.encode(texts)
+
+
+def _ranked_ids(ix: Any, text: str, semantic: bool) -> list[str]:
     cleaned = " ".join(clean_query(text).split())
     if not cleaned:
         return []
-    result = ix.search(cleaned, match="any", limit=TOP_K, snippets=False, **options)
-    return [hit.id for hit in result.hits]
+    result = ix.search(cleaned, match="any", limit=TOP_K, snippets=False, semantic=semantic)
+    return [str(hit.id) for hit in result.hits][:TOP_K]
 
 
-def _dense_run(collection: Any, queries: dict[str, str], encoder: Any) -> dict[str, list[str]]:
-    from search.semantic.store import embedding_text
+def measure_collection(search: Any, collection: Collection, encoder: CachingEncoder,
+                       configs: Sequence[Hybrid]) -> CollectionResult:
+    """FTS5 porter, the lexical default and every hybrid configuration on one collection."""
+    from search.semantic import fusion
 
-    np = _numpy()
-    docs = collection.docs
-    matrix = encoder.encode([embedding_text(d.get("title") or "", d.get("body") or "") for d in docs])
-    run = {}
-    for qid, text in queries.items():
-        qvec = encoder.model.encode([" ".join(clean_query(text).split())])[0]
-        order = np.argsort(-(matrix @ qvec), kind="stable")[:TOP_K]
-        run[qid] = [docs[i]["id"] for i in order]
-    return run
-
-
-def randomisation_p(a: Sequence[float], b: Sequence[float], rounds: int = 10_000, seed: int = 1) -> float:
-    """Two-sided paired randomisation test of mean(a) - mean(b) (sign flips)."""
-    diffs = [x - y for x, y in zip(a, b)]
-    if not diffs:
-        return 1.0
-    observed = abs(sum(diffs))
-    rng = random.Random(seed)
-    hits = 0
-    for _ in range(rounds):
-        if abs(sum(d if rng.random() < 0.5 else -d for d in diffs)) >= observed - 1e-12:
-            hits += 1
-    return (hits + 1) / (rounds + 1)
-
-
-def measure_quality(search: Any, collection: Any, encoder: CachingEncoder) -> dict[str, Any]:
-    """Every system on one collection: means, ratios to FTS5 porter, significance."""
     queries = judged_queries(collection)
-    runs: dict[str, dict[str, list[str]]] = {}
-    runs["fts5 porter"] = run_fts5(collection, queries, FTS5_PORTER)[0]
-    with tempfile.TemporaryDirectory(prefix="semantic-") as tmp:
-        search.build_index(documents=collection.docs, index_dir=Path(tmp) / "ix", semantic=True)
-        with search.open_index(Path(tmp) / "ix") as ix:
-            runs["lexical"] = {q: _ranked_ids(ix, t) for q, t in queries.items()}
-            runs["hybrid"] = {q: _ranked_ids(ix, t, semantic=True) for q, t in queries.items()}
-    runs["dense"] = _dense_run(collection, queries, encoder)
-    scores = {name: evaluate(run, collection.qrels) for name, run in runs.items()}
-    judged = [q for q in queries]
-    ap = {name: [average_precision(runs[name].get(q, []), collection.qrels[q]) for q in judged] for name in runs}
-    base = scores["fts5 porter"]
-    return {
-        "collection": collection.name,
-        "documents": len(collection.docs),
-        "queries": len(queries),
-        "scores": {n: {"map": s["map"], "ndcg@10": s["ndcg@10"]} for n, s in scores.items()},
-        "ratios": {n: {"map": _ratio(s["map"], base["map"]), "ndcg@10": _ratio(s["ndcg@10"], base["ndcg@10"])}
-                   for n, s in scores.items()},
-        "p_hybrid_vs_fts5": randomisation_p(ap["hybrid"], ap["fts5 porter"]),
-        "p_hybrid_vs_lexical": randomisation_p(ap["hybrid"], ap["lexical"]),
-    }
+    result = CollectionResult(collection.name, len(collection.docs), len(queries))
+    run, index_s, query_s = run_fts5(collection, queries, FTS5_PORTER)
+    result.systems.append(_scored(FTS5_PORTER, run, collection.qrels, index_s, query_s))
+    saved = fusion.RRF_K, fusion.DENSE_WEIGHT
+    try:
+        with tempfile.TemporaryDirectory(prefix="semantic-") as tmp:
+            for scheme in dict.fromkeys(c.scheme for c in configs):
+                index_dir = Path(tmp) / scheme
+                started = time.perf_counter()
+                search.build_index(documents=collection.docs, index_dir=index_dir,
+                                   semantic=Schemed(encoder, scheme))
+                index_s = time.perf_counter() - started
+                with search.open_index(index_dir) as ix:
+                    if not any(s.name == LEXICAL for s in result.systems):
+                        started = time.perf_counter()
+                        run = {q: _ranked_ids(ix, t, False) for q, t in queries.items()}
+                        result.systems.append(_scored(LEXICAL, run, collection.qrels, index_s,
+                                                      time.perf_counter() - started))
+                    for config in (c for c in configs if c.scheme == scheme):
+                        fusion.RRF_K, fusion.DENSE_WEIGHT = config.k, config.weight
+                        started = time.perf_counter()
+                        run = {q: _ranked_ids(ix, t, True) for q, t in queries.items()}
+                        result.systems.append(_scored(config.name, run, collection.qrels, index_s,
+                                                      time.perf_counter() - started))
+    finally:
+        fusion.RRF_K, fusion.DENSE_WEIGHT = saved
+    return result
 
 
-def _ratio(value: float, base: float) -> float:
-    return value / base if base else float("nan")
+def save_result(result: CollectionResult, path: Path) -> None:
+    """One collection's figures, per-query values included, as JSON (to combine runs)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"name": result.name, "documents": result.documents,
+                                "judged_queries": result.judged_queries,
+                                "systems": [vars(s) for s in result.systems]}) + "\n", encoding="utf-8")
 
 
-def measure_costs(search: Any, collection: Any, model: Any, cached: CachingEncoder, sample: int) -> dict[str, Any]:
-    """Embedding throughput (model uncached), index size and query latency on the whole collection."""
-    from search.semantic import register_encoder
-    from search.semantic.store import embedding_text
+def load_result(path: Path) -> CollectionResult:
+    """A collection's figures saved by ``save_result``."""
+    from benchmarks.relevance import SystemResult
 
-    docs = collection.docs[:sample]
-    texts = [embedding_text(d.get("title") or "", d.get("body") or "") for d in docs]
-    started = time.perf_counter()
-    model.encode(texts)
-    embed_s = time.perf_counter() - started
-    out: dict[str, Any] = {"sample": len(docs), "embed_s": embed_s, "documents": len(collection.docs)}
-    with tempfile.TemporaryDirectory(prefix="semantic-cost-") as tmp:
-        register_encoder(model)  # the product's own path, nothing cached
-        started = time.perf_counter()
-        search.build_index(documents=docs, index_dir=Path(tmp) / "lex")
-        out["lexical_build_s"] = time.perf_counter() - started
-        started = time.perf_counter()
-        search.build_index(documents=docs, index_dir=Path(tmp) / "sem", semantic=True)
-        out["semantic_build_s"] = time.perf_counter() - started
-        # The whole collection, document vectors from the cache; queries are
-        # then encoded by the model itself at every search.
-        register_encoder(cached)
-        sem_dir = Path(tmp) / "all"
-        search.build_index(documents=collection.docs, index_dir=sem_dir, semantic=True)
-        register_encoder(model)
-        total = sum(f.stat().st_size for f in sem_dir.iterdir() if f.is_file())
-        vectors = sum(f.stat().st_size for f in sem_dir.glob("semantic-*") if f.is_file())
-        out.update(index_bytes=total, vector_bytes=vectors)
-        queries = [" ".join(clean_query(t).split()) for t in judged_queries(collection).values()]
-        with search.open_index(sem_dir) as ix:
-            ix.search(queries[0], semantic=True)  # load the model and the vectors once
-            for name, options in (("lexical", {}), ("hybrid", {"semantic": True})):
-                times = []
-                for text in queries:
-                    started = time.perf_counter()
-                    ix.search(text, match="any", **options)
-                    times.append((time.perf_counter() - started) * 1000)
-                out[f"{name}_ms"] = _percentiles(times)
-        times = []
-        for text in queries:
-            started = time.perf_counter()
-            model.encode([text])
-            times.append((time.perf_counter() - started) * 1000)
-        out["encode_query_ms"] = _percentiles(times)
-    out["scan_100k_ms"] = _scan_cost(100_000, model.dim)
-    return out
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return CollectionResult(data["name"], data["documents"], data["judged_queries"],
+                            [SystemResult(**s) for s in data["systems"]])
 
 
-def _percentiles(times: list[float]) -> dict[str, float]:
-    ordered = sorted(times)
-    return {"p50": statistics.median(ordered), "p95": ordered[int(0.95 * (len(ordered) - 1))], "n": len(ordered)}
+# --- the choice --------------------------------------------------------------
+
+def _ratios(result: CollectionResult, name: str) -> tuple[float, float]:
+    system, base = result.system(name), result.system(FTS5_PORTER)
+    return system.ratio(base, "map"), system.ratio(base, "ndcg@10")
 
 
-def _scan_cost(rows: int, dim: int) -> dict[str, float]:
-    """Exact top-100 scan of ``rows`` random unit vectors, through ``VectorTable``."""
-    from search.semantic.vectors import VectorTable
-
-    np = _numpy()
-    rng = np.random.default_rng(1)
-    matrix = rng.standard_normal((rows, dim)).astype("<f4")
-    matrix /= np.linalg.norm(matrix, axis=1, keepdims=True)
-    table = VectorTable(matrix.tobytes(), dim)
-    times = []
-    for i in range(30):
-        started = time.perf_counter()
-        table.top(matrix[i], 100)
-        times.append((time.perf_counter() - started) * 1000)
-    return _percentiles(times)
+def validation_means(results: Sequence[CollectionResult], names: Sequence[str]) -> tuple[float, float]:
+    """Mean held-out MAP and nDCG@10 ratios when leave-one-out may choose among ``names``."""
+    folds = leave_one_out(results, names)
+    by_name = {r.name: r for r in results}
+    pairs = [_ratios(by_name[f.held_out], f.chosen) for f in folds]
+    return statistics.mean(p[0] for p in pairs), statistics.mean(p[1] for p in pairs)
 
 
-def format_quality(results: list[dict[str, Any]]) -> str:
-    lines = ["| collection | docs | queries | " + " | ".join(f"{s} MAP / nDCG@10" for s in SYSTEMS)
-             + " | hybrid ratio MAP / nDCG@10 | p (hybrid vs FTS5) | p (hybrid vs lexical) |",
-             "|---|---:|---:|" + "---:|" * (len(SYSTEMS) + 3)]
-    for r in results:
-        cells = " | ".join(f"{r['scores'][s]['map']:.3f} / {r['scores'][s]['ndcg@10']:.3f}" for s in SYSTEMS)
-        ratio = r["ratios"]["hybrid"]
-        lines.append(f"| {r['collection']} | {r['documents']} | {r['queries']} | {cells} | "
-                     f"{ratio['map']:.2f} / {ratio['ndcg@10']:.2f} | {r['p_hybrid_vs_fts5']:.4f} | "
-                     f"{r['p_hybrid_vs_lexical']:.4f} |")
-    if results:
-        for system in ("lexical", "hybrid", "dense"):
-            maps = [r["ratios"][system]["map"] for r in results]
-            ndcgs = [r["ratios"][system]["ndcg@10"] for r in results]
-            lines.append(f"\n{system}: mean ratio to FTS5 porter MAP {statistics.mean(maps):.3f} "
-                         f"(min {min(maps):.2f}), nDCG@10 {statistics.mean(ndcgs):.3f} (min {min(ndcgs):.2f})")
+def choose_default(results: Sequence[CollectionResult], configs: Sequence[Hybrid]) -> tuple[Hybrid, dict[str, tuple[float, float]]]:
+    """The product default, by validation only, and each scheme's validation means.
+
+    The scheme whose leave-one-out validation mean (of MAP and nDCG@10
+    ratios) is best; within it, the configuration most folds chose (a tie
+    goes to the one chosen on all collections together, then to the first
+    in the grid).
+    """
+    families: dict[str, tuple[float, float]] = {}
+    for scheme in dict.fromkeys(c.scheme for c in configs):
+        families[scheme] = validation_means(results, [c.name for c in configs if c.scheme == scheme])
+    scheme = max(families, key=lambda s: sum(families[s]))
+    names = [c.name for c in configs if c.scheme == scheme]
+    votes = {n: 0 for n in names}
+    for fold in leave_one_out(results, names):
+        votes[fold.chosen] += 1
+    overall = choose(results, names)
+    best = max(names, key=lambda n: (votes[n], n == overall, -names.index(n)))
+    return next(c for c in configs if c.name == best), families
+
+
+# --- output ------------------------------------------------------------------
+
+def format_tuning(result: CollectionResult) -> str:
+    """Every system on one collection (choosing on this table would be tuning)."""
+    base, lexical = result.system(FTS5_PORTER), result.system(LEXICAL)
+    lines = [f"{result.name}: {result.documents} documents, {result.judged_queries} judged queries, top {TOP_K}",
+             f"{'system':<22}{'MAP':>8}{'nDCG@10':>9}{'MAP/fts5':>9}{'nDCG/fts5':>10}{'p fts5':>8}{'p lex':>8}"
+             f"{'query s':>9}"]
+    for s in result.systems:
+        m, n = _ratios(result, s.name)
+        p_base = "" if s is base else f"{s.p_value(base):.3f}"
+        p_lex = "" if s in (base, lexical) else f"{s.p_value(lexical):.3f}"
+        lines.append(f"{s.name:<22}{s.scores['map']:>8.4f}{s.scores['ndcg@10']:>9.4f}{m:>9.3f}{n:>10.3f}"
+                     f"{p_base:>8}{p_lex:>8}{s.query_seconds:>9.1f}")
     return "\n".join(lines)
 
 
+def format_validation(results: Sequence[CollectionResult], configs: Sequence[Hybrid], default: Hybrid,
+                      families: dict[str, tuple[float, float]]) -> str:
+    """The leave-one-collection-out table, the scheme comparison and the default's figures."""
+    names = [c.name for c in configs]
+    by_name = {r.name: r for r in results}
+    lines = [f"Leave-one-collection-out over {len(names)} hybrid configurations; ratios to {FTS5_PORTER}",
+             "(validation: chosen on the other collections; tuned: chosen on the collection itself)",
+             f"{'held out':<10}{'val MAP':>8}{'val nDCG':>9}{'p fts5':>8}{'p lex':>7}  {'tun MAP':>8}{'tun nDCG':>9}"
+             "  chosen on the others | tuned"]
+    vals, tuns = [], []
+    for fold in leave_one_out(results, names):
+        r = by_name[fold.held_out]
+        chosen = r.system(fold.chosen)
+        vm, vn = _ratios(r, fold.chosen)
+        tm, tn = _ratios(r, fold.tuned)
+        vals.append((vm, vn)), tuns.append((tm, tn))
+        lines.append(f"{fold.held_out:<10}{vm:>8.3f}{vn:>9.3f}{chosen.p_value(r.system(FTS5_PORTER)):>8.3f}"
+                     f"{chosen.p_value(r.system(LEXICAL)):>7.3f}  {tm:>8.3f}{tn:>9.3f}  {fold.chosen} | {fold.tuned}")
+    val_map, val_ndcg = statistics.mean(v[0] for v in vals), statistics.mean(v[1] for v in vals)
+    lines.append(f"{'mean':<10}{val_map:>8.3f}{val_ndcg:>9.3f}{'':>15}  "
+                 f"{statistics.mean(t[0] for t in tuns):>8.3f}{statistics.mean(t[1] for t in tuns):>9.3f}")
+    lines.append(f"{'min':<10}{min(v[0] for v in vals):>8.3f}{min(v[1] for v in vals):>9.3f}")
+    met = val_map >= TARGET_MEAN and val_ndcg >= TARGET_MEAN and min(min(v) for v in vals) >= TARGET_FLOOR
+    lines.append(f"target (validation mean >= {TARGET_MEAN} on both, none below {TARGET_FLOOR}): "
+                 + ("met" if met else "NOT met"))
+    lines.append("")
+    lines.append("Validation means (MAP / nDCG@10) when the choice is limited to one passage scheme:")
+    for scheme, (m, n) in families.items():
+        lines.append(f"  {scheme:<24} {m:.3f} / {n:.3f}")
+    lines.append("")
+    lines.append(f"Default (by the rule in choose_default): {default.name}; its figures per collection "
+                 "(held out = the fold chose it without seeing that collection):")
+    folds = {f.held_out: f for f in leave_one_out(results, names)}
+    lex = []
+    for r in results:
+        m, n = _ratios(r, default.name)
+        lm, ln = _ratios(r, LEXICAL)
+        lex.append((lm, ln))
+        system = r.system(default.name)
+        lines.append(f"  {r.name:<10} MAP {m:.3f}  nDCG@10 {n:.3f}  p fts5 {system.p_value(r.system(FTS5_PORTER)):.3f}"
+                     f"  p lexical {system.p_value(r.system(LEXICAL)):.3f}  (lexical {lm:.3f} / {ln:.3f})"
+                     + ("  held out" if folds[r.name].chosen == default.name else "  NOT the fold's choice"))
+    lines.append(f"  {'mean':<10} MAP {statistics.mean(_ratios(r, default.name)[0] for r in results):.3f}  "
+                 f"nDCG@10 {statistics.mean(_ratios(r, default.name)[1] for r in results):.3f}  "
+                 f"(lexical {statistics.mean(x[0] for x in lex):.3f} / {statistics.mean(x[1] for x in lex):.3f})")
+    return "\n".join(lines)
+
+
+# --- costs -------------------------------------------------------------------
+
+def measure_costs(search: Any, collection: Collection, model: Any, cached: CachingEncoder, sample: int) -> dict[str, Any]:
+    """Embedding throughput (model uncached) for each scheme; index size on the whole collection."""
+    from search.semantic.passages import PASSAGES, SINGLE, document_texts
+
+    docs = collection.docs[:sample]
+    out: dict[str, Any] = {"sample": len(docs), "documents": len(collection.docs), "collection": collection.name}
+    with tempfile.TemporaryDirectory(prefix="semantic-cost-") as tmp:
+        started = time.perf_counter()
+        search.build_index(documents=docs, index_dir=Path(tmp) / "lex")
+        out["lexical_build_s"] = time.perf_counter() - started
+        for scheme in (SINGLE, PASSAGES):
+            texts = [t for d in docs for t in document_texts(d.get("title") or "", d.get("body") or "", scheme)]
+            started = time.perf_counter()
+            model.encode(texts)
+            figures = {"passages": len(texts), "embed_s": time.perf_counter() - started}
+            started = time.perf_counter()
+            search.build_index(documents=docs, index_dir=Path(tmp) / f"sem-{scheme}", semantic=Schemed(model, scheme))
+            figures["build_s"] = time.perf_counter() - started
+            whole = Path(tmp) / f"all-{scheme}"
+            search.build_index(documents=collection.docs, index_dir=whole, semantic=Schemed(cached, scheme))
+            figures["index_bytes"] = sum(f.stat().st_size for f in whole.iterdir() if f.is_file())
+            figures["vector_bytes"] = sum(f.stat().st_size for f in whole.glob("semantic-*") if f.is_file())
+            figures["all_passages"] = sum(len(document_texts(d.get("title") or "", d.get("body") or "", scheme))
+                                          for d in collection.docs)
+            out[scheme] = figures
+    return out
+
+
 def format_costs(c: dict[str, Any]) -> str:
+    """The cost table, both schemes side by side with the lexical build."""
+    from search.semantic.passages import PASSAGES, SINGLE
+
     n = c["sample"]
+    single, passages = c[SINGLE], c[PASSAGES]
+    lex_kib = (single["index_bytes"] - single["vector_bytes"]) / 1024
     return "\n".join([
-        f"| cost (build: first {n} documents; size and queries: all {c['documents']}) | lexical | with embeddings |",
-        "|---|---:|---:|",
-        f"| build time (s) | {c['lexical_build_s']:.1f} | {c['semantic_build_s']:.1f} |",
-        f"| documents/s | {n / c['lexical_build_s']:.1f} | {n / c['semantic_build_s']:.1f} |",
-        f"| model alone, documents/s | - | {n / c['embed_s']:.1f} |",
-        f"| index size (KiB) | {(c['index_bytes'] - c['vector_bytes']) / 1024:.0f} | {c['index_bytes'] / 1024:.0f} |",
-        f"| query p50 / p95 (ms, top 10 + snippets) | {c['lexical_ms']['p50']:.1f} / {c['lexical_ms']['p95']:.1f} "
-        f"| {c['hybrid_ms']['p50']:.1f} / {c['hybrid_ms']['p95']:.1f} |",
-        f"| encoding the query (ms p50 / p95) | - | {c['encode_query_ms']['p50']:.1f} / "
-        f"{c['encode_query_ms']['p95']:.1f} |",
-        f"| exact scan, 100,000 x 384, top 100 (ms p50 / p95) | - | {c['scan_100k_ms']['p50']:.1f} / "
-        f"{c['scan_100k_ms']['p95']:.1f} |",
+        f"| {c['collection']}: build of the first {n} documents; size of all {c['documents']} "
+        f"| lexical | + single vector | + passages |",
+        "|---|---:|---:|---:|",
+        f"| vectors (first {n}) | - | {single['passages']} | {passages['passages']} |",
+        f"| model alone, documents/s | - | {n / single['embed_s']:.1f} | {n / passages['embed_s']:.1f} |",
+        f"| build, documents/s | {n / c['lexical_build_s']:.1f} | {n / single['build_s']:.1f} "
+        f"| {n / passages['build_s']:.1f} |",
+        f"| vectors (all) | - | {single['all_passages']} | {passages['all_passages']} |",
+        f"| index size (KiB, all) | {lex_kib:.0f} | {single['index_bytes'] / 1024:.0f} "
+        f"| {passages['index_bytes'] / 1024:.0f} |",
     ])
 
 
 def environment() -> dict[str, Any]:
+    """Where and when, with the versions of the extra's packages."""
     import importlib.metadata as md
 
     versions = {}
@@ -304,51 +395,68 @@ def environment() -> dict[str, Any]:
         except md.PackageNotFoundError:
             versions[dist] = None
     return {"python": platform.python_version(), "machine": platform.machine(), "cpus": os.cpu_count(),
+            "load": os.getloadavg(),
             "when": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), **versions}
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--eval-dir", type=Path, default=DEFAULT_EVAL_DIR)
-    parser.add_argument("--collections", default="adi,time")
-    parser.add_argument("--sample", type=int, default=200, help="documents for the cost figures (default 200)")
+    parser.add_argument("--collections", default="cranfield,cisi,adi,time,lisa")
+    parser.add_argument("--sample", type=int, default=100, help="documents for the cost figures (default 100)")
     parser.add_argument("--no-costs", action="store_true", help="quality only")
     parser.add_argument("--no-quality", action="store_true", help="costs only (of the last collection)")
+    parser.add_argument("--results", type=Path, default=None,
+                        help="write each collection's figures here as <name>.json, and with --reuse read "
+                             "them instead of measuring (so collections can run in separate processes)")
+    parser.add_argument("--reuse", action="store_true")
     parser.add_argument("--json", type=Path, default=None)
     return parser.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the protocol (and the costs); print the tables."""
     args = parse_args(argv)
     import search
-    from search.semantic import get_encoder, register_encoder
+    from search.semantic import get_encoder
 
+    names = [n.strip() for n in args.collections.split(",") if n.strip()]
+    unknown = [n for n in names if n not in LOADERS]
+    if unknown:
+        raise SystemExit(f"unknown collection(s): {', '.join(unknown)}; choose from {', '.join(LOADERS)}")
     model = get_encoder()
-    encoder = CachingEncoder(model, CACHE_DIR / "vectors.npz")
-    register_encoder(encoder)
-    loaders: list[tuple[str, Callable[[Path], Any]]] = []
-    for name in [n.strip() for n in args.collections.split(",") if n.strip()]:
-        loader = getattr(ir_collections, f"load_{name}", None)
-        if loader is None:
-            raise SystemExit(f"benchmarks.ir_collections has no load_{name}")
-        loaders.append((name, loader))
-    results = []
-    for name, loader in ([] if args.no_quality else loaders):
+    encoder = CachingEncoder(model, CACHE_DIR / f"vectors-{'-'.join(names)}.npz")
+    configs = grid()
+    results: list[CollectionResult] = []
+    started_all = time.perf_counter()
+    for name in ([] if args.no_quality else names):
         started = time.perf_counter()
-        collection = loader(args.eval_dir / name)
-        results.append(measure_quality(search, collection, encoder))
-        print(f"{name}: {time.perf_counter() - started:.0f} s ({encoder.misses} vectors computed so far)",
+        saved = args.results / f"{name}.json" if args.results else None
+        if saved is not None and args.reuse and saved.exists():
+            results.append(load_result(saved))
+        else:
+            results.append(measure_collection(search, LOADERS[name](args.eval_dir / name), encoder, configs))
+            if saved is not None:
+                save_result(results[-1], saved)
+        print(format_tuning(results[-1]), end="\n\n", flush=True)
+        print(f"({name}: {time.perf_counter() - started:.0f} s, {encoder.misses} vectors computed so far)",
               file=sys.stderr, flush=True)
-    if results:
-        print(format_quality(results))
+    encoder.save()
+    default = families = None
+    if len(results) > 1:
+        default, families = choose_default(results, configs)
+        print(format_validation(results, configs, default, families), end="\n\n")
     costs = None
-    if not args.no_costs and loaders:
-        costs = measure_costs(search, loaders[-1][1](args.eval_dir / loaders[-1][0]), model, encoder, args.sample)
-        print()
+    if not args.no_costs and names:
+        costs = measure_costs(search, LOADERS[names[-1]](args.eval_dir / names[-1]), model, encoder, args.sample)
         print(format_costs(costs))
+    print(f"\ntotal {time.perf_counter() - started_all:.0f} s; {environment()}")
     if args.json:
-        args.json.write_text(json.dumps({"environment": environment(), "quality": results, "costs": costs},
-                                        indent=2))
+        quality = {r.name: {s.name: s.scores for s in r.systems} for r in results}
+        folds = [vars(f) for f in leave_one_out(results, [c.name for c in configs])] if len(results) > 1 else []
+        args.json.write_text(json.dumps({"environment": environment(), "quality": quality, "folds": folds,
+                                         "default": default.name if default else None,
+                                         "families": families, "costs": costs}, indent=2) + "\n")
     return 0
 
 

@@ -106,6 +106,9 @@ def index_command(sources: tuple[Path, ...], index_dir: Path | None, rebuild: bo
 
     Incremental: only added, changed and removed documents are touched.
     """
+    target = index_dir or default_index_dir()
+    if index_exists(target) and not index_is_current(target):
+        _say_outdated(target, sources)  # the build rewrites it: say why it takes a while
     report = run_build(list(sources) or None, index_dir, rebuild=rebuild, wait=wait, quiet=as_json,
                        follow_links=follow_links, max_file_mb=max_file_mb, semantic=semantic)
     if as_json:
@@ -370,11 +373,16 @@ def ensure_index(index_dir: Path | None, sources: tuple[Path, ...] = ()) -> Path
         click.echo(f"No index at {shown_path(target)} yet; building it from {_shown_sources(sources)}…", err=True)
         print_report(run_build(list(sources) or None, target), sources)
     elif not index_is_current(target):
-        # Written by an older version (another schema): a build rewrites it.
-        click.echo(f"The index at {shown_path(target)} was built by another version; "
-                   f"rebuilding it from {_shown_sources(sources)}…", err=True)
+        _say_outdated(target, sources)
         print_report(run_build(list(sources) or None, target), sources)
     return target
+
+
+def _say_outdated(target: Path, sources: tuple[Path, ...]) -> None:
+    """One line on stderr: the index is of another version and is being rebuilt."""
+    # Written by an older version (another schema): a build rewrites it.
+    click.echo(f"The index at {shown_path(target)} was built by another version; "
+               f"rebuilding it from {_shown_sources(sources)}…", err=True)
 
 
 def index_is_current(index_dir: Path) -> bool:

@@ -32,6 +32,7 @@ from .document import Document, checked_document, clean_text
 from .errors import DocumentError, IndexCorruptError, IndexLockedError, IndexMissingError, IndexWriteError, SearchError
 from .locking import LOCK_NAME, BuildLock
 from .readers import markdown_to_text
+from .storedtext import stored_values
 from .sources import max_file_bytes, scan_sources
 from .schema import FACET_SEPARATOR, SCHEMA
 from .segments import SegmentChild, commit, finish_segment, new_writer, usable_cores
@@ -787,7 +788,8 @@ def index_fields(doc: Document, signature: str, content_hash: str) -> dict[str, 
         "url": doc.url,
         "tag_list": list(doc.tags),
         "format": doc.format,
-        "markdown": doc.body if doc.format == "markdown" else None,
         "extra": dict(doc.extra),
         "warnings": list(doc.warnings),
+        # The stored body is bounded; a long one goes to a column (storedtext).
+        **stored_values(body_text, doc.body if doc.format == "markdown" else None),
     }

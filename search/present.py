@@ -18,6 +18,7 @@ from .results import Hit
 from .schema import SCHEMA
 from .snippets import TermMatcher, make_snippet
 from .spelling import closest_word
+from .storedtext import full_texts, is_cut
 
 __all__ = ["Row", "display_row", "hit_from_row", "stored_hit", "term_matcher", "name_term", "date_order", "suggestion"]
 
@@ -66,7 +67,10 @@ def hit_from_row(row: Row, score: float | None, rank: int, snippet: str = "") ->
 def stored_hit(searcher: Any, docnum: int, score: float | None, rank: int, matcher: TermMatcher) -> Hit:
     """A result row from stored fields, with a snippet of its body."""
     stored = searcher.stored_fields(docnum)
-    snippet = make_snippet(stored.get("body") or "", matcher)
+    # The stored body is a bounded opening (search.storedtext); the
+    # whole is read only when the query's words are not in it.
+    whole = (lambda: full_texts(searcher.reader(), docnum, stored, markdown=False)[0]) if is_cut(stored) else None
+    snippet = make_snippet(stored.get("body") or "", matcher, whole=whole)
     return hit_from_row(display_row(stored), score, rank, snippet)
 
 
@@ -80,7 +84,7 @@ def term_matcher(parsed: ParsedQuery, builder: QueryBuilder) -> TermMatcher:
             if part.field != "body":
                 continue
             if part.phrase:
-                matcher.phrases.append(part.words)
+                matcher.phrases.append(part.phrase_slots())
             else:
                 matcher.terms.update(part.words)
     return matcher

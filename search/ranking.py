@@ -20,8 +20,9 @@ from whoosh import query as wq
 from whoosh import scoring
 from whoosh.support.charset import accent_map
 
+from .phrases import PhraseQuery
 from .query import Clause, ParsedQuery
-from .schema import SCHEMA, TEXT_FIELDS
+from .schema import SCHEMA, STEMMED_FIELDS, TEXT_FIELDS, phrase_slots
 
 __all__ = [
     "Ranking",
@@ -112,13 +113,21 @@ DEFAULT_RANKING = Ranking()
 class FieldPart:
     """What a clause looks for in one field.
 
-    With ``phrase`` the ``words`` must occur in sequence; otherwise each of
-    them counts (one word, or the words a wildcard expanded to).
+    With ``phrase`` the words must occur as ``slots`` place them; otherwise
+    each of ``words`` counts (one word, or the words a wildcard expanded to).
+    ``words`` are always the kept words' index terms; ``slots`` are
+    ``(offset, term)`` for every word of a phrase, stop words included
+    (``schema.phrase_slots``).
     """
 
     field: str
     words: tuple[str, ...]
     phrase: bool = False
+    slots: tuple[tuple[int, str], ...] = ()
+
+    def phrase_slots(self) -> tuple[tuple[int, str], ...]:
+        """The phrase's slots (its words one after another when none were given)."""
+        return self.slots or tuple(enumerate(self.words))
 
 
 @dataclass(frozen=True)
@@ -169,10 +178,18 @@ class QueryBuilder:
         for name in fields:
             if clause.kind == "prefix":
                 words = self._expand(name, clause.text)
+                if words:
+                    found.append(FieldPart(name, words))
+                continue
+            words = tuple(analyze(name, clause.text))
+            # Prose fields keep the places of stop words (schema.phrase_slots).
+            slots = phrase_slots(clause.text) if name in STEMMED_FIELDS else tuple(enumerate(words))
+            if not words:
+                continue
+            if len(slots) > 1:
+                found.append(FieldPart(name, words, True, slots))
             else:
-                words = tuple(analyze(name, clause.text))
-            if words:
-                found.append(FieldPart(name, words, clause.kind != "prefix" and len(words) > 1))
+                found.append(FieldPart(name, words))
         if not found and clause.kind != "prefix":
             return None
         return tuple(found)
@@ -226,7 +243,12 @@ class QueryBuilder:
         queries: list[wq.Query] = []
         for part in parts:
             if part.phrase:
-                queries.append(wq.Phrase(part.field, list(part.words)))
+                slots = part.phrase_slots()
+                if slots == tuple(enumerate(part.words)):
+                    # Consecutive words: Whoosh's own phrase says the same.
+                    queries.append(wq.Phrase(part.field, list(part.words)))
+                else:
+                    queries.append(PhraseQuery(part.field, slots))
             else:
                 queries.extend(wq.Term(part.field, w) for w in part.words)
         if not queries:

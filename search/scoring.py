@@ -19,9 +19,9 @@ from collections import Counter
 from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
-from whoosh import query as wq
 
 from .expansion import feedback_features
+from .phrases import phrase_postings as positional_phrase
 from .postings import Columns, Postings
 from .ranking import Feature, FieldPart, Ranking
 
@@ -216,13 +216,8 @@ class Scorer:
 def phrase_postings(searcher: Any, part: FieldPart, columns: Columns) -> Postings:
     """The live documents where a phrase part occurs, with its number of
     occurrences in each (the one place phrase matching is called from)."""
-    ids: list[int] = []
-    counts: list[float] = []
-    matcher = wq.Phrase(part.field, list(part.words)).matcher(searcher, searcher.boolean_context())
-    while matcher.is_active():
-        ids.append(matcher.id())
-        counts.append(float(len(matcher.spans()) or 1))
-        matcher.next()
+    # Every typed word keeps its place, stop words too (search.phrases).
+    ids, counts = positional_phrase(searcher.reader(), part.field, part.phrase_slots())
     return np.asarray(ids, dtype=np.int32), np.asarray(counts, dtype=np.float32)
 
 

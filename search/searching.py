@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import numpy as np
+from whoosh import query as wq
 
 from .backend import is_remote_location, open_remote, remote_exists
 from .arguments import check_text, doc_id_arg, text_arg, unknown_options
@@ -35,8 +36,10 @@ from .ranking import DEFAULT_RANKING, QueryBuilder, Ranking
 from .results import FacetValue, Hit, SearchResults
 from .scoring import RankingStats
 from .semantic.hybrid import FUSE_DEPTH, SemanticView
+from .schema import STOP_TERM, STOP_WORDS
 from .semantic.store import has_embeddings
 from .snippets import TermMatcher, highlight_html, match_spans
+from .storedtext import full_texts
 from .storage import default_index_dir, has_current_schema, has_index, open_whoosh_index
 
 if TYPE_CHECKING:  # the writer is imported only when documents are added or deleted
@@ -311,9 +314,11 @@ class Index:
         if doc_id is None:
             return None
         searcher = self._searcher()
-        stored = searcher.document(id=doc_id)
-        if stored is None:
+        docnum = searcher.document_number(id=doc_id)
+        if docnum is None:
             return None
+        stored = searcher.stored_fields(docnum)
+        body, markdown = full_texts(searcher.reader(), docnum, stored)
         fmt = stored.get("format") or "text"
         return Document(
             id=stored["id"],
@@ -324,7 +329,7 @@ class Index:
             source=stored.get("source") or "",
             url=stored.get("url") or "",
             tags=list(stored.get("tag_list") or []),
-            body=(stored.get("markdown") if fmt == "markdown" else stored.get("body")) or "",
+            body=(markdown if fmt == "markdown" else body) or "",
             format=fmt,
             extra=dict(stored.get("extra") or {}),
             warnings=list(stored.get("warnings") or []),
@@ -336,8 +341,11 @@ class Index:
         doc_id = doc_id_arg(doc_id)
         if doc_id is None:
             return None
-        stored = self._searcher().document(id=doc_id)
-        return None if stored is None else stored.get("body") or ""
+        searcher = self._searcher()
+        docnum = searcher.document_number(id=doc_id)
+        if docnum is None:
+            return None
+        return full_texts(searcher.reader(), docnum, searcher.stored_fields(docnum))[0] or ""
 
     @reads_index
     def more_like(self, doc_id: str, limit: int = 5) -> list[Hit]:
@@ -360,7 +368,12 @@ class Index:
         # Whoosh would re-analyse the whole stored body on every call (15 s
         # for a 10 MB document); its opening says what it is about.
         text = (searcher.stored_fields(docnum).get("body") or "")[:FEEDBACK_TEXT_CHARS]
-        results = searcher.more_like(docnum, "body", text=text, top=limit, numterms=25)
+        # Whoosh's more_like, without the terms that record removed words
+        # (schema.STOP_TERM): asked for enough terms that 25 others remain.
+        found = searcher.key_terms_from_text("body", text, numterms=26 + len(STOP_WORDS), normalize=False)
+        terms = [(w, weight) for w, weight in found if not w.startswith(STOP_TERM)][:25]
+        query = wq.Or([wq.Term("body", w, boost=weight) for w, weight in terms])
+        results = searcher.search(query, limit=limit, mask={docnum})
         empty = TermMatcher()
         return [stored_hit(searcher, hit.docnum, hit.score, i + 1, empty) for i, hit in enumerate(results)]
 

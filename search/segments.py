@@ -39,6 +39,7 @@ from whoosh.analysis import RegexTokenizer
 from whoosh.codec import whoosh3
 from whoosh.system import pack_uint
 
+from . import docpostings, segmentflush
 from .errors import SearchError
 
 __all__ = ["SegmentChild", "SpellingTally", "commit", "finish_segment", "new_writer", "usable_cores"]
@@ -129,7 +130,9 @@ def new_writer(ix: Any, schema: Any, *, lock: bool) -> writing.SegmentWriter:
     # The old index may have another schema; the new table of contents must
     # carry ours.
     writer.schema = schema
-    SpellingTally(writer)
+    tally = SpellingTally(writer)
+    docpostings.install(writer, tally.pool_add, tally.counts)
+    segmentflush.install(writer)
     return writer
 
 

@@ -12,8 +12,9 @@ import html
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
+from typing import Callable
 
-from .schema import WORD_PATTERN, text_term
+from .schema import STOP_TERM, WORD_PATTERN, slot_term
 
 __all__ = ["TermMatcher", "make_snippet", "highlight_html", "match_spans"]
 
@@ -37,15 +38,34 @@ _PLACE_BEFORE = 1_000
 _PLACE_AFTER = 4_000
 
 
+Slots = tuple[tuple[int, str], ...]
+
+
 @dataclass
 class TermMatcher:
-    """What to highlight: single terms, and phrases as sequences of terms."""
+    """What to highlight: single terms, and phrases.
+
+    A phrase is either its ``(offset, term)`` slots (``schema.phrase_slots``:
+    stop words keep their places) or a plain tuple of terms that follow
+    one another.
+    """
 
     terms: set[str] = field(default_factory=set)
-    phrases: list[tuple[str, ...]] = field(default_factory=list)
+    phrases: list[tuple] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.terms or self.phrases)
+
+    def phrase_slots(self) -> list[Slots]:
+        """Every phrase as ``(offset, term)`` slots."""
+        return [p if p and isinstance(p[0], tuple) else tuple(enumerate(p)) for p in self.phrases]
+
+    def words(self) -> set[str]:
+        """Every kept word's term the matcher looks for (stop words left out)."""
+        found = set(self.terms)
+        for slots in self.phrase_slots():
+            found.update(t for _, t in slots if not t.startswith(STOP_TERM))
+        return found
 
 
 def match_spans(text: str, matcher: TermMatcher) -> list[tuple[int, int]]:
@@ -57,24 +77,32 @@ def _matches(text: str, matcher: TermMatcher) -> list[tuple[int, int, str]]:
     """``(start, end, term)`` of every matching word of ``text``, in order."""
     if not text or not matcher:
         return []
-    tokens = []  # (start, end, term) for words that are not stop words
+    tokens = []  # (start, end, term) of every word; stop words as phrase_slots has them
     for m in _WORD.finditer(text):
-        term = text_term(m.group())
+        term = slot_term(m.group())
         if term is not None:
             tokens.append((m.start(), m.end(), term))
     marked = [t[2] in matcher.terms for t in tokens]
     if matcher.phrases:
-        # A phrase is tried only where its first word occurs: a query of 60
-        # phrases otherwise costs 60 passes over every token of every hit.
+        # A phrase is tried only where its first kept word occurs: a query
+        # of 60 phrases otherwise costs 60 passes over every token of every hit.
         terms = [t[2] for t in tokens]
         starts: dict[str, list[int]] = {}
         for i, term in enumerate(terms):
             starts.setdefault(term, []).append(i)
-        for phrase in matcher.phrases:
-            n, wanted = len(phrase), list(phrase)
-            for i in starts.get(phrase[0], ()):
-                if terms[i:i + n] == wanted:  # compared in C, even for a long phrase
-                    marked[i:i + n] = [True] * n
+        count = len(terms)
+        for slots in matcher.phrase_slots():
+            anchor = next(((o, t) for o, t in slots if not t.startswith(STOP_TERM)), None)
+            if anchor is None:
+                continue
+            low = min(o for o, _ in slots) - anchor[0]
+            high = max(o for o, _ in slots) - anchor[0]
+            for i in starts.get(anchor[1], ()):
+                if i + low < 0 or i + high >= count:
+                    continue
+                if all(terms[i + o - anchor[0]] == t for o, t in slots):
+                    # Every word of the occurrence, its stop words too.
+                    marked[i + low:i + high + 1] = [True] * (high - low + 1)
     return [token for token, hit in zip(tokens, marked) if hit]
 
 
@@ -83,7 +111,8 @@ def highlight_html(text: str, matcher: TermMatcher) -> str:
     return _render(text, 0, len(text), match_spans(text, matcher), squash=False)
 
 
-def make_snippet(text: str, matcher: TermMatcher, length: int = SNIPPET_CHARS) -> str:
+def make_snippet(text: str, matcher: TermMatcher, length: int = SNIPPET_CHARS,
+                 whole: Callable[[], str] | None = None) -> str:
     """About ``length`` characters of ``text`` around its best matches, escaped.
 
     The best window (the one showing the most different query words, then
@@ -93,7 +122,9 @@ def make_snippet(text: str, matcher: TermMatcher, length: int = SNIPPET_CHARS) -
     there, else the first ``SCAN_CHARS``, which bounds the work per hit.
     Without a match there (a document found by its title or author, or
     matching only deep inside a huge body) the opening of the text is
-    returned instead.
+    returned instead.  ``whole``, when given, returns the whole text of
+    which ``text`` is only the opening; it is called only when nothing
+    matched in ``text``, to look a few likely places further.
     """
     text = text or ""
     found = _matches(_bounded(text, FIRST_SCAN_CHARS), matcher)
@@ -101,6 +132,11 @@ def make_snippet(text: str, matcher: TermMatcher, length: int = SNIPPET_CHARS) -
         found = _matches(_bounded(text, SCAN_CHARS), matcher)
     if not found and len(text) > SCAN_CHARS:
         found = _matches_further(text, matcher)
+    if not found and whole is not None and matcher:
+        longer = whole()
+        if len(longer) > len(text):
+            text = longer
+            found = _matches_further(text, matcher)
     if not found:
         return _opening(text)
     spans = [(s, e) for s, e, _ in found]
@@ -142,8 +178,7 @@ def _bounded(text: str, limit: int) -> str:
 
 def _shows_every_word(found: list[tuple[int, int, str]], matcher: TermMatcher) -> bool:
     """True when ``found`` holds every word the matcher looks for."""
-    wanted = set(matcher.terms).union(*matcher.phrases)
-    return wanted <= {term for _, _, term in found}
+    return matcher.words() <= {term for _, _, term in found}
 
 
 def _matches_further(text: str, matcher: TermMatcher) -> list[tuple[int, int, str]]:
@@ -158,7 +193,7 @@ def _matches_further(text: str, matcher: TermMatcher) -> list[tuple[int, int, st
     lowered = text.lower()
     if len(lowered) != len(text):  # a few letters grow when lower-cased: offsets would drift
         return []
-    words = set(matcher.terms).union(*matcher.phrases)
+    words = matcher.words()
     prefixes = {w[:-1] if len(w) > 3 else w for w in words}
     places = sorted(p for p in (lowered.find(prefix, SCAN_CHARS - 200) for prefix in prefixes) if p != -1)
     for place in places[:_PLACES_CHECKED]:

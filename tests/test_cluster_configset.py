@@ -21,7 +21,8 @@ CONF = REPO_ROOT / "cluster" / "solr" / "configset" / "conf"
 STOPWORDS_SCRIPT = REPO_ROOT / "cluster" / "solr" / "stopwords.py"
 
 # Whoosh's display-only lists are the stored multi-valued text fields in Solr.
-SOLR_NAME = {"authors": "author", "tag_list": "tags"}
+# fulltext: the long bodies Whoosh keeps out of its stored record; Solr stores body whole.
+SOLR_NAME = {"authors": "author", "tag_list": "tags", "fulltext": "body"}
 
 
 def solr_schema() -> ET.Element:

@@ -14,7 +14,9 @@ from pathlib import Path
 import pytest
 
 import search
+import search.docpostings
 import search.indexer
+import search.segmentflush
 from search.locking import BuildLock
 
 from corpus import DOCS, SEED, plain_text, write_corpus
@@ -284,3 +286,93 @@ def test_spelling_words_are_those_whoosh_would_index() -> None:
         ours = list(SCHEMA[name].spellable_words(text * 2))
         assert ours == list(FieldType.spellable_words(SCHEMA[name], text * 2))
         assert "election" in ours and "governments" in ours and "the" not in ours
+
+
+def _everything(index_dir: Path) -> dict[object, object]:
+    """Every term's postings (document, weight, value) and statistics, stored fields, lengths and columns."""
+    from whoosh import index as whoosh_index
+
+    found: dict[object, object] = {}
+    with whoosh_index.open_dir(str(index_dir)).reader() as reader:
+        for fieldname, text in reader.all_terms():
+            matcher = reader.postings(fieldname, text)
+            postings = []
+            while matcher.is_active():
+                postings.append((matcher.id(), matcher.weight(), matcher.value()))
+                matcher.next()
+            found[fieldname, text] = (reader.doc_frequency(fieldname, text), reader.frequency(fieldname, text), postings)
+        for docnum in reader.all_doc_ids():
+            found["stored", docnum] = reader.stored_fields(docnum)
+            for fieldname in reader.schema.names():
+                found["length", docnum, fieldname] = reader.doc_field_length(docnum, fieldname)
+        for fieldname in reader.schema.names():
+            found["total length", fieldname] = reader.field_length(fieldname)
+            if reader.has_column(fieldname):
+                column = reader.column_reader(fieldname)
+                found["column", fieldname] = [column[d] for d in reader.all_doc_ids()]
+    return found
+
+
+def test_build_shortcuts_write_what_whoosh_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # search.docpostings and search.segmentflush replace Whoosh's per-token
+    # analysis and per-posting calls; the index must not change.  Stop words
+    # (positions), repeated words, accents, case, apostrophes, numbers, names
+    # and several values per facet; a full build, then an update and an add.
+    extra = [
+        {"id": "stops", "title": "The Case for the Euro", "authors": ["Ann O'Neil", "Zoë Brandt"],
+         "body": "It is what it is: the euro, the EURO and Élections in 2024 don't stop 3.5 u.s. tariffs. "
+                 "Tariffs, tariffs and more tariffs; the the the end.", "tags": ["euro", "trade policy"]},
+        {"id": "short", "title": "A", "body": "of the and"},
+    ]
+    update = [{"id": "stops", "title": "The Case against the Euro", "body": "Now about tariffs, and the euro again."},
+              {"id": "new", "title": "Fresh", "body": "élection election elections ELECTED"}]
+
+    def build(folder: Path) -> dict[object, object]:
+        search.build_index([REPO / "seeds"], index_dir=folder)
+        search.add_documents(folder, extra)
+        search.add_documents(folder, update)
+        return _everything(folder)
+
+    shortcuts = build(tmp_path / "shortcuts")
+    monkeypatch.setattr(search.docpostings, "install", lambda *args: None)
+    monkeypatch.setattr(search.segmentflush, "install", lambda writer: None)
+    whooshs = build(tmp_path / "whoosh")
+    assert len(shortcuts) > 10_000
+    assert shortcuts == whooshs
+
+
+def test_word_plan_leaves_unknown_analyzers_to_whoosh() -> None:
+    from whoosh import fields
+    from whoosh.analysis import RegexTokenizer, StopFilter, SubstitutionFilter
+
+    from search.docpostings import WordPlan
+    from search.schema import SCHEMA
+
+    assert WordPlan.for_field(SCHEMA["body"]) is not None
+    # Prose fields keep removed words' places (schema.ProseField) and the plan writes them too.
+    assert WordPlan.for_field(SCHEMA["body"]).renumber is False
+    assert WordPlan.for_field(SCHEMA["body"]).prose is True
+
+    class OwnPostings(fields.TEXT):
+        def index(self, value, **kwargs):  # type: ignore[no-untyped-def]
+            return super().index(value.upper(), **kwargs)
+
+    # A field that makes its own postings other than ours: Whoosh's way.
+    assert WordPlan.for_field(OwnPostings(analyzer=RegexTokenizer())) is None
+    # A filter that is not known to treat each token on its own, a format
+    # with character offsets, a field with term vectors: Whoosh's way.
+    assert WordPlan.for_field(fields.TEXT(analyzer=RegexTokenizer() | SubstitutionFilter("a", "b"))) is None
+    assert WordPlan.for_field(fields.TEXT(analyzer=RegexTokenizer(), chars=True)) is None
+    assert WordPlan.for_field(fields.TEXT(analyzer=RegexTokenizer(), vector=True)) is None
+    # A pattern with a group: ``findall`` would give the group, not the word.
+    assert WordPlan.for_field(fields.TEXT(analyzer=RegexTokenizer(r"\w+(\.?\w+)*"))) is None
+    # Stop words that leave a gap in the positions, or none: as Whoosh numbers them.
+    text = "the cat and the hat sat on the cat"
+    for renumber in (False, True):
+        field = fields.TEXT(analyzer=RegexTokenizer(r"\w+") | StopFilter(renumber=renumber))
+        plan = WordPlan.for_field(field)
+        assert plan is not None and plan.renumber is renumber
+        items, _ = plan.postings(text)
+        assert sorted(items) == sorted(field.index(text))
+        # Whoosh's renumbering keeps the first kept word's position (1, "cat"): "hat" is 2.
+        assert dict((t, v) for t, _, _, v in items)[b"hat"] == field.format.encode([2 if renumber else 4])

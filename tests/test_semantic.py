@@ -28,6 +28,8 @@ from search.semantic import (
     reciprocal_rank_fusion,
     register_encoder,
 )
+from search.semantic import vectors as vectors_module
+from search.semantic.passages import MAX_PASSAGES, PASSAGES, SINGLE, STRIDE, WINDOW, document_texts
 from search.semantic.store import SemanticPlan, embedding_text
 from search.semantic.vectors import VectorTable, to_bytes
 
@@ -46,8 +48,9 @@ class ConceptEncoder:
 
     dim = 5
 
-    def __init__(self, name: str = "concept-test-v1") -> None:
+    def __init__(self, name: str = "concept-test-v1", scheme: str = SINGLE) -> None:
         self.name = name
+        self.scheme = scheme  # which passages the index stores (see search.semantic.passages)
         self.texts: list[str] = []
 
     def encode(self, texts):
@@ -100,6 +103,12 @@ def test_rrf_sums_reciprocal_ranks() -> None:
     assert fused["b"] == pytest.approx(1 / (RRF_K + 2))
 
 
+def test_rrf_weights_scale_each_ranking() -> None:
+    fused = dict(reciprocal_rank_fusion([["a", "b"], ["b", "a"]], k=20, weights=(1.0, 2.0)))
+    assert fused["a"] == pytest.approx(1 / 21 + 2 / 22)
+    assert fused["b"] == pytest.approx(1 / 22 + 2 / 21)
+
+
 def test_rrf_orders_by_score_then_first_seen() -> None:
     assert [d for d, _ in reciprocal_rank_fusion([["a", "b", "c"], ["c", "a"]])] == ["a", "c", "b"]
     # Mirror-image rankings tie on every item: first seen wins.
@@ -119,6 +128,26 @@ def test_vector_table_top_matches_brute_force() -> None:
     assert sorted(r for r, _ in table.top(query, 2, allowed)) == sorted(
         sorted(allowed, key=lambda i: -rows[i][0])[:2])
     assert table.row(5) == pytest.approx(rows[5], abs=1e-6)
+
+
+@pytest.mark.parametrize("with_numpy", [True, False])
+def test_vector_table_scores_a_group_by_its_best_row(with_numpy: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not with_numpy:
+        monkeypatch.setattr(vectors_module, "_numpy", lambda: None)
+    rows = [[math.cos(i / 3), math.sin(i / 3)] for i in range(40)]
+    table = VectorTable(to_bytes(rows, 2), 2)
+    starts = [0, 1, 5, 6, 13, 20, 21, 33, 40]  # eight documents of 1 to 12 passages
+    query = [0.6, 0.8]
+
+    def best(group: int) -> float:
+        return max(rows[r][0] * query[0] + rows[r][1] * query[1] for r in range(starts[group], starts[group + 1]))
+
+    brute = sorted(range(8), key=lambda g: (-best(g), g))
+    found = table.top(query, 5, None, starts)
+    assert [g for g, _ in found] == brute[:5]
+    assert [s for _, s in found] == pytest.approx([best(g) for g in brute[:5]], abs=1e-6)
+    allowed = [0, 2, 6, 7]
+    assert [g for g, _ in table.top(query, 3, allowed, starts)] == [g for g in brute if g in allowed][:3]
 
 
 def test_vector_table_refuses_ragged_data() -> None:
@@ -226,6 +255,116 @@ def test_crash_after_vectors_before_commit_keeps_old_generation(
 def test_damaged_vector_file_is_reported_as_corrupt(semantic_index: Path) -> None:
     gen = _generation(semantic_index)
     (semantic_index / f"semantic-{gen}.vec").write_bytes(b"\0" * 7)
+    with search.open_index(semantic_index) as ix:
+        with pytest.raises(search.IndexCorruptError, match="rebuild"):
+            ix.search("car", semantic=True)
+
+
+# -- passages ---------------------------------------------------------------------
+
+
+def test_passages_cover_a_long_body_in_overlapping_windows() -> None:
+    words = [f"w{i}" for i in range(300)]
+    texts = document_texts("Title", " ".join(words), PASSAGES)
+    assert all(t.startswith("Title\n") for t in texts)
+    windows = [t.split("\n", 1)[1].split() for t in texts]
+    assert windows[0] == words[:WINDOW]
+    assert windows[1][:WINDOW - STRIDE] == windows[0][STRIDE:]  # the overlap
+    assert windows[-1][-1] == words[-1] and all(len(w) <= WINDOW for w in windows)
+    # A short body is one passage, the very text of a single vector.
+    assert document_texts("T", "a short body", PASSAGES) == [embedding_text("T", "a short body")]
+    assert document_texts("T", " ".join(words), SINGLE) == [embedding_text("T", " ".join(words))]
+
+
+def test_passages_of_a_huge_document_are_bounded() -> None:
+    texts = document_texts("Huge", "word " * 2_000_000, PASSAGES)  # 10 MB
+    assert len(texts) == MAX_PASSAGES
+    assert document_texts("One", "x" * 10_000_000, PASSAGES)[0].startswith("One\nxxx")
+
+
+LONG = {"id": "long", "title": "Long", "body": "apple " * 200 + "ocean sea " * 60, "authors": ["Bo Chen"]}
+COAST = {"id": "coast", "title": "Coast", "body": "sea sea apple", "authors": ["Bo Chen"]}
+
+
+def _passage_index(tmp_path: Path, scheme: str) -> tuple[Path, ConceptEncoder]:
+    encoder = ConceptEncoder(scheme=scheme)
+    register_encoder(encoder)
+    target = tmp_path / scheme
+    search.build_index(index_dir=target, documents=DOCS + [LONG, COAST], semantic=encoder)
+    return target, encoder
+
+
+def test_passages_are_stored_as_rows_of_their_document(tmp_path: Path) -> None:
+    target, encoder = _passage_index(tmp_path, PASSAGES)
+    found = load_embeddings(target, _generation(target))
+    assert found is not None and found.scheme == PASSAGES
+    texts = document_texts(LONG["title"], LONG["body"], PASSAGES)
+    rows = found.rows(found.ids.index("long"))
+    assert len(rows) == len(texts) == 3
+    for row, vector in zip(rows, encoder.encode(texts)):
+        assert found.table.row(row) == pytest.approx(vector, abs=1e-6)
+    assert len(found.rows(found.ids.index("car"))) == 1
+    assert found.table.count == len(DOCS) + 1 + len(texts)
+
+
+def test_a_long_document_is_as_near_as_its_best_passage(tmp_path: Path) -> None:
+    # "tide" is lexically only in "sea"; by meaning, the end of "long" is all
+    # about the sea, but its start (and so its single vector) is about fruit.
+    passages, _ = _passage_index(tmp_path, PASSAGES)
+    with search.open_index(passages) as ix:
+        assert [h.id for h in ix.search("tide", semantic=True).hits][:3] == ["sea", "long", "coast"]
+    single, _ = _passage_index(tmp_path, SINGLE)
+    with search.open_index(single) as ix:
+        assert [h.id for h in ix.search("tide", semantic=True).hits][:3] == ["sea", "coast", "long"]
+
+
+def test_passages_are_embedded_incrementally(tmp_path: Path) -> None:
+    target, encoder = _passage_index(tmp_path, PASSAGES)
+    encoder.texts.clear()
+    report = search.build_index(index_dir=target, documents=DOCS + [LONG, COAST])
+    assert encoder.texts == [] and not report.changed
+    longer = dict(LONG, body=LONG["body"] + " tide" * 100)
+    report = search.build_index(index_dir=target, documents=DOCS + [longer, COAST])
+    assert report.embedded == 1
+    assert encoder.texts == document_texts(longer["title"], longer["body"], PASSAGES)
+    found = load_embeddings(target, _generation(target))
+    assert found is not None and len(found.rows(found.ids.index("long"))) == len(encoder.texts)
+    with search.open_index(target) as ix:
+        # Its new last passages are all sea: now nearer to "sea" than "coast" is.
+        assert [h.id for h in ix.more_like("sea", limit=2)] == ["long", "coast"]
+
+
+def test_another_passage_scheme_embeds_everything_again(tmp_path: Path) -> None:
+    target, _ = _passage_index(tmp_path, PASSAGES)
+    single = ConceptEncoder(scheme=SINGLE)
+    report = search.build_index(index_dir=target, documents=DOCS + [LONG, COAST], semantic=single)
+    assert report.embedded == len(DOCS) + 2
+    found = load_embeddings(target, _generation(target))
+    assert found is not None and found.scheme == SINGLE and found.table.count == len(DOCS) + 2
+    # With neither True nor an encoder, a build keeps the index's own scheme.
+    search.build_index(index_dir=target, documents=DOCS + [LONG, COAST, {"id": "n", "title": "N", "body": "x"}])
+    found = load_embeddings(target, _generation(target))
+    assert found is not None and found.scheme == SINGLE
+
+
+def test_vector_files_from_before_passages_still_load(semantic_index: Path) -> None:
+    gen = _generation(semantic_index)
+    meta_path = semantic_index / f"semantic-{gen}.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    for key in ("scheme", "passages"):
+        meta.pop(key)
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    with search.open_index(semantic_index) as ix:
+        assert [h.id for h in ix.search("car", semantic=True).hits][:2] == ["car", "auto"]
+
+
+@pytest.mark.parametrize("counts", [[1, 1, 1, 1, 3], [1, 1, 1, 1], [1, 1, 0, 1, 2], "x"])
+def test_passage_counts_that_do_not_fit_the_vectors_are_corrupt(semantic_index: Path, counts) -> None:
+    gen = _generation(semantic_index)
+    meta_path = semantic_index / f"semantic-{gen}.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["passages"] = counts
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
     with search.open_index(semantic_index) as ix:
         with pytest.raises(search.IndexCorruptError, match="rebuild"):
             ix.search("car", semantic=True)

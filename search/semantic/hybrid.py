@@ -11,14 +11,17 @@ from __future__ import annotations
 from typing import Any, Iterable, Sequence
 
 from .encoder import get_encoder
+from . import fusion
 from .fusion import reciprocal_rank_fusion
 from .store import Embeddings
 
 __all__ = ["SemanticView", "FUSE_DEPTH"]
 
-# How deep each ranking goes into the fusion when fewer hits are asked for:
-# a document ranked 100th by both lists still outscores one ranked 1st by
-# only one of them with k = 60, so shallower lists would change the top.
+# How deep each ranking goes into the fusion when fewer hits are asked for.
+# Fixed before the fusion grid was run (docs/semantic.md): a document found
+# by both lists must be seen in both to be scored right, and 100 covers the
+# depth at which two ranks still beat one first place (about 20 with k = 20,
+# 60 with k = 60).
 FUSE_DEPTH = 100
 
 
@@ -27,16 +30,18 @@ class SemanticView:
 
     def __init__(self, embeddings: Embeddings, reader: Any) -> None:
         self.embeddings = embeddings
-        rows = embeddings.rows_by_id()
-        self.row_of: dict[int, int] = {}
+        positions = embeddings.index_by_id()
+        # A document's number in the vector file (its group of passage rows).
+        self.item_of: dict[int, int] = {}
         self.doc_of: dict[int, int] = {}
         if reader.doc_count():
             ids = reader.column_reader("id")
             for docnum in reader.all_doc_ids():
-                row = rows.get(ids[docnum])
-                if row is not None:
-                    self.row_of[docnum] = row
-                    self.doc_of[row] = docnum
+                item = positions.get(ids[docnum])
+                if item is not None:
+                    self.item_of[docnum] = item
+                    self.doc_of[item] = docnum
+        self._starts = _starts(embeddings.starts)
 
     @property
     def model(self) -> str:
@@ -44,28 +49,47 @@ class SemanticView:
         return self.embeddings.model
 
     def nearest(self, text: str, k: int, pool: Iterable[int] | None = None) -> list[tuple[int, float]]:
-        """The ``k`` documents (docnum, cosine) closest to ``text``, among ``pool`` if given."""
+        """The ``k`` documents (docnum, cosine of their closest passage) closest to ``text``, among ``pool`` if given."""
         vector = get_encoder(self.model).encode([text])[0]
         return self._top(vector, k, pool)
 
     def similar(self, docnum: int, k: int) -> list[tuple[int, float]] | None:
-        """The ``k`` documents closest to document ``docnum`` (not itself); None if it has no vector."""
-        row = self.row_of.get(docnum)
-        if row is None:
+        """The ``k`` documents closest to document ``docnum`` (not itself); None if it has no vector.
+
+        The document is represented by its first passage (its title and the
+        start of its body, the whole document when it is short).
+        """
+        item = self.item_of.get(docnum)
+        if item is None:
             return None
-        found = self._top(self.embeddings.table.row(row), k + 1, None)
+        found = self._top(self.embeddings.table.row(self.embeddings.starts[item]), k + 1, None)
         return [(d, s) for d, s in found if d != docnum][:k]
 
     def _top(self, vector: Sequence[float], k: int, pool: Iterable[int] | None) -> list[tuple[int, float]]:
-        rows = None if pool is None else [self.row_of[d] for d in pool if d in self.row_of]
-        return [(self.doc_of[r], s) for r, s in self.embeddings.table.top(vector, k, rows) if r in self.doc_of]
+        items = None if pool is None else [self.item_of[d] for d in pool if d in self.item_of]
+        found = self.embeddings.table.top(vector, k, items, self._starts)
+        return [(self.doc_of[i], s) for i, s in found if i in self.doc_of]
 
     def fuse(self, lexical: Sequence[int], text: str, depth: int, pool: Iterable[int] | None) -> tuple[list[tuple[int, float]], set[int]]:
         """Lexical ranking fused with the dense one; also the dense documents found.
 
         ``lexical`` is the lexical ranking (docnums, best first, ``depth`` or
         fewer); the dense ranking is the ``depth`` nearest documents in
-        ``pool`` (every document when None).
+        ``pool`` (every document when None).  The fusion's constants are read
+        here, at each call, from ``fusion`` (``benchmarks/semantic.py`` sets
+        them to compare configurations).
         """
         dense = [d for d, _ in self.nearest(text, depth, pool)]
-        return reciprocal_rank_fusion([list(lexical), dense]), set(dense)
+        fused = reciprocal_rank_fusion([list(lexical), dense], k=fusion.RRF_K, weights=(1.0, fusion.DENSE_WEIGHT))
+        return fused, set(dense)
+
+
+def _starts(starts: list[int]) -> Any:
+    """Row offsets as the vector table wants them: numpy when present, None when one row a document."""
+    if len(starts) - 1 == starts[-1]:
+        return None
+    try:
+        import numpy
+    except ImportError:
+        return starts
+    return numpy.asarray(starts, dtype=numpy.int64)

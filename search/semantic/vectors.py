@@ -83,39 +83,61 @@ class VectorTable:
             out.byteswap()
         return out.tobytes()
 
-    def top(self, query: Sequence[float], k: int, allowed: Iterable[int] | None = None) -> list[tuple[int, float]]:
-        """The ``k`` rows most similar to ``query`` (best first), among ``allowed`` rows if given.
+    def top(self, query: Sequence[float], k: int, allowed: Iterable[int] | None = None,
+            starts: Any = None) -> list[tuple[int, float]]:
+        """The ``k`` items most similar to ``query`` (best first), among ``allowed`` items if given.
 
-        An exact scan: one matrix-vector product (a few milliseconds for
-        100,000 rows of 384 floats, see docs/semantic.md), so no approximate
-        index.
+        Without ``starts`` an item is a row.  With ``starts`` (``n + 1``
+        increasing row offsets, numpy or list) item ``i`` is the group of rows
+        ``starts[i]`` to ``starts[i + 1]`` (a document's passages), scored by
+        its best row.  Ties go to the lower item.
+
+        An exact scan: one matrix-vector product over the rows (a few
+        milliseconds for 100,000 rows of 384 floats, see docs/semantic.md),
+        so no approximate index.
         """
         if k <= 0 or self.count == 0:
             return []
-        if self._matrix is not None:
-            np = _numpy()
-            q = np.asarray(query, dtype="<f4")
-            # einsum, not ``@``: ``@`` hands the product to BLAS, whose
-            # threads wait for a core each; on a busy machine that wait cost
-            # 8 ms for 1,400 rows that one thread scans in 0.05 ms, and the
-            # threads spin on after it, slowing the rest of the search.
-            if allowed is None:
-                sims = np.einsum("ij,j->i", self._matrix, q)
-                rows = np.arange(self.count)
+        if self._matrix is None:
+            return self._top_python(list(query), k, allowed, starts)
+        np = _numpy()
+        q = np.asarray(query, dtype="<f4")
+        grouped = starts is not None and len(starts) - 1 != self.count
+        if grouped:
+            starts = np.asarray(starts, dtype=np.int64)
+        # einsum, not ``@``: ``@`` hands the product to BLAS, whose
+        # threads wait for a core each; on a busy machine that wait cost
+        # 8 ms for 1,400 rows that one thread scans in 0.05 ms, and the
+        # threads spin on after it, slowing the rest of the search.
+        if allowed is None:
+            sims = np.einsum("ij,j->i", self._matrix, q)
+            if grouped:
+                sims = np.maximum.reduceat(sims, starts[:-1])
+            items = np.arange(sims.size)
+        else:
+            items = np.fromiter(allowed, dtype=np.int64)
+            if items.size == 0:
+                return []
+            if grouped:
+                low, sizes = starts[items], starts[items + 1] - starts[items]
+                firsts = np.cumsum(sizes) - sizes
+                rows = np.repeat(low - firsts, sizes) + np.arange(int(sizes.sum()))
+                sims = np.maximum.reduceat(np.einsum("ij,j->i", self._matrix[rows], q), firsts)
             else:
-                rows = np.fromiter(allowed, dtype=np.int64)
-                if rows.size == 0:
-                    return []
-                sims = np.einsum("ij,j->i", self._matrix[rows], q)
-            if k < sims.size:
-                part = np.argpartition(-sims, k - 1)[:k]
-            else:
-                part = np.arange(sims.size)
-            best = part[np.lexsort((rows[part], -sims[part]))]
-            return [(int(rows[i]), float(sims[i])) for i in best]
-        candidates = range(self.count) if allowed is None else allowed
-        q = list(query)
-        scored = ((self._dot(i, q), i) for i in candidates)
+                sims = np.einsum("ij,j->i", self._matrix[items], q)
+        if k < sims.size:
+            part = np.argpartition(-sims, k - 1)[:k]
+        else:
+            part = np.arange(sims.size)
+        best = part[np.lexsort((items[part], -sims[part]))]
+        return [(int(items[i]), float(sims[i])) for i in best]
+
+    def _top_python(self, q: list[float], k: int, allowed: Iterable[int] | None, starts: Any) -> list[tuple[int, float]]:
+        """``top`` without numpy."""
+        if starts is None:
+            starts = range(self.count + 1)
+        candidates = range(len(starts) - 1) if allowed is None else allowed
+        scored = ((max(self._dot(r, q) for r in range(starts[i], starts[i + 1])), i) for i in candidates)
         return [(i, s) for s, i in heapq.nlargest(k, scored, key=lambda p: (p[0], -p[1]))]
 
     def _dot(self, index: int, query: list[float]) -> float:

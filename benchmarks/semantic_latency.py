@@ -1,0 +1,167 @@
+"""Semantic query latency at scale, next to the lexical path on the same index.
+
+Run from the repository root, with the extra installed::
+
+    nice -n 10 python -m benchmarks.semantic_latency --corpus DIR --index DIR
+        [--scheme passages|single] [--queries 200] [--json FILE]
+
+Embedding 100,000 documents with the model would take hours on this
+machine, so the index's vectors are **random unit vectors**, written by the
+product's own build path (``build_index(..., semantic=encoder)``) with as
+many passages per document as the chosen passage scheme makes of that
+corpus.  The exact scan's cost depends on the number of rows, not on their
+values; the query *is* encoded by the real model at every search (the
+encoder used for queries is the installed all-MiniLM-L6-v2, found by the
+model name stored with the vectors).  So the latency is the product's, the
+ranking is meaningless.
+
+The index is built once (``--index`` is reused when it already holds
+vectors of the scheme asked for; a different scheme re-embeds, randomly,
+in a new commit).  The queries are ``benchmarks.bench_engine``'s seeded
+mix (words, phrases, author and date filters), run by its own query
+runner (``match="all"``, top 10 with every snippet and the facets), run alternately lexical and semantic in one
+process so both see the same load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+from benchmarks.bench_engine import _ours_one, make_queries
+
+
+class RandomEncoder:
+    """Unit vectors drawn at random, under the real model's name (for the scan's cost only)."""
+
+    def __init__(self, name: str, dim: int, scheme: str, seed: int = 1) -> None:
+        import numpy
+
+        self.name, self.dim, self.scheme = name, dim, scheme
+        self._rng = numpy.random.default_rng(seed)
+        self.texts = 0
+
+    def encode(self, texts: Sequence[str]) -> Any:
+        import numpy
+
+        self.texts += len(texts)
+        matrix = self._rng.standard_normal((len(texts), self.dim)).astype(numpy.float32)
+        return matrix / numpy.linalg.norm(matrix, axis=1, keepdims=True)
+
+
+def ensure_index(search: Any, corpus: Path, index_dir: Path, scheme: str) -> dict[str, Any]:
+    """Build (or bring to ``scheme``) the index with random vectors; its sizes."""
+    from search.semantic import DEFAULT_MODEL
+    from search.semantic.store import load_embeddings
+
+    encoder = RandomEncoder(DEFAULT_MODEL, 384, scheme)
+    started = time.perf_counter()
+    report = search.build_index([corpus.resolve()], index_dir, semantic=encoder, follow_links=True)
+    seconds = time.perf_counter() - started
+    generation = max(int(p.name.split("-")[1].split(".")[0]) for p in index_dir.glob("semantic-*.json"))
+    embeddings = load_embeddings(index_dir, generation)
+    assert embeddings is not None and embeddings.scheme == scheme
+    total = sum(f.stat().st_size for f in index_dir.iterdir() if f.is_file())
+    vectors = sum(f.stat().st_size for f in index_dir.glob(f"semantic-{generation}.*"))
+    return {"build_s": seconds, "embedded": report.embedded, "documents": len(embeddings.ids),
+            "passages": embeddings.table.count, "index_bytes": total, "vector_bytes": vectors}
+
+
+def measure(search: Any, index_dir: Path, count: int, seed: int, threads: int | None = None) -> dict[str, Any]:
+    """p50/p95 of lexical and semantic searches, alternating, after a warm-up."""
+    from search.semantic import get_encoder
+
+    from search.semantic import register_encoder
+    from search.semantic.encoder import MiniLMEncoder
+
+    queries = make_queries(count, seed)
+    warm = make_queries(20, seed + 1)
+    times: dict[str, list[float]] = {"lexical": [], "semantic": [], "encode": []}
+    # A build in this process registered the random encoder under the
+    # model's name: queries must go through the real model.
+    register_encoder(MiniLMEncoder(threads))
+    model = get_encoder()
+    with search.open_index(index_dir) as ix:
+        for query in warm:
+            for semantic in (False, True):
+                _one(ix, query, semantic)
+        for query in queries:
+            for name, semantic in (("lexical", False), ("semantic", True)):
+                started = time.perf_counter()
+                _one(ix, query, semantic)
+                times[name].append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            model.encode([query.text()])
+            times["encode"].append((time.perf_counter() - started) * 1000)
+    return {name: _percentiles(values) for name, values in times.items()}
+
+
+class _Semantic:
+    """An index whose searches are semantic: bench_engine's query runner, unchanged, on the hybrid path."""
+
+    def __init__(self, ix: Any) -> None:
+        self._ix = ix
+
+    def search(self, *args: Any, **kwargs: Any) -> Any:
+        return self._ix.search(*args, semantic=True, **kwargs)
+
+
+def _one(ix: Any, query: Any, semantic: bool) -> None:
+    """One query as bench_engine times it: top 10 with every snippet and the facets."""
+    _ours_one(_Semantic(ix) if semantic else ix, query)
+
+
+def _percentiles(times: list[float]) -> dict[str, float]:
+    ordered = sorted(times)
+    return {"p50": statistics.median(ordered), "p95": ordered[int(0.95 * (len(ordered) - 1))], "n": len(ordered)}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Build if needed, measure, print a side-by-side table."""
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--corpus", type=Path, required=True)
+    parser.add_argument("--index", type=Path, required=True)
+    parser.add_argument("--scheme", choices=("single", "passages"), default=None,
+                        help="passage scheme of the random vectors (default: the product's)")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=None,
+                        help="onnxruntime threads for the query's encoding (default: its own choice)")
+    parser.add_argument("--build-only", action="store_true")
+    parser.add_argument("--json", type=Path, default=None)
+    args = parser.parse_args(argv)
+    import search
+    from search.semantic import passages
+
+    scheme = {"single": passages.SINGLE, "passages": passages.PASSAGES, None: passages.DEFAULT_SCHEME}[args.scheme]
+    size = ensure_index(search, args.corpus, args.index, scheme)
+    print(f"index: {size['documents']} documents, {size['passages']} vectors ({scheme}), "
+          f"{size['vector_bytes'] / 2**20:.0f} MiB of vectors in {size['index_bytes'] / 2**20:.0f} MiB; "
+          f"build/update {size['build_s']:.0f} s", flush=True)
+    if args.build_only:
+        return 0
+    times = measure(search, args.index, args.queries, args.seed, args.threads)
+    lex, sem, enc = times["lexical"], times["semantic"], times["encode"]
+    print(f"| {size['documents']} documents, {size['passages']} vectors | p50 ms | p95 ms |")
+    print("|---|---:|---:|")
+    print(f"| lexical (top 10, snippets, facets) | {lex['p50']:.1f} | {lex['p95']:.1f} |")
+    print(f"| semantic=True (same) | {sem['p50']:.1f} | {sem['p95']:.1f} |")
+    print(f"| ratio | {sem['p50'] / lex['p50']:.2f} | {sem['p95'] / lex['p95']:.2f} |")
+    print(f"| the query's encoding alone | {enc['p50']:.1f} | {enc['p95']:.1f} |")
+    print(f"(Python {platform.python_version()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, "
+          f"encoder threads {args.threads or 'default'})")
+    if args.json:
+        args.json.write_text(json.dumps({"scheme": scheme, "size": size, "times": times,
+                                         "load": os.getloadavg()}, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

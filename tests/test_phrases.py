@@ -1,0 +1,171 @@
+"""Phrases mean what they say: every typed word keeps its place, stop words too."""
+
+from __future__ import annotations
+
+import copy
+import random
+import re
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import search
+from search.cli import cli
+from search.phrases import phrase_postings
+from search.schema import WORD_PATTERN, phrase_slots, slot_term
+
+DOCS = [
+    {"id": "of", "title": "Origins", "body": "The war of independence lasted eight years."},
+    {"id": "for", "title": "Claims", "body": "Their war for independence was short."},
+    {"id": "bare", "title": "Slogans", "body": "A war independence slogan, nothing more."},
+    {"id": "far", "title": "Drift", "body": "The war dragged on and independence came later."},
+    {"id": "own", "title": "Goals", "body": "Large own goals decided it. Large crowds came."},
+    {"id": "large", "title": "Crowds", "body": "Large crowds came. It was large, very large."},
+    {"id": "law", "title": "The Rule of Law", "authors": ["Ann Rule"], "body": "Courts and rules."},
+    {"id": "rules", "title": "Rules", "authors": ["Bo Law"], "body": "The rule of the law."},
+]
+
+
+@pytest.fixture(scope="module")
+def ix(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("phrases")
+    search.build_index(documents=DOCS, index_dir=folder)
+    with search.open_index(folder) as index:
+        yield index
+
+
+def ids(index, query: str, **options) -> set[str]:
+    return {h.id for h in index.search(query, limit=50, correct=False, **options).hits}
+
+
+def test_a_stop_word_in_a_phrase_is_that_word_at_that_place(ix) -> None:
+    assert ids(ix, '"war of independence"') == {"of"}
+    assert ids(ix, '"war for independence"') == {"for"}
+    # Without the stop word the words must be next to each other.
+    assert ids(ix, '"war independence"') == {"bare"}
+    # The unquoted words still match wherever they are.
+    assert ids(ix, "war independence") == {"of", "for", "bare", "far"}
+
+
+def test_stop_words_at_either_end_count_too(ix) -> None:
+    # "own" is a stop word: it used to be dropped, and the phrase meant "large".
+    assert ids(ix, '"large own"') == {"own"}
+    assert ids(ix, '"large"') == {"own", "large"}
+    assert ids(ix, '"very large"') == {"large"}
+    assert ids(ix, '"the war"') == {"of", "far"}
+
+
+def test_phrases_in_titles_and_names(ix) -> None:
+    assert ids(ix, 'title:"rule of law"') == {"law"}
+    assert ids(ix, '"rule of law"') == {"law"}  # the body says "rule of the law"
+    assert ids(ix, '"rule of the law"') == {"rules"}
+    assert ids(ix, 'author:"ann rule"') == {"law"}
+    assert ids(ix, 'author:"rule ann"') == set()
+
+
+def test_a_phrase_of_stop_words_only_is_ignored(ix) -> None:
+    results = ix.search('"of the" courts')
+    assert {h.id for h in results.hits} == {"law"}
+
+
+def test_snippets_mark_only_the_phrase(ix) -> None:
+    hit = ix.search('"war of independence"').hits[0]
+    assert "<mark>war</mark> <mark>of</mark> <mark>independence</mark>" in hit.snippet
+    spans = ix.match_spans("A war for independence, then the war of independence.", '"war of independence"')
+    text = "A war for independence, then the war of independence."
+    assert [text[s:e] for s, e in spans] == ["war", "of", "independence"]
+    assert spans[0][0] == text.index("war of")
+    # Escaping is unchanged.
+    assert ix.highlight("<b>war of independence</b>", '"war of independence"') == (
+        "&lt;b&gt;<mark>war</mark> <mark>of</mark> <mark>independence</mark>&lt;/b&gt;")
+
+
+def _brute_force(text: str, slots: tuple[tuple[int, str], ...]) -> int:
+    """Occurrences of a phrase in a text, from its words one by one (no index)."""
+    terms = [slot_term(w) for w in re.findall(WORD_PATTERN, text)]
+    terms = [t for t in terms if t is not None]
+    low = min(o for o, _ in slots)
+    high = max(o for o, _ in slots)
+    return sum(all(terms[i + o] == t for o, t in slots) for i in range(-low, len(terms) - high))
+
+
+@pytest.mark.parametrize("deleted", [(), ("3", "17")])
+def test_phrase_postings_agree_with_reading_the_texts(tmp_path: Path, deleted: tuple[str, ...]) -> None:
+    # Without deletions postings are read block by block; a segment with
+    # deletions takes Whoosh's public posting API.  Deleted documents never match.
+    rng = random.Random(7)
+    vocabulary = "war of the independence large own free and fair a rule law i x".split()
+    # 300 documents: posting lists of several blocks (Whoosh writes 128 postings a block).
+    docs = [{"id": str(i), "title": "T", "body": " ".join(rng.choice(vocabulary) for _ in range(40))}
+            for i in range(300)]
+    search.build_index(documents=docs, index_dir=tmp_path / "ix")
+    if deleted:
+        search.delete_documents(tmp_path / "ix", deleted)
+    with search.open_index(tmp_path / "ix") as index:
+        reader = index._searcher().reader()
+        id_of = reader.column_reader("id")
+        live = {d["id"]: d["body"] for d in docs if d["id"] not in deleted}
+        for _ in range(60):
+            words = [rng.choice(vocabulary) for _ in range(rng.randint(2, 4))]
+            slots = phrase_slots(" ".join(words))
+            if not slots:
+                continue
+            docnums, counts = phrase_postings(reader, "body", slots)
+            found = {id_of[d]: c for d, c in zip(docnums, counts)}
+            expected = {k: float(n) for k, v in live.items() if (n := _brute_force(v, slots))}
+            assert found == expected, words
+
+
+def test_an_index_of_the_previous_version_is_rebuilt_by_index_and_refused_by_search(tmp_path: Path) -> None:
+    from whoosh import fields, index as whoosh_index
+    from whoosh.analysis import StopFilter
+
+    from search.schema import SCHEMA, STOP_WORDS, text_analyzer
+
+    # The schema before stop words kept their places.
+    old = copy.deepcopy(SCHEMA)
+    old_analyzer = text_analyzer()
+    old_analyzer.items[3] = StopFilter(STOP_WORDS)
+    for name, stored in (("title", True), ("body", True), ("tags", False)):
+        old.remove(name)
+        old.add(name, fields.TEXT(analyzer=old_analyzer, stored=stored, spelling=name != "tags"))
+    folder = tmp_path / "index"
+    folder.mkdir()
+    writer = whoosh_index.create_in(str(folder), old).writer()
+    writer.add_document(id="x", body="Large own goals.")
+    writer.commit()
+    with pytest.raises(search.IndexCorruptError, match="another version"):
+        search.open_index(folder)
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "own.txt").write_text("Goals\n\nLarge own goals decided it.\n", encoding="utf-8")
+    (corpus / "crowds.txt").write_text("Crowds\n\nLarge crowds came.\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["index", str(corpus), "--index-dir", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count("\n") >= 1
+    assert f"The index at {folder} was built by another version; rebuilding it from {corpus}…" in result.stderr
+    with search.open_index(folder) as index:
+        assert index.doc_count == 2
+        assert [h.id for h in index.search('"large own"').hits] == ["own.txt"]
+
+
+def test_long_bodies_and_markdown_sources_come_back_whole(tmp_path: Path) -> None:
+    from search.storedtext import STORED_BODY_CHARS
+
+    long_text = "Tariffs rose. " * (STORED_BODY_CHARS // 10)
+    long_markdown = "# Head\n\n" + "*Levies* fell. " * (STORED_BODY_CHARS // 10)
+    docs = [
+        search.Document(id="long.txt", title="Long", body=long_text + "Platypus at the end."),
+        search.Document(id="long.md", title="Long md", body=long_markdown, format="markdown"),
+        search.Document(id="short.md", title="Short md", body="Some *short* text.", format="markdown"),
+    ]
+    search.build_index(documents=docs, index_dir=tmp_path / "ix")
+    with search.open_index(tmp_path / "ix") as index:
+        for doc in docs:
+            assert index.get(doc.id).body == doc.body
+        assert index.get_text("long.txt") == long_text + "Platypus at the end."
+        assert index.get_text("short.md") == "Some short text."
+        assert index.get_text("long.md").count("Levies fell.") == STORED_BODY_CHARS // 10
+        # Found beyond the stored opening, and shown.
+        assert "<mark>Platypus</mark>" in index.search("platypus").hits[0].snippet
