@@ -174,9 +174,10 @@ class _Batch:
 
     One batch is in flight while the next is read: reading and parsing files
     (the client) and indexing them (Solr) overlap instead of taking turns,
-    which took a third off a 2,000-document push.  Only one batch is ever
-    in flight, so memory stays bounded and the report is kept in order;
-    it is updated here, in the caller's thread, when a batch is collected.
+    which took a quarter to a third off a 2,000-document push (18 s -> 12-14
+    s).  Only one batch is ever in flight, so memory stays bounded and the
+    report is kept in order; it is updated here, in the caller's thread,
+    when a batch is collected.
     """
 
     def __init__(self, client: SolrClient, report: BuildReport) -> None:
