@@ -87,3 +87,20 @@ def test_a_missing_collection_says_how_to_create_it(solr_cluster: Cluster) -> No
         search.open_index(missing)
     with pytest.raises(search.IndexMissingError, match="commentary cluster init"):
         search.build_index(documents=[{"id": "x", "body": "y"}], index_dir=missing)
+
+
+def test_batches_sent_while_the_next_is_read_are_all_counted_in_order(location: str, monkeypatch) -> None:
+    # Batches of 3: seven batches, one in flight while the next is read; the
+    # refused document sits in the middle of the third.
+    from search.solr import build as solr_build
+
+    monkeypatch.setattr(solr_build, "BATCH_DOCS", 3)
+    docs = [{"id": f"many-{n:02d}", "body": f"piece number {n}", "author": ["Cy Batch"]} for n in range(20)]
+    docs[7]["author"] = ["B" * 40_000]
+    report = search.add_documents(location, docs)
+    assert (report.added, report.updated) == (19, 0)
+    assert [p.id for p in report.skipped] == ["many-07"]
+    with search.open_index(location) as ix:
+        assert ix.search("", author="Cy Batch", limit=50).total == 19
+        assert ix.delete_documents([d["id"] for d in docs]).removed == 19
+
