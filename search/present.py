@@ -20,7 +20,7 @@ from .snippets import TermMatcher, make_snippet
 from .spelling import closest_word
 from .storedtext import full_texts, is_cut
 
-__all__ = ["Row", "display_row", "hit_from_row", "stored_hit", "term_matcher", "name_term", "date_order", "suggestion"]
+__all__ = ["Row", "display_row", "hit_from_row", "stored_hit", "term_matcher", "name_term", "date_order", "suggestion", "corrected"]
 
 # Spelling corrections a generation keeps (a few hundred bytes each).
 KEEP_SUGGESTIONS = 10_000
@@ -123,10 +123,15 @@ def suggestion(reader: Any, parsed: ParsedQuery, known: dict[str, str | None]) -
             found = known[word]
             if found:
                 replacements[word] = found
+    return corrected(parsed.text, replacements)
+
+
+def corrected(text: str, replacements: dict[str, str]) -> str | None:
+    """``text`` with each whole word found in ``replacements`` replaced; None when there is none."""
     if not replacements:
         return None
     pattern = re.compile(r"\b(" + "|".join(map(re.escape, replacements)) + r")\b")
-    return pattern.sub(lambda m: replacements[m.group(1)], parsed.text)
+    return pattern.sub(lambda m: replacements[m.group(1)], text)
 
 
 def name_term(word: str) -> str | None:

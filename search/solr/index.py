@@ -31,7 +31,7 @@ from ..ranking import DEFAULT_RANKING, QueryBuilder, Ranking, analyze
 from ..results import FacetValue, Hit, SearchResults
 from ..schema import FACET_FIELDS, TEXT_FIELDS
 from ..arguments import check_text, doc_id_arg, text_arg, unknown_options
-from ..present import name_term, term_matcher
+from ..present import corrected, name_term, term_matcher
 from ..spelling import closest_word
 from ..snippets import TermMatcher, highlight_html, make_snippet, match_spans
 from . import translate
@@ -360,10 +360,7 @@ class SolrIndex:
                      or closest_word(_Candidates(self, "author"), "author", word, term_of=name_term))
             if found:
                 replacements[word] = found
-        if not replacements:
-            return None
-        pattern = re.compile(r"\b(" + "|".join(map(re.escape, replacements)) + r")\b")
-        return pattern.sub(lambda m: replacements[m.group(1)], parsed.text)
+        return corrected(parsed.text, replacements)
 
     def _spelling_candidates(self, dictionary: str, term: str) -> dict[str, int]:
         """Words of a spellcheck dictionary near ``term``, with their document frequencies."""
