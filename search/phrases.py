@@ -30,7 +30,7 @@ from whoosh.system import _INT_SIZE
 
 from .schema import STOP_TERM
 
-__all__ = ["phrase_postings", "PhraseQuery", "is_removed"]
+__all__ = ["phrase_postings", "positions_of", "PhraseQuery", "is_removed"]
 
 Slot = tuple[int, str]
 
@@ -74,12 +74,12 @@ def _leaf_phrase(leaf: Any, fieldname: str, wanted: dict[str, list[int]]) -> Ite
     candidates = _all_ids(leaf, fieldname, rarest)
     positions: dict[str, dict[int, Sequence[int]]] = {}
     for term in order[1:]:
-        found = _positions_of(leaf, fieldname, term, candidates)
+        found = positions_of(leaf, fieldname, term, candidates)
         positions[term] = found
         candidates = [d for d in candidates if d in found]
         if not candidates:
             return
-    positions[rarest] = _positions_of(leaf, fieldname, rarest, candidates)
+    positions[rarest] = positions_of(leaf, fieldname, rarest, candidates)
     # Slots by how few places they allow, so that the set of possible
     # phrase starts shrinks as fast as it can.
     for docnum in candidates:
@@ -110,7 +110,7 @@ def _has(ordered: Sequence[int], value: int) -> bool:
     return i < len(ordered) and ordered[i] == value
 
 
-def _positions_of(leaf: Any, fieldname: str, term: str, docnums: Sequence[int]) -> dict[int, Sequence[int]]:
+def positions_of(leaf: Any, fieldname: str, term: str, docnums: Sequence[int]) -> dict[int, Sequence[int]]:
     """The positions of ``term`` in each of the ascending ``docnums`` that has it.
 
     Blocks of the posting list that hold none of ``docnums`` are passed

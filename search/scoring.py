@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 
 from .expansion import feedback_features
-from .phrases import phrase_postings as positional_phrase
+from .phrases import phrase_postings as positional_phrase, positions_of
 from .postings import Columns, Postings
 from .ranking import Feature, FieldPart, Ranking
 
@@ -200,16 +200,8 @@ class Scorer:
             local = [d - base for d in docnums if base <= d < end]
             if not local:
                 continue
-            matcher = leaf.postings(fieldname, word)
-            for docnum in local:
-                if not matcher.is_active():
-                    break
-                if matcher.id() < docnum:
-                    matcher.skip_to(docnum)
-                    if not matcher.is_active():
-                        break
-                if matcher.id() == docnum:
-                    found[base + docnum] = matcher.value_as("positions")
+            for docnum, positions in positions_of(leaf, fieldname, word, local).items():
+                found[base + docnum] = positions
         return found
 
 
