@@ -163,6 +163,25 @@ def test_requests_reach_every_worker_and_every_worker_sees_an_update(own_index, 
         assert worker_pids(server.proc.pid) == pids  # the same workers, not restarted ones
 
 
+def test_a_worker_that_dies_is_replaced_by_one_that_answers(webui_index_dir):
+    with server_process(webui_index_dir, threads=1, args=WORKER_ARGS) as server:
+        pids = wait_for_workers(server.proc.pid, 2)
+        dead = min(pids)
+        os.kill(dead, signal.SIGKILL)  # as the kernel's OOM killer or a crash in C would
+        deadline = time.monotonic() + DEADLINE
+        now = worker_pids(server.proc.pid)
+        while (dead in now or len(now) < 2) and time.monotonic() < deadline:
+            time.sleep(0.1)
+            now = worker_pids(server.proc.pid)
+        assert dead not in now and len(now) == 2, now
+        (new,) = now - pids
+        answers = answers_by_worker(server.base, "/api/search?q=policy", now)
+        assert set(answers) == now  # the new worker answers, with an index of its own
+        totals = {answer["total"] for group in answers.values() for answer in group}
+        assert len(totals) == 1 and totals.pop() > 0
+        assert server.proc.poll() is None  # the master carried on
+
+
 def test_sigterm_stops_the_master_and_every_worker(webui_index_dir):
     with server_process(webui_index_dir, threads=1, args=WORKER_ARGS) as server:
         pids = wait_for_workers(server.proc.pid, 2)
