@@ -13,8 +13,10 @@ either index if it is missing), then measures, ratios from the same run:
   server code (``webui.server``) with the same workers and threads.
   ``--clients`` concurrent clients with keep-alive connections send the query
   set to the JSON API (``/api/search``: top 10, snippets, facets) after a
-  warm-up; requests per second, latency p50/p95, and the resident memory of
-  each worker process afterwards.
+  warm-up (``--warmup`` requests per client, queries of another seed);
+  requests per second, latency p50/p95, the workers' CPU time per request
+  (which, unlike throughput, does not depend on what else runs on the
+  machine), and the resident memory of each worker process afterwards.
 * fresh process: a new interpreter imports the engine, opens the index and
   runs one query (snippets and facets included), timed from before the
   import; and a one-shot ``commentary search`` (``python -m webui.cli search``)
