@@ -12,7 +12,12 @@ reads what a search needs once per generation, vectorised:
 * each document's date (YYYYMMDD, 0 when undated);
 * decoded postings per (field, term): global document numbers (int32,
   ascending, live only) and term frequencies (float32), in a cache bounded
-  by bytes (``POSTINGS_CACHE_BYTES``, least recently used out first).
+  by bytes (``POSTINGS_CACHE_BYTES``, least recently used out first);
+* decoded word positions per (field, term), for phrases: the same document
+  numbers, where each document's run starts in one flat array, and that
+  array of positions, in a second cache bounded the same way
+  (``POSITIONS_CACHE_BYTES``).  A term much more common than the documents
+  a phrase still needs is read for those documents only, uncached.
 
 Everything is derived from the files of one generation, so it never goes
 stale; a new generation gets a new ``Columns``.
@@ -22,22 +27,36 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Any, Sequence
+from itertools import chain
+from pickle import loads
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
+from whoosh import formats
 from whoosh.reading import TermNotFound
 
 from .schema import TEXT_FIELDS
 
-__all__ = ["Columns", "term_blocks", "POSTINGS_CACHE_BYTES", "Postings"]
+__all__ = ["Columns", "term_blocks", "read_positions", "leaf_positions", "live_mask", "POSTINGS_CACHE_BYTES", "POSITIONS_CACHE_BYTES",
+           "Postings", "Positions"]
 
 # Decoded postings kept per generation.  A term's entry costs 8 bytes per
 # posting (int32 id + float32 tf): 64 MB holds about 8 M postings, the
 # common words of a 100k-document index several times over.
 POSTINGS_CACHE_BYTES = 64 * 1024 * 1024
 
+# Decoded positions kept per generation: 4 bytes per position and 12 per
+# document.  The topic words of a 100k-document index take 0.1-1 MB each; a
+# stop word's removed-word key takes tens of MB and is read per query for
+# the phrase's candidates instead (see ``Columns.positions``).
+POSITIONS_CACHE_BYTES = 64 * 1024 * 1024
+
 # (document numbers, term frequencies) of one term, or of a phrase.
 Postings = tuple[np.ndarray, np.ndarray]
+
+# (document numbers, run starts, positions) of one term: the positions in
+# document ``ids[i]`` are ``flat[starts[i]:starts[i + 1]]``, ascending.
+Positions = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 _EMPTY: Postings = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
 
@@ -53,7 +72,7 @@ class Columns:
     def __init__(self, searcher: Any, b: float) -> None:
         reader = searcher.reader()
         self.size = reader.doc_count_all()
-        self.live = _live_mask(reader, self.size)
+        self.live = live_mask(reader, self.size)
         self.live_count = int(self.live.sum())
         self.b = b
         self.norms: dict[str, np.ndarray] = {}
@@ -66,7 +85,28 @@ class Columns:
         self.dates = _dates(reader, self.size)
         self._cache: OrderedDict[tuple[str, str], Postings] = OrderedDict()
         self._cached_bytes = 0
+        self._positions: _Bounded = _Bounded(POSITIONS_CACHE_BYTES)
         self._lock = threading.Lock()
+
+    def positions(self, reader: Any, fieldname: str, text: str, within: np.ndarray | None = None) -> Positions:
+        """The live documents of a term and its positions in each (``Positions``).
+
+        With ``within`` (ascending document numbers), only those documents
+        are wanted: a term read whole before, or with no more documents
+        than ``POSITIONS_WHOLE`` times ``within``, comes whole from the
+        cache; a much longer one is read for ``within`` only, skipping its
+        other blocks, and not kept.  Callers must then restrict the result
+        to ``within`` themselves.
+        """
+        key = (fieldname, text)
+        found = self._positions.get(key)
+        if found is not None:
+            return found
+        if within is not None and reader.doc_frequency(fieldname, text) > POSITIONS_WHOLE * len(within):
+            return read_positions(reader, fieldname, text, self.live, within)
+        found = read_positions(reader, fieldname, text, self.live)
+        self._positions.put(key, found)
+        return found
 
     def postings(self, reader: Any, fieldname: str, text: str, *, cache: bool = True) -> Postings:
         """The live postings of a term: ascending document numbers and
@@ -105,6 +145,49 @@ class Columns:
         mask = np.zeros(self.size, dtype=bool)
         mask[ids] = True
         return mask
+
+
+# Read a term's positions whole (and cache them) unless it has more than
+# this many times the documents a phrase still needs.
+POSITIONS_WHOLE = 8
+
+
+class _Bounded:
+    """A thread-safe least-recently-used map of arrays, bounded by their bytes."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+        self._items: OrderedDict[Any, tuple[np.ndarray, ...]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def cost(value: tuple[np.ndarray, ...]) -> int:
+        """Bytes an entry is charged: its arrays plus a little for the key."""
+        return sum(a.nbytes for a in value) + 100
+
+    def get(self, key: Any) -> Any:
+        """The entry, now most recently used, or None."""
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: Any, value: tuple[np.ndarray, ...]) -> None:
+        """Keep ``value`` unless it is over a quarter of the bound (one huge
+        entry must not flush every other), dropping the oldest to fit."""
+        cost = self.cost(value)
+        if cost > self.limit // 4:
+            return
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = value
+            self.used += cost
+            while self.used > self.limit:
+                _, old = self._items.popitem(last=False)
+                self.used -= self.cost(old)
 
 
 def term_blocks(reader: Any, fieldname: str, text: str) -> list[tuple[Sequence[int], Sequence[float]]]:
@@ -197,8 +280,151 @@ def _raw_blocks(matcher: Any) -> list[tuple[Sequence[int], Sequence[float]]] | N
     return blocks
 
 
-def _live_mask(reader: Any, size: int) -> np.ndarray:
-    """True for each document that is not deleted."""
+def read_positions(reader: Any, fieldname: str, text: str, live: np.ndarray,
+                   within: np.ndarray | None = None) -> Positions:
+    """A term's live documents (``live`` is the generation's mask) and its
+    positions in each, over every segment (see ``Positions``).
+
+    With ``within`` (ascending global document numbers), only those
+    documents are read: blocks holding none of them are skipped undecoded.
+    """
+    ids_parts: list[np.ndarray] = []
+    gaps: list[Sequence[int]] = []
+    for leaf, base in reader.leaf_readers():
+        local = None
+        if within is not None:
+            lo, hi = np.searchsorted(within, (base, base + leaf.doc_count_all()))
+            if lo == hi:
+                continue
+            local = within[lo:hi].astype(np.int64) - base
+        try:
+            matcher = leaf.postings(fieldname, text)
+        except TermNotFound:
+            continue
+        fmt = leaf.schema[fieldname].format
+        for ids, runs in leaf_positions(matcher, fmt, local):
+            ids = ids + base
+            keep = live[ids]
+            if not keep.all():
+                ids = ids[keep]
+                runs = [r for r, k in zip(runs, keep) if k]
+            ids_parts.append(ids)
+            gaps.extend(runs)
+    if not ids_parts:
+        return np.zeros(0, dtype=np.int32), np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32)
+    return (np.concatenate(ids_parts).astype(np.int32), *_runs_to_arrays(gaps))
+
+
+def _runs_to_arrays(gaps: list[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Run starts and positions from each document's gaps between positions
+    (the first gap counts from 0): one cumulative sum over all of them,
+    less the sum before each run."""
+    lengths = np.fromiter(map(len, gaps), dtype=np.int64, count=len(gaps))
+    starts = np.zeros(len(gaps) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=starts[1:])
+    total = int(starts[-1])
+    summed = np.cumsum(np.fromiter(chain.from_iterable(gaps), dtype=np.int64, count=total))
+    before = np.concatenate(([0], summed))[starts[:-1]]
+    return starts, (summed - np.repeat(before, lengths)).astype(np.int32)
+
+
+# What reading a block's positions needs from the codec's posting reader.
+_POSITION_API = ("is_active", "_read_data", "_read_values", "_next_block", "_data", "_byteids", "_maxid", "_values")
+
+
+def leaf_positions(matcher: Any, fmt: Any, within: np.ndarray | None) -> Iterator[tuple[np.ndarray, list[Sequence[int]]]]:
+    """One segment's postings of a term as blocks of (local ids, gaps of
+    each document's positions), deleted documents included where the codec's
+    blocks are read; only ``within`` (ascending local ids) when given."""
+    raw = _unfiltered(matcher)
+    if type(raw).__name__ != _BLOCK_MATCHER or not all(hasattr(raw, a) for a in _POSITION_API):
+        yield from _public_positions(matcher, fmt, within)
+        return
+    decode = _bulk_gaps if type(fmt) is formats.Positions else _format_gaps(fmt)
+    i, count = 0, 0 if within is None else len(within)
+    while raw.is_active():
+        if within is not None:
+            if i >= count:
+                return
+            if within[i] > raw._maxid:
+                raw._next_block()  # none of ours here: not even decompressed
+                continue
+        if raw._data is None:
+            raw._read_data()
+        data = raw._data[0]
+        ids = np.asarray(data, dtype=np.int64) if raw._byteids else np.cumsum(np.asarray(data, dtype=np.int64))
+        if raw._values is None:
+            raw._read_values()
+        values = raw._values
+        if within is not None:
+            j = int(np.searchsorted(within, raw._maxid, side="right"))
+            rows = _present(ids, within[i:j])
+            i = j
+            if rows.size:
+                yield ids[rows], decode([values[r] for r in rows.tolist()])
+        else:
+            yield ids, decode(values)
+        raw._next_block()
+
+
+def _present(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Rows of the ascending ``ids`` that hold one of ``wanted``."""
+    rows = np.searchsorted(ids, wanted)
+    inside = rows < len(ids)
+    rows = rows[inside]
+    return rows[ids[rows] == wanted[inside]]
+
+
+def _public_positions(matcher: Any, fmt: Any, within: np.ndarray | None
+                      ) -> Iterator[tuple[np.ndarray, list[Sequence[int]]]]:
+    """The same through Whoosh's public one-posting-at-a-time interface
+    (another codec), which already leaves deleted documents out."""
+    ids: list[int] = []
+    runs: list[Sequence[int]] = []
+    wanted = None if within is None else within.tolist()
+    k = 0
+    while matcher.is_active():
+        if wanted is not None:
+            if k >= len(wanted):
+                break
+            if matcher.id() < wanted[k]:
+                matcher.skip_to(wanted[k])
+                continue
+            if matcher.id() > wanted[k]:
+                k += 1
+                continue
+        positions = fmt.decode_positions(matcher.value())
+        ids.append(matcher.id())
+        runs.append([b - a for a, b in zip([0, *positions], positions)])
+        matcher.next()
+    yield np.asarray(ids, dtype=np.int64), runs
+
+
+def _bulk_gaps(values: Sequence[bytes]) -> list[Sequence[int]]:
+    """The gaps of many ``Positions`` values with one unpickling.
+
+    Each value is a 4-byte count and a pickled list of gaps (protocol 2,
+    usually without the final STOP); between a MARK and a LIST opcode the
+    lists unpickle as one list of lists, in C, instead of one ``loads`` call
+    per posting, which was most of a phrase's time.
+    """
+    body = b"".join(v[4:-1] if v[-1:] == b"." else v[4:] for v in values)
+    return loads(b"\x80\x02(" + body + b"l.")
+
+
+def _format_gaps(fmt: Any) -> Callable[[Sequence[bytes]], list[Sequence[int]]]:
+    """Gaps of each value for a format other than plain ``Positions``."""
+    def decode(values: Sequence[bytes]) -> list[Sequence[int]]:
+        runs = []
+        for value in values:
+            positions = fmt.decode_positions(value)
+            runs.append([b - a for a, b in zip([0, *positions], positions)])
+        return runs
+    return decode
+
+
+def live_mask(reader: Any, size: int) -> np.ndarray:
+    """True for each of the reader's ``size`` documents that is not deleted."""
     live = np.ones(size, dtype=bool)
     if size and reader.has_deletions():
         for leaf, base in reader.leaf_readers():

@@ -15,7 +15,8 @@ import pytest
 
 import search
 from search.facets import FacetTable
-from search.postings import Columns, _raw_blocks, _unfiltered
+from search import postings
+from search.postings import Columns, _Bounded, _raw_blocks, _unfiltered, read_positions
 from search.schema import TEXT_FIELDS
 
 from test_ranking_golden import CORPUS
@@ -50,15 +51,20 @@ def _public(reader, fieldname: str, text: str) -> list[tuple[int, float]]:
     return found
 
 
+def _terms(reader, fields: tuple[str, ...], first: int | None) -> list[tuple[str, str]]:
+    """The first terms of each field's lexicon, as (field, text); over 100 of them."""
+    terms = [(f, t.decode() if isinstance(t, bytes) else t) for f in fields for t in list(reader.lexicon(f))[:first]]
+    assert len(terms) > 100
+    return terms
+
+
 def test_postings_equal_the_public_api_after_deletions(index_dir: Path) -> None:
     with search.open_index(index_dir) as ix:
         searcher = ix._searcher()
         reader = searcher.reader()
         assert reader.has_deletions()
         columns = Columns(searcher, ix.ranking.b)
-        terms = [(f, t.decode() if isinstance(t, bytes) else t) for f in ("body", "title", "author")
-                 for t in list(reader.lexicon(f))[:60]]
-        assert len(terms) > 100
+        terms = _terms(reader, ("body", "title", "author"), 60)
         deleted_segment_reads = 0
         for fieldname, text in terms:
             ids, tfs = columns.postings(reader, fieldname, text)
@@ -106,3 +112,66 @@ def test_facet_counts_equal_a_count_of_stored_values(index_dir: Path) -> None:
         # Most frequent first, then by value.
         listed = [(v.count, v.value) for v in table.count(mask)["author"]]
         assert listed == sorted(listed, key=lambda cv: (-cv[0], cv[1]))
+
+
+def _public_positions(reader, fieldname: str, text: str) -> list[tuple[int, list[int]]]:
+    found = []
+    for leaf, base in reader.leaf_readers():
+        if (fieldname, text) in leaf:
+            matcher = leaf.postings(fieldname, text)
+            while matcher.is_active():
+                found.append((base + matcher.id(), list(matcher.value_as("positions"))))
+                matcher.next()
+    return found
+
+
+def _as_lists(found) -> list[tuple[int, list[int]]]:
+    ids, starts, flat = found
+    return [(d, flat[starts[i]:starts[i + 1]].tolist()) for i, d in enumerate(ids.tolist())]
+
+
+def test_positions_equal_the_public_api_after_deletions(index_dir: Path) -> None:
+    with search.open_index(index_dir) as ix:
+        searcher = ix._searcher()
+        reader = searcher.reader()
+        assert reader.has_deletions()
+        columns = Columns(searcher, ix.ranking.b)
+        terms = _terms(reader, ("body", "title"), 80)
+        everyone = np.flatnonzero(columns.live)
+        for fieldname, text in terms:
+            # Empty for a term of deleted documents only.
+            expected = _public_positions(reader, fieldname, text)
+            assert _as_lists(columns.positions(reader, fieldname, text)) == expected, (fieldname, text)
+            # Read for some documents only (the path of a term much longer
+            # than a phrase's candidates): those documents' positions.
+            some = everyone[::3]
+            wanted = set(some.tolist())
+            part = read_positions(reader, fieldname, text, columns.live, some)
+            assert _as_lists(part) == [(d, p) for d, p in expected if d in wanted], (fieldname, text)
+
+
+def test_the_positions_cache_stays_within_its_bound(index_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with search.open_index(index_dir) as ix:
+        searcher = ix._searcher()
+        reader = searcher.reader()
+        terms = [t for _, t in _terms(reader, ("body",), None)]
+        alone = Columns(searcher, ix.ranking.b)
+        sizes = {t: _Bounded.cost(alone.positions(reader, "body", t)) for t in terms}
+        limit = sum(sorted(sizes.values())[-12:])  # room for about a dozen of the largest
+        monkeypatch.setattr(postings, "POSITIONS_CACHE_BYTES", limit)
+        columns = Columns(searcher, ix.ranking.b)
+        for _ in range(2):
+            for term in terms:
+                assert _as_lists(columns.positions(reader, "body", term)) == _as_lists(
+                    alone.positions(reader, "body", term)), term
+                assert columns._positions.used <= limit
+        kept = columns._positions._items
+        assert 0 < len(kept) < len(terms)
+        assert columns._positions.used == sum(_Bounded.cost(v) for v in kept.values())
+        # Least recently used out first: the last terms read are the ones kept.
+        assert list(kept) == [("body", t) for t in terms[-len(kept):]]
+        # An entry over a quarter of the bound is read but never kept.
+        small = _Bounded(4 * min(sizes.values()))
+        big = max(terms, key=sizes.__getitem__)
+        small.put(("body", big), alone.positions(reader, "body", big))
+        assert small.used == 0 and small.get(("body", big)) is None
