@@ -20,7 +20,6 @@ every slot must share.  A term far more common than the candidates left
 
 from __future__ import annotations
 
-from itertools import accumulate
 from typing import Any, Callable, Sequence
 
 import numpy as np
@@ -28,7 +27,7 @@ from whoosh import query as wq
 from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.reading import TermNotFound
 
-from .postings import Columns, Positions, leaf_positions, live_mask, read_positions
+from .postings import Columns, Positions, decode_positions, leaf_positions, live_mask, read_positions
 from .schema import STOP_TERM
 
 __all__ = ["phrase_postings", "positions_of", "PhraseQuery", "is_removed"]
@@ -140,12 +139,14 @@ def positions_of(leaf: Any, fieldname: str, term: str, docnums: Sequence[int]) -
         return {}
     deleted = leaf.deleted_docs_set if leaf.has_deletions() else frozenset()
     within = np.asarray(docnums, dtype=np.int64)
-    found: dict[int, Sequence[int]] = {}
-    for ids, runs in leaf_positions(matcher, leaf.schema[fieldname].format, within):
-        for docnum, gaps in zip(ids.tolist(), runs):
-            if docnum not in deleted:
-                found[docnum] = list(accumulate(gaps))
-    return found
+    ids: list[int] = []
+    values: list[bytes] = []
+    for block_ids, encoded in leaf_positions(matcher, leaf.schema[fieldname].format, within):
+        ids += block_ids.tolist()
+        values += encoded
+    starts, flat = decode_positions(values)
+    bounds = starts.tolist()
+    return {docnum: flat[bounds[i]:bounds[i + 1]].tolist() for i, docnum in enumerate(ids) if docnum not in deleted}
 
 
 class PhraseQuery(wq.Query):

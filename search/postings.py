@@ -27,9 +27,8 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from itertools import chain
 from pickle import loads
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 from whoosh import formats
@@ -37,7 +36,7 @@ from whoosh.reading import TermNotFound
 
 from .schema import TEXT_FIELDS
 
-__all__ = ["Columns", "term_blocks", "read_positions", "leaf_positions", "live_mask", "POSTINGS_CACHE_BYTES", "POSITIONS_CACHE_BYTES",
+__all__ = ["Columns", "term_blocks", "read_positions", "leaf_positions", "decode_positions", "live_mask", "POSTINGS_CACHE_BYTES", "POSITIONS_CACHE_BYTES",
            "Postings", "Positions"]
 
 # Decoded postings kept per generation.  A term's entry costs 8 bytes per
@@ -289,7 +288,7 @@ def read_positions(reader: Any, fieldname: str, text: str, live: np.ndarray,
     documents are read: blocks holding none of them are skipped undecoded.
     """
     ids_parts: list[np.ndarray] = []
-    gaps: list[Sequence[int]] = []
+    values: list[bytes] = []
     for leaf, base in reader.leaf_readers():
         local = None
         if within is not None:
@@ -301,46 +300,43 @@ def read_positions(reader: Any, fieldname: str, text: str, live: np.ndarray,
             matcher = leaf.postings(fieldname, text)
         except TermNotFound:
             continue
-        fmt = leaf.schema[fieldname].format
-        for ids, runs in leaf_positions(matcher, fmt, local):
+        for ids, encoded in leaf_positions(matcher, leaf.schema[fieldname].format, local):
             ids = ids + base
             keep = live[ids]
             if not keep.all():
                 ids = ids[keep]
-                runs = [r for r, k in zip(runs, keep) if k]
+                encoded = [v for v, k in zip(encoded, keep) if k]
             ids_parts.append(ids)
-            gaps.extend(runs)
+            values.extend(encoded)
     if not ids_parts:
         return np.zeros(0, dtype=np.int32), np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32)
-    return (np.concatenate(ids_parts).astype(np.int32), *_runs_to_arrays(gaps))
-
-
-def _runs_to_arrays(gaps: list[Sequence[int]]) -> tuple[np.ndarray, np.ndarray]:
-    """Run starts and positions from each document's gaps between positions
-    (the first gap counts from 0): one cumulative sum over all of them,
-    less the sum before each run."""
-    lengths = np.fromiter(map(len, gaps), dtype=np.int64, count=len(gaps))
-    starts = np.zeros(len(gaps) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=starts[1:])
-    total = int(starts[-1])
-    summed = np.cumsum(np.fromiter(chain.from_iterable(gaps), dtype=np.int64, count=total))
-    before = np.concatenate(([0], summed))[starts[:-1]]
-    return starts, (summed - np.repeat(before, lengths)).astype(np.int32)
+    return (np.concatenate(ids_parts).astype(np.int32), *decode_positions(values))
 
 
 # What reading a block's positions needs from the codec's posting reader.
 _POSITION_API = ("is_active", "_read_data", "_read_values", "_next_block", "_data", "_byteids", "_maxid", "_values")
+_POSITIONS = formats.Positions()
 
 
-def leaf_positions(matcher: Any, fmt: Any, within: np.ndarray | None) -> Iterator[tuple[np.ndarray, list[Sequence[int]]]]:
-    """One segment's postings of a term as blocks of (local ids, gaps of
-    each document's positions), deleted documents included where the codec's
-    blocks are read; only ``within`` (ascending local ids) when given."""
+def leaf_positions(matcher: Any, fmt: Any, within: np.ndarray | None) -> Iterator[tuple[np.ndarray, list[bytes]]]:
+    """One segment's postings of a term as blocks of (local ids, each
+    document's positions as a ``Positions`` value: ``decode_positions``
+    reads them), deleted documents included where the codec's blocks are
+    read; only ``within`` (ascending local ids) when given."""
     raw = _unfiltered(matcher)
     if type(raw).__name__ != _BLOCK_MATCHER or not all(hasattr(raw, a) for a in _POSITION_API):
-        yield from _public_positions(matcher, fmt, within)
-        return
-    decode = _bulk_gaps if type(fmt) is formats.Positions else _format_gaps(fmt)
+        blocks = _public_positions(matcher, within)
+    else:
+        blocks = _block_positions(raw, within)
+    if type(fmt) is formats.Positions:
+        yield from blocks
+    else:  # another format with positions: re-encoded (no field of ours)
+        for ids, values in blocks:
+            yield ids, [_POSITIONS.encode(fmt.decode_positions(v)) for v in values]
+
+
+def _block_positions(raw: Any, within: np.ndarray | None) -> Iterator[tuple[np.ndarray, list[bytes]]]:
+    """``leaf_positions`` from the codec's blocks, taken whole."""
     i, count = 0, 0 if within is None else len(within)
     while raw.is_active():
         if within is not None:
@@ -361,9 +357,9 @@ def leaf_positions(matcher: Any, fmt: Any, within: np.ndarray | None) -> Iterato
             rows = _present(ids, within[i:j])
             i = j
             if rows.size:
-                yield ids[rows], decode([values[r] for r in rows.tolist()])
+                yield ids[rows], [values[r] for r in rows.tolist()]
         else:
-            yield ids, decode(values)
+            yield ids, list(values)
         raw._next_block()
 
 
@@ -375,12 +371,11 @@ def _present(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
     return rows[ids[rows] == wanted[inside]]
 
 
-def _public_positions(matcher: Any, fmt: Any, within: np.ndarray | None
-                      ) -> Iterator[tuple[np.ndarray, list[Sequence[int]]]]:
-    """The same through Whoosh's public one-posting-at-a-time interface
-    (another codec), which already leaves deleted documents out."""
+def _public_positions(matcher: Any, within: np.ndarray | None) -> Iterator[tuple[np.ndarray, list[bytes]]]:
+    """``leaf_positions`` through Whoosh's public one-posting-at-a-time
+    interface (another codec), which already leaves deleted documents out."""
     ids: list[int] = []
-    runs: list[Sequence[int]] = []
+    values: list[bytes] = []
     wanted = None if within is None else within.tolist()
     k = 0
     while matcher.is_active():
@@ -393,34 +388,77 @@ def _public_positions(matcher: Any, fmt: Any, within: np.ndarray | None
             if matcher.id() > wanted[k]:
                 k += 1
                 continue
-        positions = fmt.decode_positions(matcher.value())
         ids.append(matcher.id())
-        runs.append([b - a for a, b in zip([0, *positions], positions)])
+        values.append(matcher.value())
         matcher.next()
-    yield np.asarray(ids, dtype=np.int64), runs
+    yield np.asarray(ids, dtype=np.int64), values
 
 
-def _bulk_gaps(values: Sequence[bytes]) -> list[Sequence[int]]:
-    """The gaps of many ``Positions`` values with one unpickling.
+# A Positions value: a 4-byte big-endian count, then the gaps between
+# positions pickled as a list (protocol 2): PROTO 2, EMPTY_LIST, BINPUT 0,
+# then one int, APPEND; or MARK, the ints, APPENDS (in batches of 1000).
+_HEADER = np.frombuffer(b"\x80\x02]q\x00", dtype=np.uint8)
+_PARSED_RUN = 64  # longer runs (a long document's common word) are unpickled
+_K, _M, _J = ord("K"), ord("M"), ord("J")
 
-    Each value is a 4-byte count and a pickled list of gaps (protocol 2,
-    usually without the final STOP); between a MARK and a LIST opcode the
-    lists unpickle as one list of lists, in C, instead of one ``loads`` call
-    per posting, which was most of a phrase's time.
+
+def decode_positions(values: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """Run starts and positions (see ``Positions``) of many ``Positions``
+    values at once.
+
+    Unpickling them cost a few microseconds each, most of a phrase's time
+    on first use of its words.  Instead the pickled gaps are read as bytes
+    with numpy, one gap of every value per step; a value of more than
+    ``_PARSED_RUN`` gaps, or not in the expected shape, is unpickled.
+    Positions are then one cumulative sum less the sum before each run.
     """
-    body = b"".join(v[4:-1] if v[-1:] == b"." else v[4:] for v in values)
-    return loads(b"\x80\x02(" + body + b"l.")
-
-
-def _format_gaps(fmt: Any) -> Callable[[Sequence[bytes]], list[Sequence[int]]]:
-    """Gaps of each value for a format other than plain ``Positions``."""
-    def decode(values: Sequence[bytes]) -> list[Sequence[int]]:
-        runs = []
-        for value in values:
-            positions = fmt.decode_positions(value)
-            runs.append([b - a for a, b in zip([0, *positions], positions)])
-        return runs
-    return decode
+    count = len(values)
+    raw = b"".join(values)
+    buf = np.zeros(len(raw) + 8, dtype=np.uint8)  # padding: reads past the end stay inside
+    buf[:len(raw)] = np.frombuffer(raw, dtype=np.uint8)
+    sizes = np.fromiter(map(len, values), dtype=np.int64, count=count)
+    begin = np.zeros(count, dtype=np.int64)
+    np.cumsum(sizes[:-1], out=begin[1:])
+    wide = buf.astype(np.int64)
+    lengths = (wide[begin] << 24) | (wide[begin + 1] << 16) | (wide[begin + 2] << 8) | wide[begin + 3]
+    starts = np.zeros(count + 1, dtype=np.int64)
+    np.cumsum(lengths, out=starts[1:])
+    gaps = np.zeros(int(starts[-1]), dtype=np.int64)
+    header = np.all(buf[begin[:, None] + 4 + np.arange(_HEADER.size)] == _HEADER, axis=1) if count else np.zeros(0, bool)
+    parsed = header & (lengths >= 1) & (lengths <= _PARSED_RUN)
+    rows = np.flatnonzero(parsed)
+    cursor = begin[rows] + 4 + _HEADER.size + (lengths[rows] > 1)
+    out = starts[rows]
+    bad = np.zeros(count, dtype=bool)
+    step = 0
+    while rows.size:
+        op = buf[cursor]
+        one = wide[cursor + 1]
+        value = np.where(op == _K, one, one | (wide[cursor + 2] << 8))
+        four = op == _J
+        if four.any():
+            signed = value | (wide[cursor + 3] << 16) | (wide[cursor + 4] << 24)
+            value = np.where(four, np.where(signed >= 1 << 31, signed - (1 << 32), signed), value)
+        bad[rows[(op != _K) & (op != _M) & ~four]] = True
+        gaps[out + step] = value
+        cursor = cursor + np.where(op == _K, 2, np.where(op == _M, 3, 5))
+        step += 1
+        done = lengths[rows] <= step
+        if done.any():
+            # The run must end where its closing opcode is expected.
+            closing = np.where(lengths[rows[done]] > 1, ord("e"), ord("a"))
+            bad[rows[done][buf[cursor[done]] != closing]] = True
+            keep = ~done
+            rows, cursor, out = rows[keep], cursor[keep], out[keep]
+    for index in np.flatnonzero(~parsed | bad).tolist():
+        value = values[index]
+        unpickled = loads(value[4:] if value.endswith(b".") else value[4:] + b".")
+        if len(unpickled) != lengths[index]:
+            raise ValueError("a Positions value whose count does not match its gaps")
+        gaps[starts[index]:starts[index + 1]] = unpickled
+    summed = np.cumsum(gaps)
+    before = np.concatenate(([0], summed))[starts[:-1]]
+    return starts, (summed - np.repeat(before, lengths)).astype(np.int32)
 
 
 def live_mask(reader: Any, size: int) -> np.ndarray:
