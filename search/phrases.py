@@ -34,10 +34,6 @@ __all__ = ["phrase_postings", "positions_of", "PhraseQuery", "is_removed"]
 
 Slot = tuple[int, str]
 
-# Keys are ``candidate << 32 | (position - offset + _BIAS)``: the bias keeps
-# the low half non-negative for the negative offsets of leading stop words.
-_BIAS = 1 << 16
-
 
 def is_removed(term: str) -> bool:
     """True when a slot's term stands for a removed (stop) word."""
@@ -76,8 +72,11 @@ def phrase_postings(reader: Any, fieldname: str, slots: Sequence[Slot],
         candidates = positions[0] if candidates is None else candidates[_rows_in(positions[0], candidates)]
         if not candidates.size:
             return nothing
-    assert candidates is not None
-    keys = sorted((_start_keys(found[term], candidates, offset) for term, offsets in wanted.items()
+    assert candidates is not None  # wanted is not empty
+    # Keys are ``candidate << 32 | (position - offset + bias)``; the bias
+    # keeps the low half from going negative for any slot.
+    bias = max(offset for offset, _ in slots)
+    keys = sorted((_start_keys(found[term], candidates, bias - offset) for term, offsets in wanted.items()
                    for offset in offsets), key=len)
     # Phrase starts every slot allows: the shortest list, filtered by each other.
     starts = keys[0]
@@ -109,9 +108,9 @@ def _rows_in(ordered: np.ndarray, values: np.ndarray) -> np.ndarray:
     return ordered[rows] == values
 
 
-def _start_keys(positions: Positions, candidates: np.ndarray, offset: int) -> np.ndarray:
-    """Ascending keys ``(index in candidates, position - offset)`` of one slot,
-    for the candidates (every one of which the term has)."""
+def _start_keys(positions: Positions, candidates: np.ndarray, shift: int) -> np.ndarray:
+    """Ascending keys ``(index in candidates, position + shift)`` of one slot,
+    for the candidates (every one of which the term has); ``shift`` >= 0."""
     ids, starts, flat = positions
     rows = np.searchsorted(ids, candidates)
     first = starts[rows]
@@ -121,7 +120,7 @@ def _start_keys(positions: Positions, candidates: np.ndarray, offset: int) -> np
     ends = np.cumsum(lengths)
     gather = np.repeat(first - (ends - lengths), lengths) + np.arange(int(ends[-1]) if ends.size else 0)
     owner = np.repeat(np.arange(candidates.size, dtype=np.int64), lengths)
-    return (owner << 32) | (flat[gather].astype(np.int64) + (_BIAS - offset))
+    return (owner << 32) | (flat[gather].astype(np.int64) + shift)
 
 
 def positions_of(leaf: Any, fieldname: str, term: str, docnums: Sequence[int]) -> dict[int, Sequence[int]]:

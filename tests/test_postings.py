@@ -16,7 +16,7 @@ import pytest
 import search
 from search.facets import FacetTable
 from search import postings
-from search.postings import Columns, _Bounded, _raw_blocks, _unfiltered, read_positions
+from search.postings import Columns, _Bounded, _raw_blocks, _unfiltered, decode_positions, read_positions
 from search.schema import TEXT_FIELDS
 
 from test_ranking_golden import CORPUS
@@ -175,3 +175,21 @@ def test_the_positions_cache_stays_within_its_bound(index_dir: Path, monkeypatch
         big = max(terms, key=sizes.__getitem__)
         small.put(("body", big), alone.positions(reader, "body", big))
         assert small.used == 0 and small.get(("body", big)) is None
+
+
+def test_positions_decode_as_whoosh_decodes_them() -> None:
+    # Gaps of one, two and four bytes, runs parsed with numpy and runs long
+    # enough to be unpickled (over 64 positions; over 1,000 pickle batches
+    # them), with and without the pickle's final STOP (the codec drops it).
+    from whoosh.formats import Positions
+
+    rng = np.random.default_rng(5)
+    runs = [[3], [0], [1, 5, 900], [2, 70_000, 70_001], [255, 256, 65_535, 65_536, 2**31 - 5],
+            list(range(64)), list(range(65)), list(range(0, 3_000, 3))]
+    runs += [sorted(set(rng.integers(0, 5_000, size=int(n)).tolist())) for n in rng.integers(1, 90, size=200)]
+    fmt = Positions()
+    values = [fmt.encode(r) for r in runs]
+    values = [v[:-1] if i % 2 and v.endswith(b".") else v for i, v in enumerate(values)]
+    starts, flat = decode_positions(values)
+    assert [flat[starts[i]:starts[i + 1]].tolist() for i in range(len(runs))] == runs
+    assert [fmt.decode_positions(v) for v in values] == runs
