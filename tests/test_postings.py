@@ -16,7 +16,7 @@ import pytest
 import search
 from search.facets import FacetTable
 from search import postings
-from search.postings import Columns, _Bounded, _raw_blocks, _unfiltered, decode_positions, read_positions
+from search.postings import Columns, _Bounded, _raw_blocks, _unfiltered, decode_positions, leaf_positions, read_positions
 from search.schema import TEXT_FIELDS
 
 from test_ranking_golden import CORPUS
@@ -193,3 +193,30 @@ def test_positions_decode_as_whoosh_decodes_them() -> None:
     starts, flat = decode_positions(values)
     assert [flat[starts[i]:starts[i + 1]].tolist() for i in range(len(runs))] == runs
     assert [fmt.decode_positions(v) for v in values] == runs
+
+
+@pytest.mark.parametrize("fmt_name", ["Positions", "Characters"])
+def test_positions_through_the_public_matcher_api(fmt_name: str) -> None:
+    # A matcher that is not the codec's block reader (another codec) is read
+    # one posting at a time; a format other than plain Positions is decoded
+    # by itself.  Same positions, for all documents or some.
+    from whoosh import formats
+    from whoosh.matching import ListMatcher
+
+    fmt = getattr(formats, fmt_name)()
+    runs = {1: [0, 4], 5: [2], 9: [1, 300, 70_000], 12: [7, 8]}
+    if fmt_name == "Characters":  # (position, start char, end char)
+        values = [fmt.encode([(p, p * 5, p * 5 + 4) for p in r]) for r in runs.values()]
+    else:
+        values = [fmt.encode(r) for r in runs.values()]
+
+    def read(within):
+        ids, encoded = [], []
+        for block_ids, block_values in leaf_positions(ListMatcher(list(runs), values=values), fmt, within):
+            ids += block_ids.tolist()
+            encoded += block_values
+        starts, flat = decode_positions(encoded)
+        return {d: flat[starts[i]:starts[i + 1]].tolist() for i, d in enumerate(ids)}
+
+    assert read(None) == runs
+    assert read(np.array([0, 5, 6, 12, 40])) == {5: runs[5], 12: runs[12]}
