@@ -34,9 +34,10 @@ import numpy as np
 
 from .facets import FacetTable
 from .postings import Columns
+from .ranking import DEFAULT_RANKING
 from .schema import FACET_FIELDS
 
-__all__ = ["facet_table", "write_facets", "facet_path"]
+__all__ = ["facet_table", "write_facets", "keep_facets", "facet_path"]
 
 # Bump when the layout of the file changes: older files are then ignored.
 _FORMAT = 1
@@ -89,7 +90,9 @@ def write_facets(index_dir: Path, searcher: Any, columns: Columns) -> bool:
 def _load(path: Path, key: str, columns: Columns) -> FacetTable | None:
     """The table in ``path`` if it is whole and its key is ``key``; None otherwise."""
     try:
-        with np.load(path, allow_pickle=False) as data:
+        # The file is opened here, not by numpy, which leaves it open when
+        # the zip turns out to be damaged.
+        with open(path, "rb") as raw, np.load(raw, allow_pickle=False) as data:
             meta = json.loads(data["meta"].tobytes().decode("utf-8"))
             if meta.get("key") != key:
                 return None
@@ -139,3 +142,21 @@ def _remove_older(index_dir: Path, generation: int) -> None:
             if found and int(found.group(1)) < generation:
                 with suppress(OSError):
                     (index_dir / name).unlink()
+
+
+def keep_facets(index_dir: Path) -> bool:
+    """After a commit: write the facet file of the index's newest generation.
+
+    The build calls this while it still holds the build lock, so the
+    generation is its own.  It never fails the build, which is already
+    committed: without the file the first query computes the table (and
+    writes the file itself).  True when it wrote or found a valid file.
+    """
+    from whoosh import index as whoosh_index  # the build has imported it already
+
+    try:
+        ix = whoosh_index.open_dir(str(index_dir))
+        with ix.searcher() as searcher:
+            return write_facets(index_dir, searcher, Columns(searcher, DEFAULT_RANKING.b))
+    except Exception:  # noqa: BLE001 - a cache that cannot be written is computed later
+        return False
