@@ -49,13 +49,20 @@ def facet_path(index_dir: Path, generation: int) -> Path:
     return index_dir / f"facets-{generation}.npz"
 
 
-def generation_key(reader: Any, columns: Columns) -> str:
-    """What identifies one generation's contents: segments, sizes and deletions."""
+def generation_key(reader: Any, columns: Columns) -> str | None:
+    """What identifies one generation's contents: segments, sizes and deletions.
+
+    None when a segment does not say its id (a reader other than Whoosh's
+    segment reader): then nothing is kept on disk.
+    """
     segments = []
     if columns.size:
         for leaf, base in reader.leaf_readers():
-            segment = leaf.segment()
-            segments.append([segment.segment_id(), base, leaf.doc_count_all()])
+            segment = getattr(leaf, "segment", None)
+            segment_id = getattr(segment() if callable(segment) else None, "segment_id", None)
+            if not callable(segment_id):
+                return None
+            segments.append([segment_id(), base, leaf.doc_count_all()])
     live = zlib.crc32(np.packbits(columns.live).tobytes())
     return json.dumps({"format": _FORMAT, "generation": reader.generation(), "size": columns.size,
                        "segments": segments, "live": live}, sort_keys=True)
@@ -65,6 +72,8 @@ def facet_table(index_dir: Path, reader: Any, columns: Columns) -> FacetTable:
     """The reader's facet table: from its file when that matches the generation,
     else read from the postings (and then kept in a file, if the folder allows)."""
     key = generation_key(reader, columns)
+    if key is None:
+        return FacetTable.read(reader, columns)
     path = facet_path(index_dir, reader.generation())
     table = _load(path, key, columns)
     if table is None:
@@ -81,6 +90,8 @@ def write_facets(index_dir: Path, searcher: Any, columns: Columns) -> bool:
     """
     reader = searcher.reader()
     key = generation_key(reader, columns)
+    if key is None:
+        return False
     path = facet_path(index_dir, reader.generation())
     if _load(path, key, columns) is not None:
         return True
