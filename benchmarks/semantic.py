@@ -203,10 +203,13 @@ def _cosines(collection: Collection, queries: dict[str, str], encoder: CachingEn
 
     The passages are the ones ``build_index`` embeds under the default
     scheme, through the same (cached) model, so these are the stored
-    vectors' cosines; the query is embedded as typed (cleaned), as the
-    search embeds it.
+    vectors' cosines; the query's text is the one the search embeds
+    (``hybrid.query_text`` of the parsed, cleaned query: at most the
+    parser's 64 words).
     """
     np = _numpy()
+    from search.query import parse_query
+    from search.semantic.hybrid import query_text
     from search.semantic.passages import DEFAULT_SCHEME, document_texts
 
     texts, starts = [], [0]
@@ -214,7 +217,7 @@ def _cosines(collection: Collection, queries: dict[str, str], encoder: CachingEn
         texts += document_texts(doc.get("title") or "", doc.get("body") or "", DEFAULT_SCHEME)
         starts.append(len(texts))
     passages = encoder.encode(texts)
-    qvecs = encoder.encode([_cleaned(t) or " " for t in queries.values()])
+    qvecs = encoder.encode([query_text(parse_query(_cleaned(t))) or " " for t in queries.values()])
     sims = np.einsum("ij,qj->qi", passages, qvecs)
     return [str(d["id"]) for d in collection.docs], np.maximum.reduceat(sims, np.asarray(starts[:-1]), axis=1)
 

@@ -14,12 +14,21 @@ from .encoder import get_encoder
 from . import fusion
 from .store import Embeddings
 
-__all__ = ["SemanticView", "FUSE_DEPTH", "fuse_depth"]
+__all__ = ["SemanticView", "FUSE_DEPTH", "fuse_depth", "query_text"]
 
 # How deep the lexical ranking is computed for a semantic search, however
 # few hits are asked for: the fusion's depth (``fusion.DEFAULT.depth``)
 # is read at each search, so the engine asks for the deeper of the two.
 FUSE_DEPTH = 100
+
+
+def query_text(parsed: Any) -> str:
+    """What the model reads of a parsed query: its positive words and phrases, in order.
+
+    The parser keeps at most its word limit, so a paragraph-long query is
+    embedded by its first words.
+    """
+    return " ".join(c.text for c in parsed.positive) or parsed.text
 
 
 def fuse_depth() -> int:
