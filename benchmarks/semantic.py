@@ -13,18 +13,21 @@ Systems, per collection, every judged query, top 1,000, in one run:
 * ``lexical``: ``search(q, match="any", limit=1000, snippets=False)`` on an
   index built with ``build_index(documents=..., semantic=...)`` (default
   passage scheme): the product's default ranking, with its scores;
-* one hybrid per fusion of ``GRID``: the product's ``fusion.fuse`` applied
-  to that lexical ranking and to the dense one (every document's cosine,
-  its best passage's, from the same model and passages the index stores),
-  so the grid costs one search per query rather than one per fusion;
+* one hybrid per fusion of ``grid()``: the product's ``fusion.fuse`` applied
+  to that lexical ranking (or, for a fusion with ``expand``, to the same
+  search with ``expand=True``) and to the dense one (every document's
+  cosine, its best passage's, from the same model and passages the index
+  stores), with dense feedback redone as ``SemanticView.fuse`` does it, so
+  the grid costs two searches per query rather than one per fusion;
 * ``default via the API``: ``search(..., semantic=True)`` itself, with the
   product's ``fusion.DEFAULT``; it must equal the grid entry of the same
   fusion (printed side by side), which checks that the offline fusion is
   the product's.
 
-``grid()`` was declared before any run (RRF constant, dense weight, depth;
-interpolation share, normalisation, depth) and is not grown after seeing
-results.  The protocol (``benchmarks.relevance``'s machinery): for each
+``grid()`` was declared round by round, each round before it ran (RRF
+constant, dense weight, depth; interpolation share, normalisation, depth;
+then dense and lexical feedback; then a query-length rule), and a round is
+not grown after seeing its results.  The protocol (``benchmarks.relevance``'s machinery): for each
 collection, the fusion with the best mean of MAP and nDCG@10 ratios over the
 *other* collections gives its *validation* figure; the best on the
 collection itself gives its *tuned* figure (printed for honesty, never
@@ -84,20 +87,67 @@ class Hybrid:
         return str(self.fusion.name)
 
 
-def grid() -> list[Hybrid]:
-    """The declared grid, 60 fusions over the default passage scheme.
+def rounds() -> list[tuple[str, list[Hybrid]]]:
+    """The declared grid, round by round (each round declared before it ran).
 
-    RRF: k {10, 20, 40, 60} x dense weight {0.75, 1, 1.5, 2} x depth {100,
-    1000} = 32; interpolation: lexical share {0.2 ... 0.8} x {min-max,
-    z-score} x depth {100, 1000} = 28.
+    Second round (the first was RRF only, ``docs/semantic.md``), over the
+    default passage scheme: RRF k {10, 20, 40, 60} x dense weight {0.75, 1,
+    1.5, 2} x depth {100, 1000} = 32; interpolation: lexical share {0.2 ...
+    0.8} x {min-max, z-score} x depth {100, 1000} = 28.
+
+    Third round, all z-score interpolation 1,000 deep with lexical share
+    {0.3, 0.4, 0.5}: dense pseudo-relevance feedback from {the first
+    fusion, the dense ranking} x {3, 5, 10} documents x beta {0.5, 1, 2} =
+    54; the lexical half with the engine's feedback (``expand``), alone or
+    with dense feedback from the first fusion's {5, 10} documents at beta
+    1 = 9.  Fourth round (declared with the third, run with it): a rule on
+    the query's length, lexical share {0.3, 0.4, 0.5} for a query of at
+    most {16, 32} words and another of {0.3, 0.4, 0.5, 0.6} for a longer
+    one = 18.
     """
-    from search.semantic.fusion import INTERPOLATE, MINMAX, RRF, ZSCORE, Fusion
+    from search.semantic.fusion import DENSE, FUSED, INTERPOLATE, MINMAX, RRF, ZSCORE, Fusion
 
     rrf = [Fusion(RRF, k=k, weight=w, depth=d) for k in (10, 20, 40, 60) for w in (0.75, 1.0, 1.5, 2.0)
            for d in (100, 1000)]
     mixed = [Fusion(INTERPOLATE, alpha=a, norm=n, depth=d) for a in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
              for n in (MINMAX, ZSCORE) for d in (100, 1000)]
-    return [Hybrid(f) for f in rrf + mixed]
+    shares = (0.3, 0.4, 0.5)
+    prf = [Fusion(INTERPOLATE, alpha=a, norm=ZSCORE, depth=1000, feedback=m, beta=b, feedback_from=f)
+           for a in shares for f in (FUSED, DENSE) for m in (3, 5, 10) for b in (0.5, 1.0, 2.0)]
+    expanded = [Fusion(INTERPOLATE, alpha=a, norm=ZSCORE, depth=1000, feedback=m, beta=1.0 if m else 0.0,
+                       expand=True) for a in shares for m in (0, 5, 10)]
+    by_length = [Fusion(INTERPOLATE, alpha=a, norm=ZSCORE, depth=1000, long_query=n, long_alpha=la)
+                 for a in shares for n in (16, 32) for la in (0.3, 0.4, 0.5, 0.6) if la != a]
+    return [("fusion methods", [Hybrid(f) for f in rrf + mixed]), ("dense feedback", [Hybrid(f) for f in prf]),
+            ("lexical feedback", [Hybrid(f) for f in expanded]), ("query length rule", [Hybrid(f) for f in by_length])]
+
+
+def grid() -> list[Hybrid]:
+    """Every fusion of every round (``rounds()``), 141."""
+    return [h for _, group in rounds() for h in group]
+
+
+def admitted(results: Sequence[CollectionResult]) -> tuple[list[Hybrid], list[str]]:
+    """The fusions the choice may use, and a line per round on why its fusions joined or not.
+
+    The first round always; each later round's fusions join the choice only
+    if adding them to it raises the leave-one-collection-out validation
+    mean on MAP or nDCG@10 and lowers neither: a bigger grid gives each
+    fold more chances to fit its own four collections, so a round must pay
+    for itself on the held-out ones.
+    """
+    (label, kept), later = rounds()[0], rounds()[1:]
+    kept = list(kept)
+    before = validation_means(results, [h.name for h in kept])
+    lines = [f"  {label:<20} {len(kept):>3} fusions  validation {before[0]:.3f} / {before[1]:.3f}  (the base)"]
+    for label, group in later:
+        after = validation_means(results, [h.name for h in kept + group])
+        joins = after[0] >= before[0] and after[1] >= before[1] and after != before
+        lines.append(f"  + {label:<18} {len(group):>3} fusions  validation {after[0]:.3f} / {after[1]:.3f}  "
+                     + ("joins" if joins else "left out"))
+        if joins:
+            kept, before = kept + group, after
+    return kept, lines
 
 
 def _numpy() -> Any:
@@ -188,17 +238,39 @@ def _cleaned(text: str) -> str:
     return " ".join(clean_query(text).split())
 
 
-def _api_run(ix: Any, queries: dict[str, str], semantic: bool) -> dict[str, list[tuple[str, float]]]:
-    """Each query's top ``TOP_K`` (id, score) from ``Index.search`` (match any, no snippets)."""
+def _api_run(ix: Any, queries: dict[str, str], semantic: bool, expand: bool = False) -> dict[str, list[tuple[str, float]]]:
+    """Each query's top ``TOP_K`` (id, score) from ``Index.search`` (match any, no snippets, ``expand``)."""
     run = {}
     for qid, text in queries.items():
         cleaned = _cleaned(text)
-        hits = ix.search(cleaned, match="any", limit=TOP_K, snippets=False, semantic=semantic).hits if cleaned else []
+        hits = (ix.search(cleaned, match="any", limit=TOP_K, snippets=False, semantic=semantic, expand=expand).hits
+                if cleaned else [])
         run[qid] = [(str(hit.id), float(hit.score or 0.0)) for hit in hits][:TOP_K]
     return run
 
 
-def _cosines(collection: Collection, queries: dict[str, str], encoder: CachingEncoder) -> tuple[list[str], Any]:
+@dataclass
+class Dense:
+    """The dense side of a collection: its passages' vectors, and the queries'."""
+
+    ids: list[str]
+    passages: Any       # float32 rows, a document's rows ``starts[i]`` to ``starts[i + 1]``
+    starts: Any
+    queries: Any        # one unit vector per query, in the order of the queries
+    words: list[int]    # per query, the words the model reads (``hybrid.query_text``)
+    cosines: Any        # per query, every document's cosine (its best passage's)
+
+    def scan(self, vector: Any) -> Any:
+        """Every document's cosine to ``vector`` (its best passage's), as ``VectorTable.top`` computes it."""
+        np = _numpy()
+        return np.maximum.reduceat(np.einsum("ij,j->i", self.passages, vector), self.starts[:-1])
+
+    def rows(self, doc: int) -> Any:
+        """A document's passage vectors."""
+        return self.passages[self.starts[doc]:self.starts[doc + 1]]
+
+
+def _cosines(collection: Collection, queries: dict[str, str], encoder: CachingEncoder) -> Dense:
     """Document ids and, per query, every document's cosine (its best passage's), as the index scores them.
 
     The passages are the ones ``build_index`` embeds under the default
@@ -217,31 +289,57 @@ def _cosines(collection: Collection, queries: dict[str, str], encoder: CachingEn
         texts += document_texts(doc.get("title") or "", doc.get("body") or "", DEFAULT_SCHEME)
         starts.append(len(texts))
     passages = encoder.encode(texts)
-    qvecs = encoder.encode([query_text(parse_query(_cleaned(t))) or " " for t in queries.values()])
+    read = [query_text(parse_query(_cleaned(t))) or " " for t in queries.values()]
+    qvecs = encoder.encode(read)
+    passages = np.asarray(passages, dtype=np.float32)
+    qvecs = np.asarray(qvecs, dtype=np.float32)
     sims = np.einsum("ij,qj->qi", passages, qvecs)
-    return [str(d["id"]) for d in collection.docs], np.maximum.reduceat(sims, np.asarray(starts[:-1]), axis=1)
+    return Dense([str(d["id"]) for d in collection.docs], passages, np.asarray(starts, dtype=np.int64), qvecs,
+                 [len(t.split()) for t in read],
+                 np.maximum.reduceat(sims, np.asarray(starts[:-1]), axis=1))
 
 
-def fused_run(lexical: dict[str, list[tuple[str, float]]], ids: Sequence[str], cosines: Any,
-              how: Any) -> dict[str, list[str]]:
-    """Each query's lexical and dense rankings fused by ``search.semantic.fusion.fuse`` with ``how``."""
+def fused_run(lexical: dict[str, list[tuple[str, float]]], dense: Dense, how: Any) -> dict[str, list[str]]:
+    """Each query's lexical and dense rankings fused by ``search.semantic.fusion.fuse`` with ``how``.
+
+    With ``how.feedback``, as ``SemanticView.fuse`` does: the query vector
+    moved by ``fusion.feedback_query`` towards the first documents of the
+    first fusion (or of the dense ranking), scanned again, fused again.
+    """
     np = _numpy()
-    from search.semantic.fusion import INTERPOLATE, fuse
+    from search.semantic.fusion import FUSED, feedback_query
 
+    ids = dense.ids
+    where = {d: i for i, d in enumerate(ids)}
     run = {}
+    rule = how
     for row, (qid, ranked) in enumerate(lexical.items()):
         if not ranked:  # the search returns nothing for a query with no words
             run[qid] = []
             continue
-        sims = cosines[row]
-        top = np.argsort(-sims, kind="stable")[:how.depth]
-        dense = [(ids[i], float(sims[i])) for i in top]
-        extra = None
-        if how.method == INTERPOLATE:
-            where = {d: i for i, d in enumerate(ids)}
-            extra = {d: float(sims[where[d]]) for d, _ in ranked[:how.depth]}
-        run[qid] = [d for d, _ in fuse(ranked, dense, extra, how)][:TOP_K]
+        how = rule.for_query(dense.words[row])
+        fused, top = _fuse_once(ranked, ids, where, dense.cosines[row], how)
+        if how.feedback:
+            first = [where[d] for d, _ in fused[:how.feedback]] if how.feedback_from == FUSED \
+                else top[:how.feedback].tolist()
+            vector = feedback_query(dense.queries[row], [dense.rows(i) for i in first], how.beta)
+            fused, _ = _fuse_once(ranked, ids, where, dense.scan(vector), how)
+        run[qid] = [d for d, _ in fused][:TOP_K]
     return run
+
+
+def _fuse_once(ranked: list[tuple[str, float]], ids: Sequence[str], where: dict[str, int], sims: Any,
+               how: Any) -> tuple[list[tuple[str, float]], Any]:
+    """One fusion of a lexical ranking with the dense one of cosines ``sims``; also the dense order."""
+    np = _numpy()
+    from search.semantic.fusion import INTERPOLATE, fuse
+
+    top = np.argsort(-sims, kind="stable")[:how.depth]
+    dense = [(ids[i], float(sims[i])) for i in top]
+    extra = None
+    if how.method == INTERPOLATE:
+        extra = {d: float(sims[where[d]]) for d, _ in ranked[:how.depth]}
+    return fuse(ranked, dense, extra, how), top
 
 
 def measure_collection(search: Any, collection: Collection, encoder: CachingEncoder,
@@ -270,6 +368,7 @@ def measure_collection(search: Any, collection: Collection, encoder: CachingEnco
             started = time.perf_counter()
             lexical = _api_run(ix, queries, False)
             lexical_s = time.perf_counter() - started
+            expanded = _api_run(ix, queries, False, expand=True) if any(c.fusion.expand for c in configs) else {}
             started = time.perf_counter()
             api = _api_run(ix, queries, True)
             api_s = time.perf_counter() - started
@@ -277,10 +376,10 @@ def measure_collection(search: Any, collection: Collection, encoder: CachingEnco
                                   collection.qrels, index_s, lexical_s))
     result.systems.append(_scored(API_DEFAULT, {q: [d for d, _ in r] for q, r in api.items()},
                                   collection.qrels, index_s, api_s))
-    ids, cosines = _cosines(collection, queries, encoder)
+    dense = _cosines(collection, queries, encoder)
     for config in configs:
         started = time.perf_counter()
-        run = fused_run(lexical, ids, cosines, config.fusion)
+        run = fused_run(expanded if config.fusion.expand else lexical, dense, config.fusion)
         result.systems.append(_scored(config.name, run, collection.qrels, index_s, time.perf_counter() - started))
     return result
 
@@ -514,9 +613,13 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr, flush=True)
     encoder.save()
     default = families = None
+    kept = configs
     if len(results) > 1:
-        default, families = choose_default(results, configs)
-        print(format_validation(results, configs, default, families), end="\n\n")
+        kept, decisions = admitted(results)
+        print("Rounds of the grid, each added to the choice only if it raises validation (MAP / nDCG@10):")
+        print("\n".join(decisions), end="\n\n")
+        default, families = choose_default(results, kept)
+        print(format_validation(results, kept, default, families), end="\n\n")
     costs = None
     if not args.no_costs and names:
         costs = measure_costs(search, LOADERS[names[-1]](args.eval_dir / names[-1]), model, encoder, args.sample)
@@ -524,7 +627,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"\ntotal {time.perf_counter() - started_all:.0f} s; {environment()}")
     if args.json:
         quality = {r.name: {s.name: s.scores for s in r.systems} for r in results}
-        folds = [vars(f) for f in leave_one_out(results, [c.name for c in configs])] if len(results) > 1 else []
+        folds = [vars(f) for f in leave_one_out(results, [c.name for c in kept])] if len(results) > 1 else []
         args.json.write_text(json.dumps({"environment": environment(), "quality": quality, "folds": folds,
                                          "default": default.name if default else None,
                                          "families": families, "costs": costs}, indent=2) + "\n")

@@ -35,7 +35,7 @@ from .query import ParsedQuery, parse_date_bound, parse_query
 from .ranking import DEFAULT_RANKING, QueryBuilder, Ranking
 from .results import FacetValue, Hit, SearchResults
 from .scoring import RankingStats
-from .semantic.hybrid import SemanticView, fuse_depth, query_text
+from .semantic.hybrid import SemanticView, fuse_depth, lexical_feedback, query_text
 from .schema import STOP_TERM, STOP_WORDS
 from .semantic.store import has_embeddings
 from .snippets import TermMatcher, highlight_html, match_spans
@@ -269,7 +269,8 @@ class Index:
         offset = (page - 1) * limit
         if sort == "relevance":
             depth = offset + limit if view is None else max(offset + limit, fuse_depth())
-            ranked = engine.rank(found, expand, lambda docnum: kept.terms(searcher, docnum), depth)
+            feedback = expand or (view is not None and lexical_feedback())
+            ranked = engine.rank(found, feedback, lambda docnum: kept.terms(searcher, docnum), depth)
             if view is not None:
                 ranked, matched = _fused_masks(view, ranked, parsed, depth, matched, allowed)
             page_docs = ranked[offset:offset + limit]

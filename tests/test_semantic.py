@@ -30,7 +30,7 @@ from search.semantic import (
 )
 from search.semantic import fusion as fusion_module
 from search.semantic import vectors as vectors_module
-from search.semantic.fusion import Fusion, fuse, interpolate
+from search.semantic.fusion import Fusion, feedback_query, fuse, interpolate
 from search.semantic.passages import MAX_PASSAGES, PASSAGES, SINGLE, STRIDE, WINDOW, document_texts
 from search.semantic.store import SemanticPlan, embedding_text
 from search.semantic.vectors import VectorTable, to_bytes
@@ -160,6 +160,49 @@ def test_semantic_search_with_interpolation(semantic_index: Path, monkeypatch: p
     # "car" is first on both sides; "auto" shares its concept, the rest do not.
     assert ids[:2] == ["car", "auto"] and hybrid.total == len(DOCS)
 
+
+
+def test_feedback_query_by_hand() -> None:
+    # q = (1, 0, 0); document A has two passages, (0, 1, 0) and (0, 0, 1):
+    # its centre is (0, 1/2, 1/2), unit (0, 1/sqrt2, 1/sqrt2); document B is
+    # (0, 1, 0).  Their mean is (0, (1/sqrt2 + 1) / 2, 1/sqrt2 / 2) = (0, u, v);
+    # beta 2 gives (1, 2u, 2v), over its length.
+    u, v = (1 / math.sqrt(2) + 1) / 2, 1 / math.sqrt(2) / 2
+    length = math.sqrt(1 + 4 * u * u + 4 * v * v)
+    moved = feedback_query([1.0, 0.0, 0.0], [[[0.0, 1.0, 0.0], [0.0, 0.0, 1.0]], [[0.0, 1.0, 0.0]]], 2.0)
+    assert moved.tolist() == pytest.approx([1 / length, 2 * u / length, 2 * v / length], abs=1e-6)
+    # Nothing to learn from (no documents, a document without vectors, beta 0): the query as it was.
+    for documents, beta in (([], 1.0), ([[]], 1.0), ([[[0.0, 1.0, 0.0]]], 0.0)):
+        assert feedback_query([1.0, 0.0, 0.0], documents, beta).tolist() == [1.0, 0.0, 0.0]
+
+
+def test_a_long_query_gets_its_own_lexical_share() -> None:
+    rule = Fusion(method="interpolate", alpha=0.3, norm="z", long_query=16, long_alpha=0.5)
+    assert rule.for_query(16) == rule  # 16 words is not more than 16
+    assert rule.for_query(17).alpha == 0.5 and rule.for_query(17).long_query == 0
+    assert Fusion(method="interpolate", alpha=0.3).for_query(500).alpha == 0.3  # no rule: one share
+
+def test_dense_feedback_pulls_in_neighbours_of_the_best_documents(tmp_path: Path, encoder: ConceptEncoder,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # "car sea": the query vector is halfway between the car and ocean
+    # concepts.  Fused, "car" leads (it matches the word and the concept);
+    # feedback from that one document moves the query towards the car
+    # concept, so "auto" (no query word, car concept) overtakes "sea" (one
+    # query word: a lexical match).  Without feedback it is the other way.
+    docs = [{"id": "car", "title": "Car", "body": "car car engine"},
+            {"id": "sea", "title": "Tide", "body": "sea tide ocean"},
+            {"id": "auto", "title": "Automobile", "body": "automobile vehicle"},
+            {"id": "fruit", "title": "Orchard", "body": "apple fruit orchard"}]
+    search.build_index(index_dir=tmp_path / "ix", documents=docs, semantic=encoder)
+    plain = Fusion(method="interpolate", alpha=0.5, norm="z", depth=100)
+    order = {}
+    for label, how in (("plain", plain), ("feedback", Fusion(method="interpolate", alpha=0.5, norm="z", depth=100,
+                                                              feedback=1, beta=4.0))):
+        monkeypatch.setattr(fusion_module, "DEFAULT", how)
+        with search.open_index(tmp_path / "ix") as ix:
+            order[label] = [h.id for h in ix.search("car sea", semantic=True).hits]
+    assert order["plain"].index("sea") < order["plain"].index("auto")
+    assert order["feedback"][0] == "car" and order["feedback"].index("auto") < order["feedback"].index("sea")
 
 
 # -- vectors ---------------------------------------------------------------------

@@ -22,14 +22,17 @@ the run, never on the collection reported (``docs/semantic.md``,
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Hashable, Iterable, Mapping, Sequence, TypeVar
 
-__all__ = ["DEFAULT", "DENSE_WEIGHT", "Fusion", "RRF_K", "fuse", "interpolate", "reciprocal_rank_fusion"]
+__all__ = ["DEFAULT", "DENSE_WEIGHT", "Fusion", "RRF_K", "feedback_query", "fuse", "interpolate",
+           "reciprocal_rank_fusion"]
 
 T = TypeVar("T", bound=Hashable)
 
 RRF = "rrf"
+FUSED = "fused"
+DENSE = "dense"
 INTERPOLATE = "interpolate"
 MINMAX = "minmax"
 ZSCORE = "z"
@@ -45,13 +48,39 @@ class Fusion:
     alpha: float = 0.5       # interpolation: the lexical share
     norm: str = MINMAX       # interpolation: MINMAX or ZSCORE
     depth: int = 1000        # documents of each ranking that take part
+    # Dense pseudo-relevance feedback: the query vector moves towards the
+    # mean vector of the first ``feedback`` documents of ``feedback_from``
+    # (FUSED: the first fusion; DENSE: the dense ranking) by ``beta``, the
+    # dense ranking is scanned again, and the fusion is redone (0: off).
+    feedback: int = 0
+    beta: float = 0.0
+    feedback_from: str = "fused"
+    # The lexical ranking with the engine's own feedback (``expand=True``).
+    expand: bool = False
+    # A rule on the query itself: a query of more than ``long_query`` words
+    # (what the model reads, ``hybrid.query_text``) mixes with lexical share
+    # ``long_alpha`` instead of ``alpha`` (0: off).
+    long_query: int = 0
+    long_alpha: float = 0.5
+
+    def for_query(self, words: int) -> "Fusion":
+        """The fusion a query of ``words`` words gets (itself, or with ``long_alpha`` for a long one)."""
+        if self.long_query and words > self.long_query:
+            return replace(self, alpha=self.long_alpha, long_query=0)
+        return self
 
     @property
     def name(self) -> str:
-        """A short label: ``rrf k20 w1 d1000`` or ``interpolate a0.5 minmax d100``."""
+        """A short label: ``rrf k20 w1 d1000``, ``interpolate a0.5 minmax d100``, ``... prf-fused m5 b1``."""
         if self.method == RRF:
-            return f"rrf k{self.k:g} w{self.weight:g} d{self.depth}"
-        return f"interpolate a{self.alpha:g} {self.norm} d{self.depth}"
+            label = f"rrf k{self.k:g} w{self.weight:g} d{self.depth}"
+        else:
+            label = f"interpolate a{self.alpha:g} {self.norm} d{self.depth}"
+        if self.feedback:
+            label += f" prf-{self.feedback_from} m{self.feedback} b{self.beta:g}"
+        if self.long_query:
+            label += f" long>{self.long_query} a{self.long_alpha:g}"
+        return label + (" expand" if self.expand else "")
 
 
 # The product's fusion, read at each search (the benchmark swaps it): four
@@ -132,6 +161,33 @@ def fuse(lexical: Sequence[tuple[T, float]], dense: Sequence[tuple[T, float]],
     seen = {item for item, _ in fused}
     tail = fused[-1][1] if fused else 0.0
     return fused + [(item, tail) for item, _ in lexical[how.depth:] if item not in seen]
+
+
+def feedback_query(query: Any, documents: Sequence[Any], beta: float) -> Any:
+    """Rocchio's move of a query vector towards its first documents: ``unit(q + beta * mean(unit(d)))``.
+
+    ``documents`` holds one matrix per document, its passages' rows; a
+    document counts as the unit mean of its passages, so a long document
+    weighs no more than a short one.  float32, as the stored vectors.
+    """
+    import numpy as np
+
+    q = np.asarray(query, dtype=np.float32)
+    if beta == 0:
+        return q
+    centres = []
+    for rows in documents:
+        matrix = np.asarray(rows, dtype=np.float32).reshape(-1, q.size)
+        if not matrix.size:
+            continue  # a document without vectors
+        centre = matrix.mean(axis=0)
+        size = float(np.linalg.norm(centre))
+        centres.append(centre / size if size > 0 else centre)
+    if not centres:
+        return q
+    moved = q + np.float32(beta) * np.mean(centres, axis=0, dtype=np.float32)
+    size = float(np.linalg.norm(moved))
+    return (moved / size).astype(np.float32) if size > 0 else q
 
 
 def _normalised(values: Any, norm: str) -> Any:

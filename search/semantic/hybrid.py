@@ -14,7 +14,7 @@ from .encoder import get_encoder
 from . import fusion
 from .store import Embeddings
 
-__all__ = ["SemanticView", "FUSE_DEPTH", "fuse_depth", "query_text"]
+__all__ = ["SemanticView", "FUSE_DEPTH", "fuse_depth", "lexical_feedback", "query_text"]
 
 # How deep the lexical ranking is computed for a semantic search, however
 # few hits are asked for: the fusion's depth (``fusion.DEFAULT.depth``)
@@ -34,6 +34,11 @@ def query_text(parsed: Any) -> str:
 def fuse_depth() -> int:
     """How many lexical documents a semantic search needs at least."""
     return max(FUSE_DEPTH, fusion.DEFAULT.depth)
+
+
+def lexical_feedback() -> bool:
+    """Whether a semantic search ranks its lexical half with the engine's feedback (as ``expand=True``)."""
+    return fusion.DEFAULT.expand
 
 
 class SemanticView:
@@ -93,8 +98,20 @@ class SemanticView:
         each call, from ``fusion.DEFAULT`` (``benchmarks/semantic.py`` swaps
         it to compare configurations).
         """
-        how = fusion.DEFAULT
+        how = fusion.DEFAULT.for_query(len(text.split()))
         vector = self.query_vector(text)
+        fused, dense = self._fused_once(lexical, vector, pool, how)
+        if how.feedback:
+            # Dense pseudo-relevance feedback: one more scan with the query
+            # moved towards its best documents' vectors, then fuse again.
+            first = fused if how.feedback_from == fusion.FUSED else dense
+            vector = fusion.feedback_query(vector, [self._passages(d) for d, _ in first[:how.feedback]], how.beta)
+            fused, dense = self._fused_once(lexical, vector, pool, how)
+        return fused, {d for d, _ in dense}
+
+    def _fused_once(self, lexical: Sequence[tuple[int, float]], vector: Any, pool: Iterable[int] | None,
+                    how: fusion.Fusion) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+        """The fusion of ``lexical`` with the dense ranking of ``vector``, and that dense ranking."""
         dense = self._top(vector, how.depth, pool)
         cosines = None
         if how.method == fusion.INTERPOLATE:
@@ -102,8 +119,14 @@ class SemanticView:
             found = {d for d, _ in dense}
             missing = [d for d, _ in lexical[:how.depth] if d not in found]
             cosines = dict(self._top(vector, len(missing), missing)) if missing else {}
-        fused = fusion.fuse(list(lexical), dense, cosines, how)
-        return fused, {d for d, _ in dense}
+        return fusion.fuse(list(lexical), dense, cosines, how), dense
+
+    def _passages(self, docnum: int) -> list[list[float]]:
+        """The stored vectors of a document's passages (none when it has no vector)."""
+        item = self.item_of.get(docnum)
+        if item is None:
+            return []
+        return [self.embeddings.table.row(r) for r in self.embeddings.rows(item)]
 
 
 def _starts(starts: list[int]) -> Any:
