@@ -51,3 +51,23 @@ def test_check_floor_and_mean() -> None:
 
 def test_queries_are_searched_as_words() -> None:
     assert clean_query('NON-USERS AND "libraries" (OR) title:x') == "non users and  libraries   or  title x"
+
+
+def test_a_later_round_of_the_semantic_grid_joins_only_if_it_raises_validation(monkeypatch) -> None:
+    from types import SimpleNamespace
+
+    import benchmarks.semantic as semantic
+
+    def hybrid(name: str) -> semantic.Hybrid:
+        return semantic.Hybrid(SimpleNamespace(name=name))
+
+    results = [_collection(n, {"wide": 0.55, "narrow": 0.70 if n != "c" else 0.30, "better": 0.60})
+               for n in "abc"]
+    # "narrow" wins two folds' choices and then fails on the held-out c:
+    # validation falls (1.1 -> 0.933), so its round stays out; "better"
+    # (1.2 everywhere) raises it and joins.
+    monkeypatch.setattr(semantic, "rounds", lambda: [("base", [hybrid("wide")]), ("fits", [hybrid("narrow")]),
+                                                     ("helps", [hybrid("better")])])
+    kept, lines = semantic.admitted(results)
+    assert [h.name for h in kept] == ["wide", "better"]
+    assert lines[1].endswith("left out") and lines[2].endswith("joins")
