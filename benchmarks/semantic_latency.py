@@ -74,6 +74,64 @@ def ensure_index(search: Any, corpus: Path, index_dir: Path, scheme: str) -> dic
             "passages": embeddings.table.count, "index_bytes": total, "vector_bytes": vectors}
 
 
+def attach(search: Any, index_dir: Path, scheme: str, seed: int = 1) -> dict[str, Any]:
+    """Give an already built index random vectors, as many per document as ``scheme`` makes of it.
+
+    For a 100,000-document index a build with embeddings is out of reach
+    here (the lexical build alone takes 10-17 minutes), so the vector files
+    of the index's current generation are written directly, by the store's
+    own writer (``store._Spill`` and ``store._write_table``, the code a
+    build uses), without a new commit.  Passages are counted by
+    ``passages.document_texts`` from each document's stored title and body
+    (the stored body keeps 120,000 characters, more than passages read).
+    """
+    import numpy
+    from search.semantic import DEFAULT_MODEL
+    from search.semantic import store
+    from search.semantic.passages import document_texts
+
+    rng = numpy.random.default_rng(seed)
+    started = time.perf_counter()
+    ix = search.open_index(index_dir)
+    ix.close()
+    from whoosh import index as whoosh_index
+
+    raw = whoosh_index.open_dir(str(index_dir))
+    generation = raw.latest_generation()
+    found = store.load_embeddings(index_dir, generation)
+    if found is not None and found.scheme == scheme:
+        raw.close()
+        vec_path, meta_path = store._paths(index_dir, generation)
+        return {"build_s": 0.0, "embedded": 0, "documents": len(found.ids), "passages": found.table.count,
+                "index_bytes": sum(f.stat().st_size for f in index_dir.iterdir() if f.is_file()),
+                "vector_bytes": vec_path.stat().st_size + meta_path.stat().st_size}
+    spill = store._Spill(index_dir, 384)
+    hashes: dict[str, str] = {}
+    try:
+        with raw.searcher() as searcher:
+            for fields in searcher.all_stored_fields():
+                count = len(document_texts(fields.get("title") or "", fields.get("body") or "", scheme))
+                vectors = rng.standard_normal((count, 384)).astype(numpy.float32)
+                spill.add(fields["id"], vectors / numpy.linalg.norm(vectors, axis=1, keepdims=True))
+                hashes[fields["id"]] = fields["content_hash"]
+        ids = sorted(hashes)
+        table = spill.table()
+        sources = [(table, spill.where[i][0], range(spill.where[i][1], spill.where[i][1] + spill.where[i][2]))
+                   for i in ids]
+        meta = {"model": DEFAULT_MODEL, "dim": 384, "scheme": scheme, "format": store.FORMAT, "ids": ids,
+                "hashes": [hashes[i] for i in ids], "passages": [len(rows) for _, _, rows in sources]}
+        vec_path, meta_path = store._paths(index_dir, generation)
+        store._write_durably(vec_path, lambda handle: store._write_table(handle, sources, 384))
+        store._write_durably(meta_path, lambda handle: handle.write(json.dumps(meta).encode("utf-8")))
+    finally:
+        spill.close()
+        raw.close()
+    total = sum(f.stat().st_size for f in index_dir.iterdir() if f.is_file())
+    return {"build_s": time.perf_counter() - started, "embedded": len(ids), "documents": len(ids),
+            "passages": sum(meta["passages"]), "index_bytes": total,
+            "vector_bytes": vec_path.stat().st_size + meta_path.stat().st_size}
+
+
 def measure(search: Any, index_dir: Path, count: int, seed: int, threads: int | None = None) -> dict[str, Any]:
     """p50/p95 of lexical and semantic searches, alternating, after a warm-up."""
     from search.semantic import get_encoder
@@ -103,6 +161,58 @@ def measure(search: Any, index_dir: Path, count: int, seed: int, threads: int | 
     return {name: _percentiles(values) for name, values in times.items()}
 
 
+def scan_recall(index_dir: Path, count: int, seed: int, depth: int = 100) -> dict[str, Any]:
+    """The two-stage scan against the exact passage scan, on the index's vectors, for real encoded queries.
+
+    Recall at 10 and at ``depth`` (the fusion's depth) of the exact top
+    documents, and each scan's time alone (no filter).
+    """
+    from whoosh import index as whoosh_index
+
+    from search.semantic import get_encoder, vectors
+    from search.semantic.hybrid import _starts
+    from search.semantic.store import load_embeddings
+
+    raw = whoosh_index.open_dir(str(index_dir))
+    embeddings = load_embeddings(index_dir, raw.latest_generation())
+    raw.close()
+    assert embeddings is not None
+    starts = _starts(embeddings.starts)
+    model = get_encoder()
+    chosen = vectors.CANDIDATES
+    at10: list[float] = []
+    atdepth: list[float] = []
+    times: dict[str, list[float]] = {"exact": [], "two-stage": []}
+    for query in make_queries(count, seed):
+        q = model.encode([query.text()])[0]
+        found = {}
+        for name, candidates in (("exact", 0), ("two-stage", chosen)):
+            vectors.CANDIDATES = candidates
+            started = time.perf_counter()
+            found[name] = [d for d, _ in embeddings.table.top(q, depth, None, starts)]
+            times[name].append((time.perf_counter() - started) * 1000)
+        vectors.CANDIDATES = chosen
+        at10.append(len(set(found["exact"][:10]) & set(found["two-stage"][:10])) / 10)
+        atdepth.append(len(set(found["exact"]) & set(found["two-stage"])) / depth)
+    return {"candidates": chosen, "recall@10": statistics.mean(at10), f"recall@{depth}": statistics.mean(atdepth),
+            "depth": depth, "times": {name: _percentiles(values) for name, values in times.items()}}
+
+
+def memory() -> dict[str, float]:
+    """This process's memory now (MiB): resident, of which file pages (the mapped vectors) and anonymous; peak."""
+    import resource
+
+    out = {"peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "RssAnon", "RssFile"):
+                out[key] = int(value.split()[0]) / 1024
+    except OSError:
+        pass
+    return out
+
+
 class _Semantic:
     """An index whose searches are semantic: bench_engine's query runner, unchanged, on the hybrid path."""
 
@@ -126,7 +236,7 @@ def _percentiles(times: list[float]) -> dict[str, float]:
 def main(argv: Sequence[str] | None = None) -> int:
     """Build if needed, measure, print a side-by-side table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", type=Path, required=True)
+    parser.add_argument("--corpus", type=Path, default=None, help="the corpus to build from (not with --attach)")
     parser.add_argument("--index", type=Path, required=True)
     parser.add_argument("--scheme", choices=("single", "passages"), default=None,
                         help="passage scheme of the random vectors (default: the product's)")
@@ -135,16 +245,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=None,
                         help="onnxruntime threads for the query's encoding (default: its own choice)")
     parser.add_argument("--build-only", action="store_true")
+    parser.add_argument("--attach", action="store_true",
+                        help="--index is an already built index (a copy: it is written to): give it random "
+                             "vectors directly instead of building (for 100,000 documents)")
+    parser.add_argument("--no-recall", action="store_true", help="skip the two-stage against exact comparison")
+    parser.add_argument("--candidates", type=int, default=None,
+                        help="documents rescored by their passages (vectors.CANDIDATES; 0: exact passage scan)")
     parser.add_argument("--json", type=Path, default=None)
     args = parser.parse_args(argv)
     import search
     from search.semantic import passages
 
     scheme = {"single": passages.SINGLE, "passages": passages.PASSAGES, None: passages.DEFAULT_SCHEME}[args.scheme]
-    size = ensure_index(search, args.corpus, args.index, scheme)
+    if args.attach:
+        size = attach(search, args.index, scheme, args.seed)
+    else:
+        size = ensure_index(search, args.corpus, args.index, scheme)
     print(f"index: {size['documents']} documents, {size['passages']} vectors ({scheme}), "
           f"{size['vector_bytes'] / 2**20:.0f} MiB of vectors in {size['index_bytes'] / 2**20:.0f} MiB; "
           f"build/update {size['build_s']:.0f} s", flush=True)
+    if args.candidates is not None:
+        from search.semantic import vectors
+
+        vectors.CANDIDATES = args.candidates
     if args.build_only:
         return 0
     times = measure(search, args.index, args.queries, args.seed, args.threads)
@@ -157,8 +280,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"| the query's encoding alone | {enc['p50']:.1f} | {enc['p95']:.1f} |")
     print(f"(Python {platform.python_version()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, "
           f"encoder threads {args.threads or 'default'})")
+    used = memory()
+    print(f"memory after the searches: RSS {used.get('VmRSS', 0):.0f} MiB (file-backed, shareable: "
+          f"{used.get('RssFile', 0):.0f}; anonymous {used.get('RssAnon', 0):.0f}), peak {used['peak_rss']:.0f} MiB")
+    recall = scan_recall(args.index, min(args.queries, 100), args.seed + 2) if not args.no_recall else None
+    if recall is not None:
+        ex, two = recall["times"]["exact"], recall["times"]["two-stage"]
+        print(f"scan alone, no filter, top {recall['depth']}: exact passages p50 {ex['p50']:.1f} / p95 {ex['p95']:.1f} ms; "
+              f"two-stage ({recall['candidates']} candidates) p50 {two['p50']:.1f} / p95 {two['p95']:.1f} ms; "
+              f"recall of the exact top 10 {recall['recall@10']:.3f}, top {recall['depth']} "
+              f"{recall['recall@' + str(recall['depth'])]:.3f}")
     if args.json:
-        args.json.write_text(json.dumps({"scheme": scheme, "size": size, "times": times,
+        args.json.write_text(json.dumps({"scheme": scheme, "size": size, "times": times, "memory": used,
+                                         "recall": recall, "candidates": args.candidates,
                                          "load": os.getloadavg()}, indent=2) + "\n")
     return 0
 
