@@ -158,7 +158,8 @@ def measure(search: Any, index_dir: Path, count: int, seed: int, threads: int | 
             started = time.perf_counter()
             model.encode([query.text()])
             times["encode"].append((time.perf_counter() - started) * 1000)
-    return {name: _percentiles(values) for name, values in times.items()}
+        used = memory()  # with the index (and its mapped vectors) still open
+    return {"memory": used, **{name: _percentiles(values) for name, values in times.items()}}
 
 
 def scan_recall(index_dir: Path, count: int, seed: int, depth: int = 100) -> dict[str, Any]:
@@ -196,6 +197,86 @@ def scan_recall(index_dir: Path, count: int, seed: int, depth: int = 100) -> dic
         atdepth.append(len(set(found["exact"]) & set(found["two-stage"])) / depth)
     return {"candidates": chosen, "recall@10": statistics.mean(at10), f"recall@{depth}": statistics.mean(atdepth),
             "depth": depth, "times": {name: _percentiles(values) for name, values in times.items()}}
+
+
+def collections_check(eval_dir: Path, names: Sequence[str], cache: Path | None) -> list[dict[str, Any]]:
+    """The two-stage scan on real vectors: recall against the exact scan, and the fused ranking's quality.
+
+    For each evaluation collection, embedded by the real model with the
+    product's passages (through ``benchmarks.semantic``'s cached encoder):
+
+    * dense only, every judged query: the share of the exact passage
+      scan's top 10 and top 100 documents that the two-stage scan finds,
+      for 100 candidates (the fusion's depth, the fewest that can fill it)
+      and the product's ``CANDIDATES``;
+    * MAP and nDCG@10 of the product's hybrid search (``semantic=True``,
+      ``benchmarks.semantic``'s protocol, default fusion) with the exact
+      scan, 100 candidates and ``CANDIDATES``, next to FTS5 porter.
+    """
+    from benchmarks import semantic as bench
+    from benchmarks.ir_collections import LOADERS
+    from benchmarks.relevance import clean_query, judged_queries
+    from search.semantic import get_encoder, vectors
+    from search.semantic.hybrid import FUSE_DEPTH
+    from search.semantic.passages import PASSAGES, document_texts
+
+    import numpy
+
+    cache_file = (cache or bench.CACHE_DIR) / "latency-check.npz"
+    encoder = bench.CachingEncoder(get_encoder(), cache_file)
+    chosen = vectors.CANDIDATES
+    settings = {"exact": 0, "100": FUSE_DEPTH, str(chosen): chosen}
+    out = []
+    try:
+        for name in names:
+            collection = LOADERS[name](eval_dir / name)
+            groups = [encoder.encode(document_texts(d.get("title") or "", d.get("body") or "", PASSAGES))
+                      for d in collection.docs]
+            matrix = numpy.concatenate([numpy.asarray(g, dtype=numpy.float32) for g in groups])
+            quantised, scales = vectors.quantise(matrix)
+            items = numpy.stack([vectors.item_vector(g) for g in groups])
+            table = vectors.VectorTable(quantised, matrix.shape[1], scales=scales, items=items)
+            starts = numpy.cumsum([0] + [len(g) for g in groups])
+            found: dict[str, list[list[int]]] = {label: [] for label in settings}
+            for text in judged_queries(collection).values():
+                cleaned = " ".join(clean_query(text).split())
+                if not cleaned:
+                    continue
+                q = encoder.encode([cleaned])[0]
+                for label, candidates in settings.items():
+                    vectors.CANDIDATES = candidates
+                    found[label].append([d for d, _ in table.top(q, FUSE_DEPTH, None, starts)])
+            vectors.CANDIDATES = chosen
+            row: dict[str, Any] = {"collection": name, "documents": len(groups), "passages": len(matrix)}
+            for label in settings:
+                if label == "exact":
+                    continue
+                for depth in (10, FUSE_DEPTH):
+                    row[f"recall@{depth} {label}"] = statistics.mean(
+                        len(set(e[:depth]) & set(t[:depth])) / max(1, min(depth, len(e)))
+                        for e, t in zip(found["exact"], found[label]))
+            for label, candidates in settings.items():
+                vectors.CANDIDATES = candidates
+                result = bench.measure_collection(search_module(), collection, encoder,
+                                                  [bench.Hybrid(PASSAGES, 1.0, 20)])
+                base, hybrid = result.system(bench.FTS5_PORTER), result.systems[-1]
+                row[f"MAP {label}"] = hybrid.ratio(base, "map")
+                row[f"nDCG@10 {label}"] = hybrid.ratio(base, "ndcg@10")
+            vectors.CANDIDATES = chosen
+            print(" ".join(f"{k}={v:.3f}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()),
+                  flush=True)
+            out.append(row)
+    finally:
+        vectors.CANDIDATES = chosen
+        encoder.save()
+    return out
+
+
+def search_module() -> Any:
+    """The ``search`` package (imported late, like everything here)."""
+    import search
+
+    return search
 
 
 def memory() -> dict[str, float]:
@@ -237,7 +318,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Build if needed, measure, print a side-by-side table."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=None, help="the corpus to build from (not with --attach)")
-    parser.add_argument("--index", type=Path, required=True)
+    parser.add_argument("--index", type=Path, default=None, help="the index (required but with --collections)")
     parser.add_argument("--scheme", choices=("single", "passages"), default=None,
                         help="passage scheme of the random vectors (default: the product's)")
     parser.add_argument("--queries", type=int, default=200)
@@ -248,6 +329,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--attach", action="store_true",
                         help="--index is an already built index (a copy: it is written to): give it random "
                              "vectors directly instead of building (for 100,000 documents)")
+    parser.add_argument("--collections", default=None,
+                        help="instead of the latency run: the two-stage scan on these evaluation collections "
+                             "(recall against the exact scan, hybrid MAP/nDCG@10), e.g. cranfield,cisi,adi,time,lisa")
+    parser.add_argument("--eval-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "eval")
+    parser.add_argument("--vector-cache", type=Path, default=None,
+                        help="folder of benchmarks.semantic's vector cache (default: its own)")
     parser.add_argument("--no-recall", action="store_true", help="skip the two-stage against exact comparison")
     parser.add_argument("--candidates", type=int, default=None,
                         help="documents rescored by their passages (vectors.CANDIDATES; 0: exact passage scan)")
@@ -256,6 +343,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     import search
     from search.semantic import passages
 
+    if args.collections:
+        rows = collections_check(args.eval_dir, args.collections.split(","), args.vector_cache)
+        if args.json:
+            args.json.write_text(json.dumps({"collections": rows, "load": os.getloadavg()}, indent=2) + "\n")
+        return 0
+    if args.index is None:
+        parser.error("--index is required")
     scheme = {"single": passages.SINGLE, "passages": passages.PASSAGES, None: passages.DEFAULT_SCHEME}[args.scheme]
     if args.attach:
         size = attach(search, args.index, scheme, args.seed)
@@ -280,8 +374,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"| the query's encoding alone | {enc['p50']:.1f} | {enc['p95']:.1f} |")
     print(f"(Python {platform.python_version()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, "
           f"encoder threads {args.threads or 'default'})")
-    used = memory()
-    print(f"memory after the searches: RSS {used.get('VmRSS', 0):.0f} MiB (file-backed, shareable: "
+    used = times["memory"]
+    print(f"memory after the searches, index open: RSS {used.get('VmRSS', 0):.0f} MiB (file-backed, shareable: "
           f"{used.get('RssFile', 0):.0f}; anonymous {used.get('RssAnon', 0):.0f}), peak {used['peak_rss']:.0f} MiB")
     recall = scan_recall(args.index, min(args.queries, 100), args.seed + 2) if not args.no_recall else None
     if recall is not None:
@@ -291,7 +385,7 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"recall of the exact top 10 {recall['recall@10']:.3f}, top {recall['depth']} "
               f"{recall['recall@' + str(recall['depth'])]:.3f}")
     if args.json:
-        args.json.write_text(json.dumps({"scheme": scheme, "size": size, "times": times, "memory": used,
+        args.json.write_text(json.dumps({"scheme": scheme, "size": size, "times": times,
                                          "recall": recall, "candidates": args.candidates,
                                          "load": os.getloadavg()}, indent=2) + "\n")
     return 0
