@@ -190,6 +190,25 @@ def test_two_stage_scan_rescores_the_best_items_by_their_best_row(monkeypatch: p
     assert {g for g, _ in found} <= set(allowed) and len(found) == 4
 
 
+def test_a_large_table_scans_sketches_then_rescores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Sketches from 3 documents on, of 3 of the 5 dimensions: what 100,000 documents get.
+    monkeypatch.setattr(search.semantic.vectors, "SKETCH_FROM", 3)
+    monkeypatch.setattr(search.semantic.vectors, "SKETCH", 3)
+    target, _ = _passage_index(tmp_path, PASSAGES)
+    found = load_embeddings(target, _generation(target))
+    assert found is not None and found.table.sketches is not None
+    assert found.table.basis.shape == (5, 3) and found.table.sketches.shape == (len(found.ids), 3)
+    items = np.asarray(found.table.items)
+    assert np.asarray(found.table.sketches) == pytest.approx(items @ np.asarray(found.table.basis), abs=1e-5)
+    # The directions are orthonormal.
+    basis = np.asarray(found.table.basis)
+    assert basis.T @ basis == pytest.approx(np.eye(3), abs=1e-5)
+    with search.open_index(target) as ix:
+        # Few documents: every one is a candidate, so the ranking is the exact one.
+        assert [h.id for h in ix.more_like("sea", limit=2)] == ["long", "coast"]
+        assert ix.search("ocean", semantic=True).hits[0].id in {"sea", "coast", "long"}
+
+
 def test_vector_table_refuses_ragged_data() -> None:
     with pytest.raises(ValueError):
         VectorTable.from_bytes(b"\0" * 12, 2)

@@ -43,6 +43,7 @@ from typing import Any, Callable, Iterable
 from ..errors import IndexCorruptError, SearchError
 from .encoder import DEFAULT_MODEL, Encoder, get_encoder, register_encoder
 from .passages import DEFAULT_SCHEME, SINGLE, document_texts, embedding_text
+from . import vectors
 from .vectors import VectorTable, item_vector, quantise
 
 __all__ = ["Embeddings", "SemanticPlan", "has_embeddings", "load_embeddings", "embedding_text", "scheme_of"]
@@ -94,11 +95,14 @@ class Embeddings:
         return range(self.starts[index], self.starts[index + 1])
 
 
-def _layout(items: int, rows: int, dim: int) -> tuple[int, int, int]:
-    """Byte offsets of the int8 rows and of the scales, and the size, of a format-2 file."""
-    rows_at = items * dim * 4
-    scales_at = rows_at + -(-rows * dim // 4) * 4  # the scales start 4-byte aligned
-    return rows_at, scales_at, scales_at + rows * 4
+def _layout(items: int, rows: int, dim: int, sketch: int) -> dict[str, int]:
+    """Byte offsets of the blocks of a format-2 file, and its size."""
+    at = {"items": 0, "rows": items * dim * 4}
+    at["scales"] = at["rows"] + -(-rows * dim // 4) * 4  # the scales start 4-byte aligned
+    at["basis"] = at["scales"] + rows * 4
+    at["sketches"] = at["basis"] + dim * sketch * 4
+    at["size"] = at["sketches"] + items * sketch * 4
+    return at
 
 
 def _map(path: Path, size: int) -> Any:
@@ -110,12 +114,18 @@ def _map(path: Path, size: int) -> Any:
     return np.memmap(path, dtype=np.uint8, mode="r") if size else np.zeros(0, dtype=np.uint8)
 
 
-def _table(data: Any, items: int, rows: int, dim: int) -> VectorTable:
+def _table(data: Any, items: int, rows: int, dim: int, sketch: int) -> VectorTable:
     """The format-2 table in ``data`` (bytes as a numpy array)."""
-    rows_at, scales_at, size = _layout(items, rows, dim)
-    return VectorTable(data[rows_at:rows_at + rows * dim].view("i1").reshape(rows, dim), dim,
-                       scales=data[scales_at:size].view("<f4"),
-                       items=data[:rows_at].view("<f4").reshape(items, dim))
+    at = _layout(items, rows, dim, sketch)
+
+    def block(name: str, end: str, dtype: str, width: int) -> Any:
+        return data[at[name]:at[end]].view(dtype).reshape(-1, width)
+
+    return VectorTable(data[at["rows"]:at["rows"] + rows * dim].view("i1").reshape(rows, dim), dim,
+                       scales=data[at["scales"]:at["basis"]].view("<f4"),
+                       items=block("items", "rows", "<f4", dim),
+                       basis=block("basis", "sketches", "<f4", sketch) if sketch else None,
+                       sketches=block("sketches", "size", "<f4", sketch) if sketch else None)
 
 
 def load_embeddings(index_dir: str | os.PathLike[str], generation: int) -> Embeddings | None:
@@ -137,6 +147,7 @@ def load_embeddings(index_dir: str | os.PathLike[str], generation: int) -> Embed
         scheme = str(meta.get("scheme", SINGLE))
         counts = [int(c) for c in meta.get("passages", [1] * len(ids))]
         layout = int(meta.get("format", 1))
+        sketch = int(meta.get("sketch", 0))
     except (AttributeError, KeyError, TypeError, ValueError) as exc:
         raise _corrupt(meta_path, exc) from None
     if layout > FORMAT:
@@ -153,7 +164,8 @@ def load_embeddings(index_dir: str | os.PathLike[str], generation: int) -> Embed
         if layout == 1:
             table = VectorTable.from_bytes(vec_path.read_bytes(), dim)
         else:
-            table = _table(_map(vec_path, _layout(len(ids), starts[-1], dim)[2]), len(ids), starts[-1], dim)
+            table = _table(_map(vec_path, _layout(len(ids), starts[-1], dim, sketch)["size"]),
+                           len(ids), starts[-1], dim, sketch)
     except (OSError, TypeError, ValueError) as exc:
         raise _corrupt(vec_path, exc) from None
     if starts[-1] != table.count:
@@ -402,6 +414,7 @@ class SemanticPlan:
         meta = {"model": self.model, "dim": dim, "scheme": self.scheme, "format": FORMAT, "ids": ids,
                 "hashes": [live[i] for i in ids], "passages": [len(rows) for _, _, rows in sources]}
         vec_path, meta_path = _paths(self.target, generation)
+        meta["sketch"] = _sketch_size(len(ids), dim)
         _write_durably(vec_path, lambda handle: _write_table(handle, sources, dim))
         _write_durably(meta_path, lambda handle: handle.write(json.dumps(meta, ensure_ascii=False).encode("utf-8")))
 
@@ -449,28 +462,47 @@ def has_embeddings(index_dir: str | os.PathLike[str], generation: int) -> bool:
     return _paths(Path(index_dir), generation)[1].exists()
 
 
-def _write_table(handle: Any, sources: list[tuple[VectorTable, int, range]], dim: int) -> None:
+def _sketch_size(items: int, dim: int) -> int:
+    """The sketch's dimensions for a table of ``items`` documents (0: none)."""
+    return vectors.SKETCH if items >= vectors.SKETCH_FROM and vectors.SKETCH < dim else 0
+
+
+def _write_table(handle: Any, sources: list[tuple[VectorTable, int, range]], dim: int) -> int:
     """Write a format-2 ``.vec`` file: each source is (table, item, its rows), in the file's order.
 
     A block of documents at a time, so memory stays bounded whatever the
-    number of vectors.
+    number of vectors; a second pass writes the sketches.  Returns the
+    sketch's dimensions.
     """
     import numpy as np
 
     rows_total = sum(len(rows) for _, _, rows in sources)
-    rows_at, scales_at, size = _layout(len(sources), rows_total, dim)
-    handle.truncate(size)
-    at = [0, rows_at, scales_at]
-    for start in range(0, len(sources), _CHUNK * 8):
-        block = sources[start:start + _CHUNK * 8]
+    sketch = _sketch_size(len(sources), dim)
+    at = _layout(len(sources), rows_total, dim, sketch)
+    handle.truncate(at["size"])
+    cursor = [at["items"], at["rows"], at["scales"]]
+    every = max(1, len(sources) // vectors._SKETCH_SAMPLE)
+    sample = []
+    step = _CHUNK * 8
+    for start in range(0, len(sources), step):
+        block = sources[start:start + step]
         items = np.stack([table.item(item, rows) for table, item, rows in block]).astype("<f4")
+        sample.append(items[(-start) % every::every])
         pairs = [table.quantised(rows) for table, _, rows in block]
         quantised = np.concatenate([p[0] for p in pairs]).astype("i1")
         scales = np.concatenate([p[1] for p in pairs]).astype("<f4")
         for which, data in enumerate((items, quantised, scales)):
-            handle.seek(at[which])
+            handle.seek(cursor[which])
             handle.write(data.tobytes())
-            at[which] += data.nbytes
+            cursor[which] += data.nbytes
+    if sketch:
+        basis = vectors.sketch_basis(np.concatenate(sample), sketch)
+        handle.seek(at["basis"])
+        handle.write(basis.astype("<f4").tobytes())
+        for start in range(0, len(sources), step):
+            items = np.stack([table.item(item, rows) for table, item, rows in sources[start:start + step]])
+            handle.write((items.astype(np.float32) @ basis).astype("<f4").tobytes())
+    return sketch
 
 
 def _write_durably(path: Path, fill: Callable[[Any], Any]) -> None:

@@ -9,11 +9,15 @@ rows (passages, a document's in consecutive rows):
 * ``rows``: every row quantised to int8 with a float32 scale per row
   (``row ≈ int8 * scale``), a quarter of float32's size;
 
-and a search scans ``items`` exactly, then rescores the best
-``CANDIDATES`` items by their best row (the document's closest passage).
-At 100,000 commentary documents (about 1,000,000 passages) the full
-passage scan cost about 10 times the document scan; the two-stage one costs
-the document scan plus a few thousand rows (docs/semantic.md).
+* for a large table, ``sketches``: each item vector projected on the
+  ``SKETCH`` principal directions of the item vectors (``basis``), a third
+  of the bytes to read;
+
+and a search scans the sketches (or the item vectors), then rescores the
+best ``CANDIDATES`` items by their best row (the document's closest
+passage).  At 100,000 commentary documents (about 1,000,000 passages) the
+full passage scan cost about 10 times the item scan; the two-stage one costs
+a scan of 100,000 short rows plus a few thousand passages (docs/semantic.md).
 
 Both are read through ``numpy.memmap``: worker processes serving the same
 generation share the pages, and a search touches only the rows it rescores.
@@ -27,13 +31,19 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-__all__ = ["CANDIDATES", "VectorTable", "item_vector", "quantise"]
+__all__ = ["CANDIDATES", "SKETCH", "SKETCH_FROM", "VectorTable", "item_vector", "quantise", "sketch_basis"]
 
 # Items rescored by their best row after the item scan (0: every row scanned).  Twice and more the
 # fusion's depth (hybrid.FUSE_DEPTH, 100): the documents the fusion reads
 # must be among them.  Its effect on recall and on the evaluation
 # collections is measured in docs/semantic.md.
 CANDIDATES = 400
+# Dimensions of the sketches, and the fewest items for which a table has
+# them: below, scanning the item vectors costs a few milliseconds at most.
+SKETCH = 128
+SKETCH_FROM = 20000
+# Items the sketch's directions are computed from (a sample when more).
+_SKETCH_SAMPLE = 20000
 # Rows scored at a time when a scan must convert them (old float32 tables
 # scanned with a filter, int8 rows): bounds the temporary memory of a query.
 _BLOCK = 16384
@@ -56,15 +66,28 @@ def item_vector(vectors: Any) -> Any:
     return mean / norm if norm > 0 else mean
 
 
+def sketch_basis(items: Any, size: int = SKETCH) -> Any:
+    """The ``size`` principal directions (a ``dim`` x ``size`` float32 matrix) of some item vectors.
+
+    Not centred: the sketch of a vector is its coordinates on them, and the
+    dot product of two sketches approximates the cosine of the vectors.
+    """
+    matrix = np.asarray(items, dtype=np.float32)
+    _, _, directions = np.linalg.svd(matrix, full_matrices=False)
+    return np.ascontiguousarray(directions[:size].T, dtype=np.float32)
+
+
 class VectorTable:
     """A read-only table of ``count`` rows of ``dim`` floats, grouped into items.
 
     ``rows`` is an int8 matrix with ``scales`` (one per row), or a float32
     matrix (``scales`` None: a table of the first format).  ``items``, when
-    given, holds one float32 vector per group of rows of ``starts``.
+    given, holds one float32 vector per group of rows of ``starts``;
+    ``sketches`` their projections on ``basis`` (see ``sketch_basis``).
     """
 
-    def __init__(self, rows: Any, dim: int, scales: Any = None, items: Any = None) -> None:
+    def __init__(self, rows: Any, dim: int, scales: Any = None, items: Any = None,
+                 basis: Any = None, sketches: Any = None) -> None:
         if dim <= 0 or rows.ndim != 2 or rows.shape[1] != dim:
             raise ValueError("vector data does not divide into rows")
         if scales is not None and len(scales) != len(rows):
@@ -76,6 +99,11 @@ class VectorTable:
         self.rows = rows
         self.scales = scales
         self.items = items
+        if (basis is None) != (sketches is None) or (basis is not None and (
+                basis.shape[0] != dim or sketches.ndim != 2 or sketches.shape[1] != basis.shape[1])):
+            raise ValueError("sketches do not fit their basis")
+        self.basis = basis
+        self.sketches = sketches
 
     @classmethod
     def from_bytes(cls, data: bytes, dim: int) -> "VectorTable":
@@ -124,8 +152,8 @@ class VectorTable:
         Without ``starts`` an item is a row.  With ``starts`` (``n + 1``
         increasing row offsets) item ``i`` is the group of rows ``starts[i]``
         to ``starts[i + 1]`` (a document's passages), scored by its best
-        row.  Ties go to the lower item.  With item vectors, only the best
-        ``CANDIDATES`` items by item vector are scored by their rows.
+        row.  Ties go to the lower item.  With sketches or item vectors,
+        only the best ``CANDIDATES`` items by them are scored by their rows.
         """
         if k <= 0 or self.count == 0:
             return []
@@ -135,12 +163,17 @@ class VectorTable:
         items = np.arange(n, dtype=np.int64) if allowed is None else np.fromiter(allowed, dtype=np.int64)
         if items.size == 0:
             return []
-        if self.items is not None and len(self.items) == n and (n == self.count or CANDIDATES > 0):
-            # The first stage: every item vector (one pass, no copy), then
-            # the allowed ones.  Where each item is one row, it is exact.
+        first = None
+        if self.sketches is not None and len(self.sketches) == n and CANDIDATES > 0:
+            # The first stage: every sketch (one pass, no copy), then the
+            # allowed ones.
+            first = np.einsum("ij,j->i", self.sketches, np.einsum("i,ij->j", q, self.basis))[items]
+        elif self.items is not None and len(self.items) == n and (n == self.count or CANDIDATES > 0):
+            # Or every item vector.  Where each item is one row, it is exact.
             first = np.einsum("ij,j->i", self.items, q)[items]
             if n == self.count:
                 return _best(items, first, k)
+        if first is not None:
             wanted = max(CANDIDATES, k)
             if items.size > wanted:
                 items = items[np.argpartition(-first, wanted - 1)[:wanted]]
