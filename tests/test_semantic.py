@@ -289,6 +289,27 @@ def test_failed_embedding_leaves_the_previous_index(semantic_index: Path, encode
         assert [h.id for h in ix.search("automobile", semantic=True).hits][:2] == ["auto", "car"]
 
 
+def test_model_failing_mid_build_leaves_the_previous_index(semantic_index: Path, encoder: ConceptEncoder,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # Batches of one document: the model runs while documents are written.
+    monkeypatch.setattr(store_module, "_CHUNK", 1)
+    before = _generation(semantic_index)
+
+    class Broken(ConceptEncoder):
+        def encode(self, texts):
+            raise RuntimeError("model failed")
+
+    register_encoder(Broken(encoder.name))
+    changed = DOCS + [{"id": "x", "title": "X", "body": "sea"}, {"id": "y", "title": "Y", "body": "tide"}]
+    with pytest.raises(search.SearchError, match="model failed"):
+        search.build_index(index_dir=semantic_index, documents=changed)
+    register_encoder(encoder)
+    with search.open_index(semantic_index) as ix:
+        assert ix.stats()["generation"] == before and ix.get("x") is None
+        assert [h.id for h in ix.search("automobile", semantic=True).hits][:2] == ["auto", "car"]
+    assert not [p for p in semantic_index.iterdir() if "spill" in p.name]
+
+
 def test_crash_after_vectors_before_commit_keeps_old_generation(
         semantic_index: Path, encoder: ConceptEncoder, monkeypatch: pytest.MonkeyPatch) -> None:
     before = _generation(semantic_index)

@@ -36,6 +36,7 @@ import json
 import os
 import re
 import tempfile
+import weakref
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -216,6 +217,9 @@ class _Spill:
     def __init__(self, directory: Path, dim: int) -> None:
         self.dim = dim
         self._files = [tempfile.TemporaryFile(dir=directory, prefix="semantic-spill-") for _ in range(3)]
+        # A build that fails before its commit never calls ``close``: the
+        # files are closed (and removed) when the spill is collected.
+        self._closer = weakref.finalize(self, _close_all, self._files)
         self.where: dict[str, tuple[int, int, int]] = {}
         self.slots = 0
         self.rows = 0
@@ -248,8 +252,12 @@ class _Spill:
 
     def close(self) -> None:
         """Remove the files."""
-        for handle in self._files:
-            handle.close()
+        self._closer()
+
+
+def _close_all(handles: list[Any]) -> None:
+    for handle in handles:
+        handle.close()
 
 
 class SemanticPlan:

@@ -8,7 +8,6 @@ rows (passages, a document's in consecutive rows):
   (for a one-row item, that row);
 * ``rows``: every row quantised to int8 with a float32 scale per row
   (``row ≈ int8 * scale``), a quarter of float32's size;
-
 * for a large table, ``sketches``: each item vector projected on the
   ``SKETCH`` principal directions of the item vectors (``basis``), a third
   of the bytes to read;
@@ -19,10 +18,10 @@ passage).  At 100,000 commentary documents (about 1,000,000 passages) the
 full passage scan cost about 10 times the item scan; the two-stage one costs
 a scan of 100,000 short rows plus a few thousand passages (docs/semantic.md).
 
-Both are read through ``numpy.memmap``: worker processes serving the same
-generation share the pages, and a search touches only the rows it rescores.
-Tables written before this format (float32 rows, no item vectors) still load
-and are scanned exactly row by row.
+The store reads them through ``numpy.memmap``: worker processes serving the
+same generation share the pages, and a search touches only the rows it
+rescores.  Tables written before this format (float32 rows, no item
+vectors) still load and are scanned exactly row by row.
 """
 
 from __future__ import annotations
@@ -33,9 +32,9 @@ import numpy as np
 
 __all__ = ["CANDIDATES", "SKETCH", "SKETCH_FROM", "VectorTable", "item_vector", "quantise", "sketch_basis"]
 
-# Items rescored by their best row after the item scan (0: every row scanned).  Twice and more the
-# fusion's depth (hybrid.FUSE_DEPTH, 100): the documents the fusion reads
-# must be among them.  Its effect on recall and on the evaluation
+# Items rescored by their best row after the first stage (0: no first
+# stage, every row scanned).  Four times the fusion's depth
+# (hybrid.FUSE_DEPTH, 100): the documents the fusion reads must be among them.  Its effect on recall and on the evaluation
 # collections is measured in docs/semantic.md.
 CANDIDATES = 400
 # Dimensions of the sketches, and the fewest items for which a table has
