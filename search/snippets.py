@@ -90,8 +90,9 @@ def _matches(text: str, matcher: TermMatcher) -> list[tuple[int, int, str]]:
     parts = _SPLIT.split(text)   # separator, word, separator, word, ..., separator
     words = parts[1::2]
     if not matcher.phrases:
-        terms = matcher.terms
-        wanted = {w for w in set(words) if slot_term(w) in terms}
+        # Which distinct words analyse to a query term, without a Python step per word.
+        distinct = list(set(words))
+        wanted = set(compress(distinct, map(matcher.terms.__contains__, map(slot_term, distinct))))
         if not wanted:
             return []
         hits = compress(range(len(words)), map(wanted.__contains__, words))
