@@ -40,33 +40,49 @@ class FacetTable:
     Counting a set of documents is then one ``bincount`` per facet.
     """
 
-    def __init__(self, reader: Any, columns: Columns) -> None:
-        size = columns.size
+    def __init__(
+        self,
+        dates: np.ndarray,
+        values: Mapping[str, list[str]],
+        ords: Mapping[str, np.ndarray],
+        starts: Mapping[str, np.ndarray],
+    ) -> None:
+        """A table over ``dates.size`` documents from its arrays (see the class)."""
+        size = int(dates.size)
         self.size = size
-        self.dates = columns.dates
-        self.values: dict[str, list[str]] = {}
-        self.ords: dict[str, np.ndarray] = {}
-        self.starts: dict[str, np.ndarray] = {}
-        self._doc_of: dict[str, np.ndarray] = {}
-        self._ordinal: dict[str, dict[str, int]] = {}
+        self.dates = dates
+        self.values: dict[str, list[str]] = dict(values)
+        self.ords: dict[str, np.ndarray] = dict(ords)
+        self.starts: dict[str, np.ndarray] = dict(starts)
+        self._ordinal = {name: {value: i for i, value in enumerate(found)} for name, found in self.values.items()}
+        # Each posting's document: ascending, a document once per value it has.
+        self._doc_of = {name: np.repeat(np.arange(size, dtype=np.int64), np.diff(bounds))
+                        for name, bounds in self.starts.items()}
+
+    @classmethod
+    def read(cls, reader: Any, columns: Columns) -> "FacetTable":
+        """The table of a reader's generation, read from the postings of every facet value."""
+        size = columns.size
+        values: dict[str, list[str]] = {}
+        ords: dict[str, np.ndarray] = {}
+        starts: dict[str, np.ndarray] = {}
         for name, fieldname in FACET_FIELDS.items():
-            values = sorted({raw.decode("utf-8") if isinstance(raw, bytes) else raw
-                             for raw in (reader.lexicon(fieldname) if size else ())})
+            found = sorted({raw.decode("utf-8") if isinstance(raw, bytes) else raw
+                            for raw in (reader.lexicon(fieldname) if size else ())})
             docs: list[np.ndarray] = []
-            ords: list[np.ndarray] = []
-            for ordinal, value in enumerate(values):
+            ord_parts: list[np.ndarray] = []
+            for ordinal, value in enumerate(found):
                 ids, _ = columns.postings(reader, fieldname, value, cache=False)
                 docs.append(ids.astype(np.int64))
-                ords.append(np.full(ids.size, ordinal, dtype=np.int32))
+                ord_parts.append(np.full(ids.size, ordinal, dtype=np.int32))
             doc_of = np.concatenate(docs) if docs else np.zeros(0, dtype=np.int64)
-            ord_of = np.concatenate(ords) if ords else np.zeros(0, dtype=np.int32)
+            ord_of = np.concatenate(ord_parts) if ord_parts else np.zeros(0, dtype=np.int32)
             order = np.argsort(doc_of, kind="stable")
             lengths = np.bincount(doc_of, minlength=size)[:size] if size else np.zeros(0, dtype=np.int64)
-            self.values[name] = values
-            self._ordinal[name] = {value: i for i, value in enumerate(values)}
-            self.ords[name] = ord_of[order]
-            self._doc_of[name] = doc_of[order]
-            self.starts[name] = np.concatenate(([0], np.cumsum(lengths)))
+            values[name] = found
+            ords[name] = ord_of[order]
+            starts[name] = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+        return cls(columns.dates, values, ords, starts)
 
     def date_of(self, docnum: int) -> int:
         """The YYYYMMDD date of a document, 0 when unknown."""

@@ -13,6 +13,7 @@ from typing import Any
 
 from .expansion import stored_terms
 from .facets import FacetTable
+from .facetstore import facet_table
 from .filtervalues import ValueFinder
 from .options import FILTERS
 from .present import Row, display_row
@@ -36,8 +37,11 @@ class Generation:
     arrays (``stats``), facet ordinals, display rows, spelling corrections,
     feedback term counts, embeddings."""
 
-    def __init__(self, stats: RankingStats) -> None:
+    def __init__(self, stats: RankingStats, path: Path | None = None) -> None:
         self.stats = stats
+        # The index folder, where the facet ordinals are kept between
+        # processes (see ``facetstore``); None reads them from the postings.
+        self.path = path
         self.rows: dict[int, Row] = {}
         self.spelling: dict[str, str | None] = {}
         self.doc_terms: dict[int, Counter[str]] = {}
@@ -48,10 +52,13 @@ class Generation:
         self._semantic: SemanticView | None | bool = False  # False: not looked for yet
 
     def facets(self, searcher: Any) -> FacetTable:
-        """Every document's facet ordinals, read from the postings once."""
+        """Every document's facet ordinals: from the generation's facet file,
+        else read from the postings, once."""
         with self._facets_lock:
             if self._facets is None:
-                self._facets = FacetTable(searcher.reader(), self.stats.columns)
+                reader, columns = searcher.reader(), self.stats.columns
+                self._facets = (facet_table(self.path, reader, columns) if self.path is not None
+                                else FacetTable.read(reader, columns))
             return self._facets
 
     def all_facets(self, searcher: Any) -> dict[str, list[FacetValue]]:

@@ -29,6 +29,7 @@ from whoosh import writing
 from .backend import is_remote_location
 from .boundary import as_path, reading_index
 from .document import Document, checked_document, clean_text
+from .facetstore import keep_facets
 from .errors import DocumentError, IndexCorruptError, IndexLockedError, IndexMissingError, IndexWriteError, SearchError
 from .locking import LOCK_NAME, BuildLock
 from .readers import markdown_to_text
@@ -379,6 +380,9 @@ def _write(
         _write_locked(target, candidates, report, rebuild=rebuild, remove_missing=remove_missing,
                       progress=progress, remove=remove, keeps=scan.keeps if scan is not None else None,
                       semantic=semantic)
+        if report.changed:
+            # Facet ordinals of the new generation, for the next process's first query.
+            keep_facets(target)
     finally:
         lock.release()
     report.seconds = time.perf_counter() - started

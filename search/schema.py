@@ -264,30 +264,40 @@ def schema_fingerprint(schema: fields.Schema) -> str:
     An index whose fingerprint differs from that of ``SCHEMA`` was written by
     another version of this program and has to be rebuilt.
     """
+    # Fields share analyzer parts (one character map of 707 entries, the
+    # stop words): each is described once per call, by identity.
+    seen: dict[int, tuple[object, object]] = {}
     description = [
-        (name, type(field).__name__, _canonical(getattr(field, "analyzer", None)))
+        (name, type(field).__name__, _canonical(getattr(field, "analyzer", None), seen))
         for name, field in sorted(schema.items())
     ]
     return hashlib.sha1(repr(description).encode("utf-8")).hexdigest()
 
 
-def _canonical(value: object) -> object:
+def _canonical(value: object, seen: dict[int, tuple[object, object]]) -> object:
     """A description of an analyzer that is the same in every process.
 
     ``repr()`` will not do: stop-word sets are frozensets, whose order changes
-    with Python's hash seed.
+    with Python's hash seed.  ``seen`` maps the ``id`` of each set and dict
+    already described to it and its description (holding it keeps the id
+    from being reused by a later temporary dict).
     """
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
-    if isinstance(value, (set, frozenset)):
-        return sorted(repr(v) for v in value)
+    if isinstance(value, (set, frozenset, dict)):
+        if id(value) in seen:
+            return seen[id(value)][1]
+        if isinstance(value, dict):
+            found = sorted((repr(k), repr(_canonical(v, seen))) for k, v in value.items())
+        else:
+            found = sorted(repr(v) for v in value)
+        seen[id(value)] = (value, found)
+        return found
     if isinstance(value, (list, tuple)):
-        return [_canonical(v) for v in value]
-    if isinstance(value, dict):
-        return sorted((repr(k), repr(_canonical(v))) for k, v in value.items())
+        return [_canonical(v, seen) for v in value]
     if isinstance(value, re.Pattern):
         return value.pattern
     if callable(value) and not hasattr(value, "__dict__"):
         return getattr(value, "__qualname__", type(value).__name__)
     public = {k: v for k, v in vars(value).items() if not k.startswith("_")}
-    return (type(value).__name__, _canonical(public))
+    return (type(value).__name__, _canonical(public, seen))

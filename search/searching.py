@@ -145,7 +145,7 @@ class Index:
         with self._lock:
             kept = self._generations.get(generation)
             if kept is None:
-                kept = Generation(RankingStats(searcher, self.ranking))
+                kept = Generation(RankingStats(searcher, self.ranking), self.path)
                 # Older generations are not needed once a newer one is read.
                 self._generations = {generation: kept}
             return kept

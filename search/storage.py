@@ -9,6 +9,7 @@ document readers or YAML.
 
 from __future__ import annotations
 
+import functools
 import gc
 import os
 import re
@@ -85,6 +86,13 @@ def open_whoosh_index(path: Path) -> Any:
     )
 
 
+@functools.lru_cache(maxsize=1)
+def _current_fingerprint() -> str:
+    """This version's schema fingerprint, computed once per process: it walks
+    every analyzer's stop words, a good part of opening an index."""
+    return schema_fingerprint(SCHEMA)
+
+
 def has_current_schema(ix: Any) -> bool:
     """True when the open Whoosh index ``ix`` was written with this version's schema."""
-    return schema_fingerprint(ix.schema) == schema_fingerprint(SCHEMA)
+    return schema_fingerprint(ix.schema) == _current_fingerprint()

@@ -9,6 +9,7 @@ for other parts of the project below, under their own names.
 from __future__ import annotations
 
 import shutil
+import subprocess
 import textwrap
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
@@ -220,6 +221,22 @@ def webui_write_hostile(root: Path) -> Path:
     (root / "long-line.txt").write_text(
         "A Very Long Line – Lena Long\n\nJanuary 2, 2021\n\n" + line + "\n", encoding="utf-8")
     return root
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 512 KB tmpfs mounted at ``tmp_path/disk`` for the test (to fill, or to
+    remount read-only); unmounted after it.  Skipped where mounting is not allowed."""
+    mount_point = tmp_path / "disk"
+    mount_point.mkdir()
+    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount_point)],
+                            capture_output=True, text=True)
+    if result.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs (needs root with CAP_SYS_ADMIN): {result.stderr.strip()}")
+    try:
+        yield mount_point
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)
 
 
 @pytest.fixture(scope="session")

@@ -92,7 +92,7 @@ def test_facet_counts_equal_a_count_of_stored_values(index_dir: Path) -> None:
     with search.open_index(index_dir) as ix:
         searcher = ix._searcher()
         reader = searcher.reader()
-        table = FacetTable(reader, Columns(searcher, ix.ranking.b))
+        table = FacetTable.read(reader, Columns(searcher, ix.ranking.b))
         live = list(reader.all_doc_ids())
         picked = live[::2]
         authors: Counter[str] = Counter()

@@ -18,7 +18,10 @@ from corpus import write_corpus
 
 ROOT = Path(__file__).resolve().parent.parent
 KEPT_OUT = ["yaml", "search.indexer", "search.readers", "search.markdown_reader", "search.plaintext",
-            "flask", "waitress"]  # the console script is webui.cli: `commentary search` must not load the web
+            "flask", "waitress",  # the console script is webui.cli: `commentary search` must not load the web
+            "markdown", "bleach", "gunicorn", "jinja2",  # the web's rendering and serving
+            "whoosh.qparser", "whoosh.writing", "search.segments", "search.docpostings",  # parsing and writing
+            "search.solr", "search.cluster", "sqlite3", "multiprocessing"]
 
 PROBE = """
 import json, sys

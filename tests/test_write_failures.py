@@ -156,21 +156,6 @@ def test_the_web_ui_serves_an_empty_index(tmp_path: Path) -> None:
 # -- a full disk and a read-only directory, for real ----------------------------------
 
 
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 512 KB tmpfs mounted at ``tmp_path/disk`` for the test; unmounted after it."""
-    mount_point = tmp_path / "disk"
-    mount_point.mkdir()
-    result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount_point)],
-                            capture_output=True, text=True)
-    if result.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs to fill (needs root with CAP_SYS_ADMIN): {result.stderr.strip()}")
-    try:
-        yield mount_point
-    finally:
-        subprocess.run(["umount", "-l", str(mount_point)], check=False)
-
-
 def _big_documents(count: int, words: int) -> list[dict[str, str]]:
     """Documents of random words, which compress badly: they fill the disk."""
     rnd = random.Random(8)
