@@ -13,8 +13,10 @@ either index if it is missing), then measures, ratios from the same run:
   server code (``webui.server``) with the same workers and threads.
   ``--clients`` concurrent clients with keep-alive connections send the query
   set to the JSON API (``/api/search``: top 10, snippets, facets) after a
-  warm-up; requests per second, latency p50/p95, and the resident memory of
-  each worker process afterwards.
+  warm-up (``--warmup`` requests per client, queries of another seed);
+  requests per second, latency p50/p95, the workers' CPU time per request
+  (which, unlike throughput, does not depend on what else runs on the
+  machine), and the resident memory of each worker process afterwards.
 * fresh process: a new interpreter imports the engine, opens the index and
   runs one query (snippets and facets included), timed from before the
   import; and a one-shot ``commentary search`` (``python -m webui.cli search``)
@@ -58,7 +60,7 @@ REPO_ROOT = bench.REPO_ROOT
 FTS5_SCRIPT = REPO_ROOT / "benchmarks" / "fts5_reference.py"
 ENGINES = ("ours", "fts5")
 LABELS = {"ours": "ours (Whoosh)", "fts5": "SQLite FTS5"}
-WARMUP_PER_CLIENT = 2
+WARMUP_PER_CLIENT = 2  # default of --warmup
 # Packages a one-shot `commentary search` has no use for (numpy only if the engine needs it).
 HEAVY = ("flask", "werkzeug", "jinja2", "waitress", "gunicorn", "numpy", "yaml", "markdown", "bleach")
 _URL = re.compile(r"(http://[\w.\[\]:-]+:\d+)/")
@@ -120,6 +122,22 @@ def _memory_mb(pid: int) -> dict[str, float]:
             if key in ("VmRSS", "VmHWM", "Pss"):
                 values[key] = int(rest.split()[0]) / 1024.0
     return {"rss_mb": values.get("VmRSS", 0.0), "peak_mb": values.get("VmHWM", 0.0), "pss_mb": values.get("Pss", 0.0)}
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user + system) the processes ``pids`` have used so far, seconds.
+
+    Unlike throughput, this does not depend on how many other processes share
+    the cores: CPU per request is what an idle machine's throughput follows.
+    """
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 class Server:
@@ -209,8 +227,12 @@ def serve_run(engine: str, index: Path, args: argparse.Namespace, paths: list[st
     server = Server(server_command(engine, index, args.workers, args.threads), args.workers)
     try:
         pids = server.worker_pids()
-        load(server.base, warmup * max(1, args.clients * WARMUP_PER_CLIENT // len(warmup)), args.clients)
+        warm = (warmup * (args.clients * args.warmup // len(warmup) + 1))[:args.clients * args.warmup]
+        if warm:
+            load(server.base, warm, args.clients)
+        cpu_before = _cpu_seconds(pids)
         result = load(server.base, paths, args.clients)
+        result["cpu_seconds"] = _cpu_seconds(pids) - cpu_before
         result["workers"] = [_memory_mb(pid) for pid in pids]
         if args.workers > 1:
             result["master_rss_mb"] = _memory_mb(server.proc.pid)["rss_mb"]
@@ -368,6 +390,7 @@ def serving_table(runs: dict[str, dict[str, Any]]) -> str:
         row("latency p50 (ms)", pct(50)),
         row("latency p95 (ms)", pct(95)),
         row("latency mean (ms)", lambda r: statistics.fmean(r["latencies_ms"])),
+        row("worker CPU per request (ms)", lambda r: 1000 * r["cpu_seconds"] / max(1, r["requests"])),
         row("RSS per worker after the run, max (MiB)", lambda r: max(w["rss_mb"] for w in r["workers"]), 0),
         row("peak RSS per worker, max (MiB)", lambda r: max(w["peak_mb"] for w in r["workers"]), 0),
         row("proportional set size (Pss) per worker, max (MiB)", lambda r: max(w["pss_mb"] for w in r["workers"]), 0),
@@ -423,7 +446,9 @@ def run(args: argparse.Namespace) -> str:
     indexes = bench.index_paths(workdir, args.docs, args.shape)
     built = ensure_indexes(corpus, indexes)
     queries = bench.make_queries(args.queries, args.seed, args.shape, args.docs)
-    warmup = bench.make_queries(bench.WARMUP_QUERIES, args.seed + 1000, args.shape, args.docs)
+    # Warm-up queries come from another seed: warm caches, not the timed queries' own answers.
+    warmup = bench.make_queries(max(bench.WARMUP_QUERIES, args.clients * args.warmup), args.seed + 1000,
+                                args.shape, args.docs)
     paths = [api_path(q) for q in queries]
     paths = (paths * (args.requests // len(paths) + 1))[:args.requests]
     warm = [api_path(q) for q in warmup]
@@ -456,6 +481,7 @@ def run(args: argparse.Namespace) -> str:
                 "server": (f"gunicorn {args.workers} workers (gthread) × {args.threads} threads, both engines"
                            if args.workers > 1 else f"waitress, {args.threads} threads, both engines"),
                 "clients": args.clients, "timed requests": args.requests,
+                "warm-up requests per client": args.warmup,
                 "load average (1/5/15 min) at the start": load_at_start}
     return "\n".join(["## Machine", "", *(f"- {k}: {v}" for k, v in info.items()), "",
                       "## Settings", "", *(f"- {k}: {v}" for k, v in settings.items()), "", *out])
@@ -476,6 +502,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=4, help="threads per worker (default 4, as serve's)")
     parser.add_argument("--clients", type=int, default=16, help="concurrent clients (default 16)")
     parser.add_argument("--requests", type=int, default=320, help="timed requests in all (default 320)")
+    parser.add_argument("--warmup", type=int, default=WARMUP_PER_CLIENT,
+                        help=f"untimed requests per client before the timed ones, queries of another seed "
+                             f"(default {WARMUP_PER_CLIENT}; more measures long-running workers)")
     parser.add_argument("--fresh", type=int, default=10,
                         help="queries for the fresh-process measurements (default 10; 0 skips them)")
     parser.add_argument("--fresh-only", action="store_true", help="skip the serving measurement")
@@ -483,7 +512,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--workdir", type=Path, default=None,
                         help="where bench_engine.py keeps the corpus and indexes (default benchmarks/_work)")
     args = parser.parse_args(argv)
-    if min(args.docs, args.queries, args.workers, args.threads, args.clients, args.requests) < 1 or args.fresh < 0:
+    if min(args.docs, args.queries, args.workers, args.threads, args.clients, args.requests) < 1 or min(args.fresh, args.warmup) < 0:
         parser.error("sizes and counts must be positive")
     return args
 

@@ -27,6 +27,8 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
+
 from benchmarks import bench_engine as bench
 from benchmarks import generate_corpus as gen
 
@@ -38,17 +40,18 @@ def topic_phrases() -> list[str]:
 
 def ours_matches(ix, phrase: str) -> set[str]:
     """Ids of the documents our engine matches for the quoted phrase."""
+    from search.engine import match_documents
     from search.query import parse_query
     from search.ranking import QueryBuilder
-    from search.scoring import Scorer, match_documents
+    from search.scoring import Scorer
 
     searcher = ix._searcher()
     reader = searcher.reader()
     builder = QueryBuilder(reader, ix.ranking)
     scorer = Scorer(searcher, ix._generation(searcher).stats)
-    found = match_documents(searcher, builder, scorer, parse_query(f'"{phrase}"'), "all") or set()
+    found = match_documents(builder, scorer, parse_query(f'"{phrase}"'), "all")
     ids = reader.column_reader("id")
-    return {ids[d] for d in found}
+    return set() if found is None else {ids[d] for d in np.flatnonzero(found).tolist()}
 
 
 def fts_matches(con: sqlite3.Connection, phrase: str) -> set[str]:

@@ -11,27 +11,30 @@ Systems, per collection, every judged query, top 1,000, in one run:
 * ``fts5 porter unicode61``: SQLite FTS5 ``bm25()`` with the Porter stemmer,
   exactly as ``benchmarks.relevance`` runs it (the baseline of every ratio);
 * ``lexical``: ``search(q, match="any", limit=1000, snippets=False)`` on an
-  index built with ``build_index(documents=...)``: the product's default;
-* one hybrid per configuration of ``GRID``: the same search with
-  ``semantic=True`` on an index built with embeddings of that passage
-  scheme, with the fusion's constants (``search.semantic.fusion.RRF_K`` and
-  ``DENSE_WEIGHT``) set to the configuration's.  Every hybrid figure comes
-  from the public API.
+  index built with ``build_index(documents=..., semantic=...)`` (default
+  passage scheme): the product's default ranking, with its scores;
+* one hybrid per fusion of ``GRID``: the product's ``fusion.fuse`` applied
+  to that lexical ranking and to the dense one (every document's cosine,
+  its best passage's, from the same model and passages the index stores),
+  so the grid costs one search per query rather than one per fusion;
+* ``default via the API``: ``search(..., semantic=True)`` itself, with the
+  product's ``fusion.DEFAULT``; it must equal the grid entry of the same
+  fusion (printed side by side), which checks that the offline fusion is
+  the product's.
 
-``GRID`` was declared before any run (passages off/on x dense weight x RRF
-k, fusion depth 100 as in the product) and is not grown after seeing
+``grid()`` was declared before any run (RRF constant, dense weight, depth;
+interpolation share, normalisation, depth) and is not grown after seeing
 results.  The protocol (``benchmarks.relevance``'s machinery): for each
-collection, the configuration with the best mean of MAP and nDCG@10 ratios
-over the *other* collections gives its *validation* figure; the best on the
+collection, the fusion with the best mean of MAP and nDCG@10 ratios over the
+*other* collections gives its *validation* figure; the best on the
 collection itself gives its *tuned* figure (printed for honesty, never
 reported as the product's).  The product default is chosen by validation
-only: the passage scheme whose leave-one-out validation mean is best, and
-within it the configuration most folds chose.  Significance: the paired
-randomisation test of per-query AP (``benchmarks.measures``).
+only: the fusion most folds chose.  Significance: the paired randomisation
+test of per-query AP (``benchmarks.measures``).
 
 Queries are cleaned as in ``benchmarks.relevance`` (punctuation to spaces,
 lowercase).  Vectors (documents and queries: the model is deterministic)
-are cached under ``benchmarks/_work/semantic/``, keyed by the sha256 of the
+are cached under ``benchmarks/_work/semantic/`` (or ``--cache-dir``), keyed by the sha256 of the
 text the model reads, so a second run costs only the searches.  Costs are
 measured apart from the cache, on the first ``--sample`` documents of the
 last collection: the model alone and builds with and without embeddings,
@@ -71,24 +74,30 @@ TARGET_FLOOR = 1.0
 
 @dataclass(frozen=True)
 class Hybrid:
-    """One fusion configuration of the grid."""
+    """One configuration of the grid: a fusion (``search.semantic.fusion.Fusion``)."""
 
-    scheme: str       # search.semantic.passages.SINGLE or PASSAGES
-    weight: float     # the dense ranking's RRF weight (the lexical one's is 1)
-    k: int            # the RRF constant
+    fusion: Any
 
     @property
     def name(self) -> str:
-        """A short label: ``passages w1.5 k60``."""
-        return f"{'single' if self.scheme.startswith('single') else 'passages'} w{self.weight:g} k{self.k}"
+        """The fusion's label: ``rrf k20 w1 d1000``."""
+        return str(self.fusion.name)
 
 
 def grid() -> list[Hybrid]:
-    """The declared grid: 2 passage schemes x 4 dense weights x 2 values of k = 16 configurations."""
-    from search.semantic.passages import PASSAGES, SINGLE
+    """The declared grid, 60 fusions over the default passage scheme.
 
-    return [Hybrid(scheme, weight, k) for scheme in (SINGLE, PASSAGES)
-            for weight in (1.0, 1.5, 2.0, 3.0) for k in (20, 60)]
+    RRF: k {10, 20, 40, 60} x dense weight {0.75, 1, 1.5, 2} x depth {100,
+    1000} = 32; interpolation: lexical share {0.2 ... 0.8} x {min-max,
+    z-score} x depth {100, 1000} = 28.
+    """
+    from search.semantic.fusion import INTERPOLATE, MINMAX, RRF, ZSCORE, Fusion
+
+    rrf = [Fusion(RRF, k=k, weight=w, depth=d) for k in (10, 20, 40, 60) for w in (0.75, 1.0, 1.5, 2.0)
+           for d in (100, 1000)]
+    mixed = [Fusion(INTERPOLATE, alpha=a, norm=n, depth=d) for a in (0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8)
+             for n in (MINMAX, ZSCORE) for d in (100, 1000)]
+    return [Hybrid(f) for f in rrf + mixed]
 
 
 def _numpy() -> Any:
@@ -172,46 +181,107 @@ class Schemed:
         return self.encoder.encode(texts)
 
 
-def _ranked_ids(ix: Any, text: str, semantic: bool) -> list[str]:
-    cleaned = " ".join(clean_query(text).split())
-    if not cleaned:
-        return []
-    result = ix.search(cleaned, match="any", limit=TOP_K, snippets=False, semantic=semantic)
-    return [str(hit.id) for hit in result.hits][:TOP_K]
+API_DEFAULT = "default via the API"
+
+
+def _cleaned(text: str) -> str:
+    return " ".join(clean_query(text).split())
+
+
+def _api_run(ix: Any, queries: dict[str, str], semantic: bool) -> dict[str, list[tuple[str, float]]]:
+    """Each query's top ``TOP_K`` (id, score) from ``Index.search`` (match any, no snippets)."""
+    run = {}
+    for qid, text in queries.items():
+        cleaned = _cleaned(text)
+        hits = ix.search(cleaned, match="any", limit=TOP_K, snippets=False, semantic=semantic).hits if cleaned else []
+        run[qid] = [(str(hit.id), float(hit.score or 0.0)) for hit in hits][:TOP_K]
+    return run
+
+
+def _cosines(collection: Collection, queries: dict[str, str], encoder: CachingEncoder) -> tuple[list[str], Any]:
+    """Document ids and, per query, every document's cosine (its best passage's), as the index scores them.
+
+    The passages are the ones ``build_index`` embeds under the default
+    scheme, through the same (cached) model, so these are the stored
+    vectors' cosines; the query's text is the one the search embeds
+    (``hybrid.query_text`` of the parsed, cleaned query: at most the
+    parser's 64 words).
+    """
+    np = _numpy()
+    from search.query import parse_query
+    from search.semantic.hybrid import query_text
+    from search.semantic.passages import DEFAULT_SCHEME, document_texts
+
+    texts, starts = [], [0]
+    for doc in collection.docs:
+        texts += document_texts(doc.get("title") or "", doc.get("body") or "", DEFAULT_SCHEME)
+        starts.append(len(texts))
+    passages = encoder.encode(texts)
+    qvecs = encoder.encode([query_text(parse_query(_cleaned(t))) or " " for t in queries.values()])
+    sims = np.einsum("ij,qj->qi", passages, qvecs)
+    return [str(d["id"]) for d in collection.docs], np.maximum.reduceat(sims, np.asarray(starts[:-1]), axis=1)
+
+
+def fused_run(lexical: dict[str, list[tuple[str, float]]], ids: Sequence[str], cosines: Any,
+              how: Any) -> dict[str, list[str]]:
+    """Each query's lexical and dense rankings fused by ``search.semantic.fusion.fuse`` with ``how``."""
+    np = _numpy()
+    from search.semantic.fusion import INTERPOLATE, fuse
+
+    run = {}
+    for row, (qid, ranked) in enumerate(lexical.items()):
+        if not ranked:  # the search returns nothing for a query with no words
+            run[qid] = []
+            continue
+        sims = cosines[row]
+        top = np.argsort(-sims, kind="stable")[:how.depth]
+        dense = [(ids[i], float(sims[i])) for i in top]
+        extra = None
+        if how.method == INTERPOLATE:
+            where = {d: i for i, d in enumerate(ids)}
+            extra = {d: float(sims[where[d]]) for d, _ in ranked[:how.depth]}
+        run[qid] = [d for d, _ in fuse(ranked, dense, extra, how)][:TOP_K]
+    return run
 
 
 def measure_collection(search: Any, collection: Collection, encoder: CachingEncoder,
                        configs: Sequence[Hybrid]) -> CollectionResult:
-    """FTS5 porter, the lexical default and every hybrid configuration on one collection."""
-    from search.semantic import fusion
+    """FTS5 porter, the lexical default, every fusion of the grid, and the product default through the API.
+
+    The lexical ranking (with its scores) comes from ``Index.search`` on an
+    index built with embeddings; every fusion of the grid applies the
+    product's ``fusion.fuse`` to it and to the dense ranking (so the grid
+    costs one search per query, not one per configuration); the product's
+    own ``semantic=True`` search is run too, as ``API_DEFAULT``, and must
+    give the figures of the grid's entry equal to ``fusion.DEFAULT``.
+    """
+    from search.semantic.passages import DEFAULT_SCHEME
 
     queries = judged_queries(collection)
     result = CollectionResult(collection.name, len(collection.docs), len(queries))
     run, index_s, query_s = run_fts5(collection, queries, FTS5_PORTER)
     result.systems.append(_scored(FTS5_PORTER, run, collection.qrels, index_s, query_s))
-    saved = fusion.RRF_K, fusion.DENSE_WEIGHT
-    try:
-        with tempfile.TemporaryDirectory(prefix="semantic-") as tmp:
-            for scheme in dict.fromkeys(c.scheme for c in configs):
-                index_dir = Path(tmp) / scheme
-                started = time.perf_counter()
-                search.build_index(documents=collection.docs, index_dir=index_dir,
-                                   semantic=Schemed(encoder, scheme))
-                index_s = time.perf_counter() - started
-                with search.open_index(index_dir) as ix:
-                    if not any(s.name == LEXICAL for s in result.systems):
-                        started = time.perf_counter()
-                        run = {q: _ranked_ids(ix, t, False) for q, t in queries.items()}
-                        result.systems.append(_scored(LEXICAL, run, collection.qrels, index_s,
-                                                      time.perf_counter() - started))
-                    for config in (c for c in configs if c.scheme == scheme):
-                        fusion.RRF_K, fusion.DENSE_WEIGHT = config.k, config.weight
-                        started = time.perf_counter()
-                        run = {q: _ranked_ids(ix, t, True) for q, t in queries.items()}
-                        result.systems.append(_scored(config.name, run, collection.qrels, index_s,
-                                                      time.perf_counter() - started))
-    finally:
-        fusion.RRF_K, fusion.DENSE_WEIGHT = saved
+    with tempfile.TemporaryDirectory(prefix="semantic-") as tmp:
+        started = time.perf_counter()
+        search.build_index(documents=collection.docs, index_dir=Path(tmp) / "ix",
+                           semantic=Schemed(encoder, DEFAULT_SCHEME))
+        index_s = time.perf_counter() - started
+        with search.open_index(Path(tmp) / "ix") as ix:
+            started = time.perf_counter()
+            lexical = _api_run(ix, queries, False)
+            lexical_s = time.perf_counter() - started
+            started = time.perf_counter()
+            api = _api_run(ix, queries, True)
+            api_s = time.perf_counter() - started
+    result.systems.append(_scored(LEXICAL, {q: [d for d, _ in r] for q, r in lexical.items()},
+                                  collection.qrels, index_s, lexical_s))
+    result.systems.append(_scored(API_DEFAULT, {q: [d for d, _ in r] for q, r in api.items()},
+                                  collection.qrels, index_s, api_s))
+    ids, cosines = _cosines(collection, queries, encoder)
+    for config in configs:
+        started = time.perf_counter()
+        run = fused_run(lexical, ids, cosines, config.fusion)
+        result.systems.append(_scored(config.name, run, collection.qrels, index_s, time.perf_counter() - started))
     return result
 
 
@@ -248,18 +318,17 @@ def validation_means(results: Sequence[CollectionResult], names: Sequence[str]) 
 
 
 def choose_default(results: Sequence[CollectionResult], configs: Sequence[Hybrid]) -> tuple[Hybrid, dict[str, tuple[float, float]]]:
-    """The product default, by validation only, and each scheme's validation means.
+    """The product default, by validation only, and each fusion method's validation means.
 
-    The scheme whose leave-one-out validation mean (of MAP and nDCG@10
-    ratios) is best; within it, the configuration most folds chose (a tie
-    goes to the one chosen on all collections together, then to the first
-    in the grid).
+    The configuration most leave-one-out folds chose over the whole grid
+    (a tie goes to the one chosen on all collections together, then to the
+    first in the grid).  The per-method means (the choice limited to RRF,
+    or to interpolation) are for the record, not for the choice.
     """
-    families: dict[str, tuple[float, float]] = {}
-    for scheme in dict.fromkeys(c.scheme for c in configs):
-        families[scheme] = validation_means(results, [c.name for c in configs if c.scheme == scheme])
-    scheme = max(families, key=lambda s: sum(families[s]))
-    names = [c.name for c in configs if c.scheme == scheme]
+    names = [c.name for c in configs]
+    families = {method: validation_means(results, [c.name for c in configs if c.fusion.method == method])
+                for method in dict.fromkeys(c.fusion.method for c in configs)}
+    families["either"] = validation_means(results, names)
     votes = {n: 0 for n in names}
     for fold in leave_one_out(results, names):
         votes[fold.chosen] += 1
@@ -311,9 +380,9 @@ def format_validation(results: Sequence[CollectionResult], configs: Sequence[Hyb
     lines.append(f"target (validation mean >= {TARGET_MEAN} on both, none below {TARGET_FLOOR}): "
                  + ("met" if met else "NOT met"))
     lines.append("")
-    lines.append("Validation means (MAP / nDCG@10) when the choice is limited to one passage scheme:")
-    for scheme, (m, n) in families.items():
-        lines.append(f"  {scheme:<24} {m:.3f} / {n:.3f}")
+    lines.append("Validation means (MAP / nDCG@10) when the choice is limited to one fusion method:")
+    for method, (m, n) in families.items():
+        lines.append(f"  {method:<24} {m:.3f} / {n:.3f}")
     lines.append("")
     lines.append(f"Default (by the rule in choose_default): {default.name}; its figures per collection "
                  "(held out = the fold chose it without seeing that collection):")
@@ -411,6 +480,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                              "them instead of measuring (so collections can run in separate processes)")
     parser.add_argument("--reuse", action="store_true")
     parser.add_argument("--json", type=Path, default=None)
+    parser.add_argument("--cache-dir", type=Path, default=CACHE_DIR,
+                        help="where vectors are cached (every .npz there is read)")
     return parser.parse_args(argv)
 
 
@@ -425,7 +496,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         raise SystemExit(f"unknown collection(s): {', '.join(unknown)}; choose from {', '.join(LOADERS)}")
     model = get_encoder()
-    encoder = CachingEncoder(model, CACHE_DIR / f"vectors-{'-'.join(names)}.npz")
+    encoder = CachingEncoder(model, args.cache_dir / f"vectors-{'-'.join(names)}.npz")
     configs = grid()
     results: list[CollectionResult] = []
     started_all = time.perf_counter()

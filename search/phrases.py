@@ -10,24 +10,24 @@ terms, which no query word can reach).  So
 independence", "war independence" or "war and then independence", as in
 SQLite FTS5, which removes nothing.
 
-The cost is bounded by the rarest word: its documents are intersected
-with the other words' posting lists (skipping over blocks that cannot
-hold a candidate), and positions are decoded only for documents that have
-every word.
+Matching is array work over positions decoded once per generation
+(``Columns.positions``): the rarest term's documents are intersected with
+each further term's, and only then are the positions of the surviving
+documents compared, as sorted keys ``(candidate, position - offset)`` that
+every slot must share.  A term far more common than the candidates left
+(a stop word's removed-word key) is read for those candidates only.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
-from itertools import accumulate
-from pickle import loads
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any, Callable, Sequence
 
-from whoosh import formats
+import numpy as np
 from whoosh import query as wq
 from whoosh.matching import ListMatcher, NullMatcher
-from whoosh.system import _INT_SIZE
+from whoosh.reading import TermNotFound
 
+from .postings import Columns, Positions, decode_positions, leaf_positions, live_mask, read_positions
 from .schema import STOP_TERM
 
 __all__ = ["phrase_postings", "positions_of", "PhraseQuery", "is_removed"]
@@ -40,74 +40,87 @@ def is_removed(term: str) -> bool:
     return term.startswith(STOP_TERM)
 
 
-def phrase_postings(reader: Any, fieldname: str, slots: Sequence[Slot]) -> tuple[list[int], list[float]]:
+def phrase_postings(reader: Any, fieldname: str, slots: Sequence[Slot],
+                    columns: Columns | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The live documents of ``reader`` that have the phrase in ``fieldname``,
-    ascending, and how many times each has it.
+    ascending (int32), and how many times each has it (float32).
 
     ``slots`` are ``(offset, term)`` pairs as ``schema.phrase_slots`` makes
-    them.  Deleted documents never match: each segment's posting lists
-    already leave them out.
+    them.  ``columns`` (the generation's arrays) caches decoded positions
+    between searches; without it they are read for this call only.
+    Deleted documents never match.
     """
-    # One posting list per distinct index term (removed words have theirs).
+    # One position list per distinct index term (removed words have theirs).
     wanted: dict[str, list[int]] = {}
     for offset, term in slots:
         wanted.setdefault(term, []).append(offset)
-    docnums: list[int] = []
-    counts: list[float] = []
+    nothing = np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
     if not wanted:
-        return docnums, counts
-    for leaf, base in reader.leaf_readers():
-        if not all((fieldname, term) in leaf for term in wanted):
-            continue
-        for docnum, count in _leaf_phrase(leaf, fieldname, wanted):
-            docnums.append(base + docnum)
-            counts.append(float(count))
-    return docnums, counts
-
-
-def _leaf_phrase(leaf: Any, fieldname: str, wanted: dict[str, list[int]]) -> Iterable[tuple[int, int]]:
-    """``(docnum, occurrences)`` of the phrase in one segment."""
+        return nothing
+    frequency = {term: reader.doc_frequency(fieldname, term) for term in wanted}
+    if not all(frequency.values()):
+        return nothing
+    read = _position_reader(reader, fieldname, columns)
     # Cheapest first: the rarest term gives the candidates, each further
-    # term can only remove some.
-    order = sorted(wanted, key=lambda term: leaf.doc_frequency(fieldname, term))
-    rarest = order[0]
-    candidates = _all_ids(leaf, fieldname, rarest)
-    positions: dict[str, dict[int, Sequence[int]]] = {}
-    for term in order[1:]:
-        found = positions_of(leaf, fieldname, term, candidates)
-        positions[term] = found
-        candidates = [d for d in candidates if d in found]
-        if not candidates:
-            return
-    positions[rarest] = positions_of(leaf, fieldname, rarest, candidates)
-    # Slots by how few places they allow, so that the set of possible
-    # phrase starts shrinks as fast as it can.
-    for docnum in candidates:
-        starts: set[int] | None = None
-        for term, places in sorted(wanted.items(), key=lambda item: len(positions[item[0]][docnum])):
-            found = positions[term][docnum]
-            for offset in places:
-                if starts is not None and len(starts) * 16 < len(found):
-                    # Few starts left and a long list (a 10 MB document has
-                    # words with 100,000 positions): look each start up.
-                    starts = {p for p in starts if _has(found, p + offset)}
-                else:
-                    # map() and set.intersection() run in C; only the first
-                    # slot builds a set.
-                    shifted = map(offset.__rsub__, found) if offset else found
-                    starts = set(shifted) if starts is None else starts.intersection(shifted)
-                if not starts:
-                    break
-            if not starts:
-                break
-        if starts:
-            yield docnum, len(starts)
+    # term can only remove some (and is read for those alone when it is
+    # much longer).
+    found: dict[str, Positions] = {}
+    candidates: np.ndarray | None = None
+    for term in sorted(wanted, key=frequency.__getitem__):
+        positions = read(term, candidates)
+        found[term] = positions
+        candidates = positions[0] if candidates is None else candidates[_rows_in(positions[0], candidates)]
+        if not candidates.size:
+            return nothing
+    assert candidates is not None  # wanted is not empty
+    # Keys are ``candidate << 32 | (position - offset + bias)``; the bias
+    # keeps the low half from going negative for any slot.
+    bias = max(offset for offset, _ in slots)
+    keys = sorted((_start_keys(found[term], candidates, bias - offset) for term, offsets in wanted.items()
+                   for offset in offsets), key=len)
+    # Phrase starts every slot allows: the shortest list, filtered by each other.
+    starts = keys[0]
+    for other in keys[1:]:
+        starts = starts[_rows_in(other, starts)]
+        if not starts.size:
+            return nothing
+    counts = np.bincount(starts >> 32, minlength=candidates.size)
+    present = counts > 0
+    return candidates[present].astype(np.int32), counts[present].astype(np.float32)
 
 
-def _has(ordered: Sequence[int], value: int) -> bool:
-    """True when the ascending ``ordered`` holds ``value``."""
-    i = bisect_left(ordered, value)
-    return i < len(ordered) and ordered[i] == value
+def _position_reader(reader: Any, fieldname: str, columns: Columns | None
+                     ) -> Callable[[str, np.ndarray | None], Positions]:
+    """How to get a term's positions: through the generation's cache, or
+    straight from the reader (the candidates only, after the first term)."""
+    if columns is not None:
+        return lambda term, within: columns.positions(reader, fieldname, term, within)
+    live = live_mask(reader, reader.doc_count_all())
+    return lambda term, within: read_positions(reader, fieldname, term, live, within)
+
+
+def _rows_in(ordered: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Mask over the ascending ``values``: True where the ascending
+    ``ordered`` holds the value too."""
+    if not ordered.size:
+        return np.zeros(values.size, dtype=bool)
+    rows = np.minimum(np.searchsorted(ordered, values), ordered.size - 1)
+    return ordered[rows] == values
+
+
+def _start_keys(positions: Positions, candidates: np.ndarray, shift: int) -> np.ndarray:
+    """Ascending keys ``(index in candidates, position + shift)`` of one slot,
+    for the candidates (every one of which the term has); ``shift`` >= 0."""
+    ids, starts, flat = positions
+    rows = np.searchsorted(ids, candidates)
+    first = starts[rows]
+    lengths = starts[rows + 1] - first
+    # Positions of each candidate's run, gathered in one go: run k starts at
+    # first[k] and sits after the previous runs' total in the output.
+    ends = np.cumsum(lengths)
+    gather = np.repeat(first - (ends - lengths), lengths) + np.arange(int(ends[-1]) if ends.size else 0)
+    owner = np.repeat(np.arange(candidates.size, dtype=np.int64), lengths)
+    return (owner << 32) | (flat[gather].astype(np.int64) + shift)
 
 
 def positions_of(leaf: Any, fieldname: str, term: str, docnums: Sequence[int]) -> dict[int, Sequence[int]]:
@@ -115,99 +128,24 @@ def positions_of(leaf: Any, fieldname: str, term: str, docnums: Sequence[int]) -
 
     Blocks of the posting list that hold none of ``docnums`` are passed
     over undecoded, so a long posting list costs about what the
-    candidates' blocks do.
+    candidates' blocks do.  Deleted documents are left out.
     """
-    matcher = leaf.postings(fieldname, term)
-    decode = _decoder(leaf, fieldname, matcher)
-    if _has_blocks(matcher):
-        return _block_positions(matcher, docnums, decode)
-    found: dict[int, Sequence[int]] = {}
-    for docnum in docnums:
-        if not matcher.is_active():
-            break
-        if matcher.id() < docnum:
-            matcher.skip_to(docnum)
-            if not matcher.is_active():
-                break
-        if matcher.id() == docnum:
-            found[docnum] = decode(matcher.value())
-    return found
-
-
-def _all_ids(leaf: Any, fieldname: str, term: str) -> list[int]:
-    """Every live document of ``term``'s posting list in one segment, ascending."""
-    matcher = leaf.postings(fieldname, term)
-    if not _has_blocks(matcher):
-        return list(matcher.all_ids())
-    found: list[int] = []
-    while matcher.is_active():
-        found.extend(_block_ids(matcher))
-        matcher._next_block()
-    return found
-
-
-# The posting-list reader of Whoosh's current codec (as scoring reads it):
-# its blocks of ids and values can be taken whole, and a block is skipped
-# by its largest id without being decoded.  Anything else (a segment with
-# deletions gives a filtering wrapper) takes the public API.
-_BLOCK_MATCHER = "W3LeafMatcher"
-_BLOCK_API = ("is_active", "_read_data", "_read_values", "_next_block", "_data", "_byteids", "_maxid", "_values")
-
-
-def _has_blocks(matcher: Any) -> bool:
-    return type(matcher).__name__ == _BLOCK_MATCHER and all(hasattr(matcher, a) for a in _BLOCK_API)
-
-
-def _block_ids(matcher: Any) -> Sequence[int]:
-    """The document numbers of the matcher's current block."""
-    if matcher._data is None:
-        matcher._read_data()
-    raw = matcher._data[0]
-    # Stored as gaps; summed in C (the codec does it in a Python loop).
-    return raw if matcher._byteids else tuple(accumulate(raw))
-
-
-def _block_positions(matcher: Any, docnums: Sequence[int], decode: Callable[[bytes], Sequence[int]]
-                     ) -> dict[int, Sequence[int]]:
-    found: dict[int, Sequence[int]] = {}
-    i, count = 0, len(docnums)
-    while i < count and matcher.is_active():
-        last = matcher._maxid
-        if docnums[i] > last:
-            matcher._next_block()
-            continue
-        j = bisect_right(docnums, last, i)
-        index = {d: k for k, d in enumerate(_block_ids(matcher))}
-        hits = [(d, index[d]) for d in docnums[i:j] if d in index]
-        if hits:
-            if matcher._values is None:
-                matcher._read_values()
-            values = matcher._values
-            for docnum, k in hits:
-                found[docnum] = decode(values[k])
-        i = j
-        matcher._next_block()
-    return found
-
-
-def _decoder(leaf: Any, fieldname: str, matcher: Any) -> Callable[[bytes], Sequence[int]]:
-    """How to read positions from a posting's value.
-
-    Whoosh's ``Positions`` format stores a count and the pickled gaps
-    between positions; summing them with ``accumulate`` (in C) is many
-    times faster than the format's own loop, which a long document feels.
-    Any other format decodes its own way.
-    """
-    fmt = leaf.schema[fieldname].format
-    if type(fmt) is not formats.Positions:
-        return fmt.decode_positions
-
-    def decode(value: bytes) -> Sequence[int]:
-        if not value.endswith(b"."):  # the codec drops pickle's final STOP
-            value += b"."
-        return list(accumulate(loads(value[_INT_SIZE:])))
-
-    return decode
+    if not len(docnums):
+        return {}
+    try:
+        matcher = leaf.postings(fieldname, term)
+    except TermNotFound:
+        return {}
+    deleted = leaf.deleted_docs_set if leaf.has_deletions() else frozenset()
+    within = np.asarray(docnums, dtype=np.int64)
+    ids: list[int] = []
+    values: list[bytes] = []
+    for block_ids, encoded in leaf_positions(matcher, leaf.schema[fieldname].format, within):
+        ids += block_ids.tolist()
+        values += encoded
+    starts, flat = decode_positions(values)
+    bounds = starts.tolist()
+    return {docnum: flat[bounds[i]:bounds[i + 1]].tolist() for i, docnum in enumerate(ids) if docnum not in deleted}
 
 
 class PhraseQuery(wq.Query):
@@ -242,6 +180,6 @@ class PhraseQuery(wq.Query):
     def matcher(self, searcher: Any, context: Any = None) -> Any:
         """The matching documents of the searcher's reader."""
         docnums, counts = phrase_postings(searcher.reader(), self.fieldname, self.slots)
-        if not docnums:
+        if not docnums.size:
             return NullMatcher()
-        return ListMatcher(docnums, counts)
+        return ListMatcher(docnums.tolist(), counts.tolist())

@@ -12,7 +12,12 @@ reads what a search needs once per generation, vectorised:
 * each document's date (YYYYMMDD, 0 when undated);
 * decoded postings per (field, term): global document numbers (int32,
   ascending, live only) and term frequencies (float32), in a cache bounded
-  by bytes (``POSTINGS_CACHE_BYTES``, least recently used out first).
+  by bytes (``POSTINGS_CACHE_BYTES``, least recently used out first);
+* decoded word positions per (field, term), for phrases: the same document
+  numbers, where each document's run starts in one flat array, and that
+  array of positions, in a second cache bounded the same way
+  (``POSITIONS_CACHE_BYTES``).  A term much more common than the documents
+  a phrase still needs is read for those documents only, uncached.
 
 Everything is derived from the files of one generation, so it never goes
 stale; a new generation gets a new ``Columns``.
@@ -22,22 +27,35 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import Any, Sequence
+from pickle import loads
+from typing import Any, Iterator, Sequence
 
 import numpy as np
+from whoosh import formats
 from whoosh.reading import TermNotFound
 
 from .schema import TEXT_FIELDS
 
-__all__ = ["Columns", "term_blocks", "POSTINGS_CACHE_BYTES", "Postings"]
+__all__ = ["Columns", "term_blocks", "read_positions", "leaf_positions", "decode_positions", "live_mask", "POSTINGS_CACHE_BYTES", "POSITIONS_CACHE_BYTES",
+           "Postings", "Positions"]
 
 # Decoded postings kept per generation.  A term's entry costs 8 bytes per
 # posting (int32 id + float32 tf): 64 MB holds about 8 M postings, the
 # common words of a 100k-document index several times over.
 POSTINGS_CACHE_BYTES = 64 * 1024 * 1024
 
+# Decoded positions kept per generation: 4 bytes per position and 12 per
+# document.  The topic words of a 100k-document index take 0.1-1 MB each; a
+# stop word's removed-word key takes tens of MB and is read per query for
+# the phrase's candidates instead (see ``Columns.positions``).
+POSITIONS_CACHE_BYTES = 64 * 1024 * 1024
+
 # (document numbers, term frequencies) of one term, or of a phrase.
 Postings = tuple[np.ndarray, np.ndarray]
+
+# (document numbers, run starts, positions) of one term: the positions in
+# document ``ids[i]`` are ``flat[starts[i]:starts[i + 1]]``, ascending.
+Positions = tuple[np.ndarray, np.ndarray, np.ndarray]
 
 _EMPTY: Postings = (np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32))
 
@@ -53,7 +71,7 @@ class Columns:
     def __init__(self, searcher: Any, b: float) -> None:
         reader = searcher.reader()
         self.size = reader.doc_count_all()
-        self.live = _live_mask(reader, self.size)
+        self.live = live_mask(reader, self.size)
         self.live_count = int(self.live.sum())
         self.b = b
         self.norms: dict[str, np.ndarray] = {}
@@ -66,7 +84,28 @@ class Columns:
         self.dates = _dates(reader, self.size)
         self._cache: OrderedDict[tuple[str, str], Postings] = OrderedDict()
         self._cached_bytes = 0
+        self._positions: _Bounded = _Bounded(POSITIONS_CACHE_BYTES)
         self._lock = threading.Lock()
+
+    def positions(self, reader: Any, fieldname: str, text: str, within: np.ndarray | None = None) -> Positions:
+        """The live documents of a term and its positions in each (``Positions``).
+
+        With ``within`` (ascending document numbers), only those documents
+        are wanted: a term read whole before, or with no more documents
+        than ``POSITIONS_WHOLE`` times ``within``, comes whole from the
+        cache; a much longer one is read for ``within`` only, skipping its
+        other blocks, and not kept.  Callers must then restrict the result
+        to ``within`` themselves.
+        """
+        key = (fieldname, text)
+        found = self._positions.get(key)
+        if found is not None:
+            return found
+        if within is not None and reader.doc_frequency(fieldname, text) > POSITIONS_WHOLE * len(within):
+            return read_positions(reader, fieldname, text, self.live, within)
+        found = read_positions(reader, fieldname, text, self.live)
+        self._positions.put(key, found)
+        return found
 
     def postings(self, reader: Any, fieldname: str, text: str, *, cache: bool = True) -> Postings:
         """The live postings of a term: ascending document numbers and
@@ -105,6 +144,49 @@ class Columns:
         mask = np.zeros(self.size, dtype=bool)
         mask[ids] = True
         return mask
+
+
+# Read a term's positions whole (and cache them) unless it has more than
+# this many times the documents a phrase still needs.
+POSITIONS_WHOLE = 8
+
+
+class _Bounded:
+    """A thread-safe least-recently-used map of arrays, bounded by their bytes."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+        self._items: OrderedDict[Any, tuple[np.ndarray, ...]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def cost(value: tuple[np.ndarray, ...]) -> int:
+        """Bytes an entry is charged: its arrays plus a little for the key."""
+        return sum(a.nbytes for a in value) + 100
+
+    def get(self, key: Any) -> Any:
+        """The entry, now most recently used, or None."""
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: Any, value: tuple[np.ndarray, ...]) -> None:
+        """Keep ``value`` unless it is over a quarter of the bound (one huge
+        entry must not flush every other), dropping the oldest to fit."""
+        cost = self.cost(value)
+        if cost > self.limit // 4:
+            return
+        with self._lock:
+            if key in self._items:
+                return
+            self._items[key] = value
+            self.used += cost
+            while self.used > self.limit:
+                _, old = self._items.popitem(last=False)
+                self.used -= self.cost(old)
 
 
 def term_blocks(reader: Any, fieldname: str, text: str) -> list[tuple[Sequence[int], Sequence[float]]]:
@@ -197,8 +279,190 @@ def _raw_blocks(matcher: Any) -> list[tuple[Sequence[int], Sequence[float]]] | N
     return blocks
 
 
-def _live_mask(reader: Any, size: int) -> np.ndarray:
-    """True for each document that is not deleted."""
+def read_positions(reader: Any, fieldname: str, text: str, live: np.ndarray,
+                   within: np.ndarray | None = None) -> Positions:
+    """A term's live documents (``live`` is the generation's mask) and its
+    positions in each, over every segment (see ``Positions``).
+
+    With ``within`` (ascending global document numbers), only those
+    documents are read: blocks holding none of them are skipped undecoded.
+    """
+    ids_parts: list[np.ndarray] = []
+    values: list[bytes] = []
+    for leaf, base in reader.leaf_readers():
+        local = None
+        if within is not None:
+            lo, hi = np.searchsorted(within, (base, base + leaf.doc_count_all()))
+            if lo == hi:
+                continue
+            local = within[lo:hi].astype(np.int64) - base
+        try:
+            matcher = leaf.postings(fieldname, text)
+        except TermNotFound:
+            continue
+        for ids, encoded in leaf_positions(matcher, leaf.schema[fieldname].format, local):
+            ids = ids + base
+            keep = live[ids]
+            if not keep.all():
+                ids = ids[keep]
+                encoded = [v for v, k in zip(encoded, keep) if k]
+            ids_parts.append(ids)
+            values.extend(encoded)
+    if not ids_parts:
+        return np.zeros(0, dtype=np.int32), np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32)
+    return (np.concatenate(ids_parts).astype(np.int32), *decode_positions(values))
+
+
+# What reading a block's positions needs from the codec's posting reader.
+_POSITION_API = ("is_active", "_read_data", "_read_values", "_next_block", "_data", "_byteids", "_maxid", "_values")
+_POSITIONS = formats.Positions()
+
+
+def leaf_positions(matcher: Any, fmt: Any, within: np.ndarray | None) -> Iterator[tuple[np.ndarray, list[bytes]]]:
+    """One segment's postings of a term as blocks of (local ids, each
+    document's positions as a ``Positions`` value: ``decode_positions``
+    reads them), deleted documents included where the codec's blocks are
+    read; only ``within`` (ascending local ids) when given."""
+    raw = _unfiltered(matcher)
+    if type(raw).__name__ != _BLOCK_MATCHER or not all(hasattr(raw, a) for a in _POSITION_API):
+        blocks = _public_positions(matcher, within)
+    else:
+        blocks = _block_positions(raw, within)
+    if type(fmt) is formats.Positions:
+        yield from blocks
+    else:  # another format with positions: re-encoded (no field of ours)
+        for ids, values in blocks:
+            yield ids, [_POSITIONS.encode(fmt.decode_positions(v)) for v in values]
+
+
+def _block_positions(raw: Any, within: np.ndarray | None) -> Iterator[tuple[np.ndarray, list[bytes]]]:
+    """``leaf_positions`` from the codec's blocks, taken whole."""
+    i, count = 0, 0 if within is None else len(within)
+    while raw.is_active():
+        if within is not None:
+            if i >= count:
+                return
+            if within[i] > raw._maxid:
+                raw._next_block()  # none of ours here: not even decompressed
+                continue
+        if raw._data is None:
+            raw._read_data()
+        data = raw._data[0]
+        ids = np.asarray(data, dtype=np.int64) if raw._byteids else np.cumsum(np.asarray(data, dtype=np.int64))
+        if raw._values is None:
+            raw._read_values()
+        values = raw._values
+        if within is not None:
+            j = int(np.searchsorted(within, raw._maxid, side="right"))
+            rows = _present(ids, within[i:j])
+            i = j
+            if rows.size:
+                yield ids[rows], [values[r] for r in rows.tolist()]
+        else:
+            yield ids, list(values)
+        raw._next_block()
+
+
+def _present(ids: np.ndarray, wanted: np.ndarray) -> np.ndarray:
+    """Rows of the ascending ``ids`` that hold one of ``wanted``."""
+    rows = np.searchsorted(ids, wanted)
+    inside = rows < len(ids)
+    rows = rows[inside]
+    return rows[ids[rows] == wanted[inside]]
+
+
+def _public_positions(matcher: Any, within: np.ndarray | None) -> Iterator[tuple[np.ndarray, list[bytes]]]:
+    """``leaf_positions`` through Whoosh's public one-posting-at-a-time
+    interface (another codec), which already leaves deleted documents out."""
+    ids: list[int] = []
+    values: list[bytes] = []
+    wanted = None if within is None else within.tolist()
+    k = 0
+    while matcher.is_active():
+        if wanted is not None:
+            if k >= len(wanted):
+                break
+            if matcher.id() < wanted[k]:
+                matcher.skip_to(wanted[k])
+                continue
+            if matcher.id() > wanted[k]:
+                k += 1
+                continue
+        ids.append(matcher.id())
+        values.append(matcher.value())
+        matcher.next()
+    yield np.asarray(ids, dtype=np.int64), values
+
+
+# A Positions value: a 4-byte big-endian count, then the gaps between
+# positions pickled as a list (protocol 2): PROTO 2, EMPTY_LIST, BINPUT 0,
+# then one int, APPEND; or MARK, the ints, APPENDS (in batches of 1000).
+_HEADER = np.frombuffer(b"\x80\x02]q\x00", dtype=np.uint8)
+_PARSED_RUN = 64  # longer runs (a long document's common word) are unpickled
+_K, _M, _J = ord("K"), ord("M"), ord("J")
+
+
+def decode_positions(values: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """Run starts and positions (see ``Positions``) of many ``Positions``
+    values at once.
+
+    Unpickling them cost a few microseconds each, most of a phrase's time
+    on first use of its words.  Instead the pickled gaps are read as bytes
+    with numpy, one gap of every value per step; a value of more than
+    ``_PARSED_RUN`` gaps, or not in the expected shape, is unpickled.
+    Positions are then one cumulative sum less the sum before each run.
+    """
+    count = len(values)
+    raw = b"".join(values)
+    buf = np.zeros(len(raw) + 8, dtype=np.uint8)  # padding: reads past the end stay inside
+    buf[:len(raw)] = np.frombuffer(raw, dtype=np.uint8)
+    sizes = np.fromiter(map(len, values), dtype=np.int64, count=count)
+    begin = np.zeros(count, dtype=np.int64)
+    np.cumsum(sizes[:-1], out=begin[1:])
+    wide = buf.astype(np.int64)
+    lengths = (wide[begin] << 24) | (wide[begin + 1] << 16) | (wide[begin + 2] << 8) | wide[begin + 3]
+    starts = np.zeros(count + 1, dtype=np.int64)
+    np.cumsum(lengths, out=starts[1:])
+    gaps = np.zeros(int(starts[-1]), dtype=np.int64)
+    header = np.all(buf[begin[:, None] + 4 + np.arange(_HEADER.size)] == _HEADER, axis=1) if count else np.zeros(0, bool)
+    parsed = header & (lengths >= 1) & (lengths <= _PARSED_RUN)
+    rows = np.flatnonzero(parsed)
+    cursor = begin[rows] + 4 + _HEADER.size + (lengths[rows] > 1)
+    out = starts[rows]
+    bad = np.zeros(count, dtype=bool)
+    step = 0
+    while rows.size:
+        op = buf[cursor]
+        one = wide[cursor + 1]
+        value = np.where(op == _K, one, one | (wide[cursor + 2] << 8))
+        four = op == _J
+        if four.any():
+            signed = value | (wide[cursor + 3] << 16) | (wide[cursor + 4] << 24)
+            value = np.where(four, np.where(signed >= 1 << 31, signed - (1 << 32), signed), value)
+        bad[rows[(op != _K) & (op != _M) & ~four]] = True
+        gaps[out + step] = value
+        cursor = cursor + np.where(op == _K, 2, np.where(op == _M, 3, 5))
+        step += 1
+        done = lengths[rows] <= step
+        if done.any():
+            # The run must end where its closing opcode is expected.
+            closing = np.where(lengths[rows[done]] > 1, ord("e"), ord("a"))
+            bad[rows[done][buf[cursor[done]] != closing]] = True
+            keep = ~done
+            rows, cursor, out = rows[keep], cursor[keep], out[keep]
+    for index in np.flatnonzero(~parsed | bad).tolist():
+        value = values[index]
+        unpickled = loads(value[4:] if value.endswith(b".") else value[4:] + b".")
+        if len(unpickled) != lengths[index]:
+            raise ValueError("a Positions value whose count does not match its gaps")
+        gaps[starts[index]:starts[index + 1]] = unpickled
+    summed = np.cumsum(gaps)
+    before = np.concatenate(([0], summed))[starts[:-1]]
+    return starts, (summed - np.repeat(before, lengths)).astype(np.int32)
+
+
+def live_mask(reader: Any, size: int) -> np.ndarray:
+    """True for each of the reader's ``size`` documents that is not deleted."""
     live = np.ones(size, dtype=bool)
     if size and reader.has_deletions():
         for leaf, base in reader.leaf_readers():

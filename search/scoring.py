@@ -209,8 +209,8 @@ def phrase_postings(searcher: Any, part: FieldPart, columns: Columns) -> Posting
     """The live documents where a phrase part occurs, with its number of
     occurrences in each (the one place phrase matching is called from)."""
     # Every typed word keeps its place, stop words too (search.phrases).
-    ids, counts = positional_phrase(searcher.reader(), part.field, part.phrase_slots())
-    return np.asarray(ids, dtype=np.int32), np.asarray(counts, dtype=np.float32)
+    # Positions decoded by an earlier search of this generation are reused.
+    return positional_phrase(searcher.reader(), part.field, part.phrase_slots(), columns)
 
 
 def rank_documents(

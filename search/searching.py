@@ -35,7 +35,7 @@ from .query import ParsedQuery, parse_date_bound, parse_query
 from .ranking import DEFAULT_RANKING, QueryBuilder, Ranking
 from .results import FacetValue, Hit, SearchResults
 from .scoring import RankingStats
-from .semantic.hybrid import FUSE_DEPTH, SemanticView
+from .semantic.hybrid import SemanticView, fuse_depth, query_text
 from .schema import STOP_TERM, STOP_WORDS
 from .semantic.store import has_embeddings
 from .snippets import TermMatcher, highlight_html, match_spans
@@ -268,7 +268,7 @@ class Index:
         matched = found.matched
         offset = (page - 1) * limit
         if sort == "relevance":
-            depth = offset + limit if view is None else max(offset + limit, FUSE_DEPTH)
+            depth = offset + limit if view is None else max(offset + limit, fuse_depth())
             ranked = engine.rank(found, expand, lambda docnum: kept.terms(searcher, docnum), depth)
             if view is not None:
                 ranked, matched = _fused_masks(view, ranked, parsed, depth, matched, allowed)
@@ -491,9 +491,8 @@ def _fused(view: SemanticView, ranked: list[tuple[int, float]], parsed: ParsedQu
     honour, so then the fusion only reorders the lexical matches.
     """
     plain = not parsed.excluded and all(c.field is None and c.kind == "word" for c in parsed.positive)
-    text = " ".join(c.text for c in parsed.positive) or parsed.text
     pool = (allowed if plain else matched)
-    fused, dense = view.fuse([d for d, _ in ranked], text, depth, pool)
+    fused, dense = view.fuse(ranked, query_text(parsed), pool)
     return fused, (matched | dense) if plain else matched
 
 

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 
 import search
 from search.cli import cli
+from search import postings
 from search.phrases import phrase_postings
 from search.schema import WORD_PATTERN, phrase_slots, slot_term
 
@@ -90,31 +91,77 @@ def _brute_force(text: str, slots: tuple[tuple[int, str], ...]) -> int:
     return sum(all(terms[i + o] == t for o, t in slots) for i in range(-low, len(terms) - high))
 
 
+def _random_docs(rng: random.Random, count: int, first: int = 0) -> list[dict]:
+    return [{"id": str(i), "title": "T", "body": " ".join(rng.choice(VOCABULARY) for _ in range(40))}
+            for i in range(first, first + count)]
+
+
+VOCABULARY = "war of the independence large own free and fair a rule law i x".split()
+
+
 @pytest.mark.parametrize("deleted", [(), ("3", "17")])
-def test_phrase_postings_agree_with_reading_the_texts(tmp_path: Path, deleted: tuple[str, ...]) -> None:
-    # Without deletions postings are read block by block; a segment with
-    # deletions takes Whoosh's public posting API.  Deleted documents never match.
+@pytest.mark.parametrize("how", ["reader", "cached", "candidates only"])
+def test_phrase_postings_agree_with_reading_the_texts(tmp_path: Path, deleted: tuple[str, ...], how: str,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    # Positions straight from the reader, through the generation's cache
+    # (each term read whole, then reused), and with every term after the
+    # rarest read for the candidates only.  Deleted documents never match.
+    if how == "candidates only":
+        monkeypatch.setattr(postings, "POSITIONS_WHOLE", 0)
     rng = random.Random(7)
-    vocabulary = "war of the independence large own free and fair a rule law i x".split()
     # 300 documents: posting lists of several blocks (Whoosh writes 128 postings a block).
-    docs = [{"id": str(i), "title": "T", "body": " ".join(rng.choice(vocabulary) for _ in range(40))}
-            for i in range(300)]
+    docs = _random_docs(rng, 300)
     search.build_index(documents=docs, index_dir=tmp_path / "ix")
     if deleted:
         search.delete_documents(tmp_path / "ix", deleted)
     with search.open_index(tmp_path / "ix") as index:
-        reader = index._searcher().reader()
+        searcher = index._searcher()
+        reader = searcher.reader()
+        columns = None if how == "reader" else postings.Columns(searcher, index.ranking.b)
         id_of = reader.column_reader("id")
         live = {d["id"]: d["body"] for d in docs if d["id"] not in deleted}
         for _ in range(60):
-            words = [rng.choice(vocabulary) for _ in range(rng.randint(2, 4))]
+            words = [rng.choice(VOCABULARY) for _ in range(rng.randint(2, 4))]
             slots = phrase_slots(" ".join(words))
             if not slots:
                 continue
-            docnums, counts = phrase_postings(reader, "body", slots)
-            found = {id_of[d]: c for d, c in zip(docnums, counts)}
+            docnums, counts = phrase_postings(reader, "body", slots, columns)
+            found = {id_of[d]: c for d, c in zip(docnums.tolist(), counts.tolist())}
             expected = {k: float(n) for k, v in live.items() if (n := _brute_force(v, slots))}
             assert found == expected, words
+        if columns is not None and how == "cached":
+            assert columns._positions.used > 0
+
+
+def test_searches_find_the_phrases_of_each_generation(tmp_path: Path) -> None:
+    # One open index across adding and deleting: each generation's cached
+    # positions give exactly that generation's documents.
+    rng = random.Random(11)
+    docs = _random_docs(rng, 200)
+    folder = tmp_path / "ix"
+    search.build_index(documents=docs, index_dir=folder)
+    phrases = ['"war of the"', '"free and fair"', '"rule law"', '"large own"', '"a war"', '"independence x i"']
+
+    def check(index, texts: dict[str, str]) -> None:
+        for phrase in phrases:
+            slots = phrase_slots(phrase.strip('"'))
+            expected = {k for k, v in texts.items() if _brute_force(v, slots)}
+            results = index.search(phrase, limit=1000)
+            assert {h.id for h in results.hits} == expected, phrase
+            assert results.total == len(expected)
+
+    texts = {d["id"]: d["body"] for d in docs}
+    with search.open_index(folder) as index:
+        check(index, texts)
+        added = _random_docs(rng, 150, first=200)
+        search.add_documents(folder, added)
+        texts.update({d["id"]: d["body"] for d in added})
+        check(index, texts)
+        gone = [str(i) for i in range(0, 350, 7)]
+        search.delete_documents(folder, gone)
+        for key in gone:
+            del texts[key]
+        check(index, texts)
 
 
 def test_an_index_of_the_previous_version_is_rebuilt_by_index_and_refused_by_search(tmp_path: Path) -> None:

@@ -15,7 +15,8 @@ import pytest
 
 import search
 from search.facets import FacetTable
-from search.postings import Columns, _raw_blocks, _unfiltered
+from search import postings
+from search.postings import Columns, _Bounded, _raw_blocks, _unfiltered, decode_positions, leaf_positions, read_positions
 from search.schema import TEXT_FIELDS
 
 from test_ranking_golden import CORPUS
@@ -50,15 +51,20 @@ def _public(reader, fieldname: str, text: str) -> list[tuple[int, float]]:
     return found
 
 
+def _terms(reader, fields: tuple[str, ...], first: int | None) -> list[tuple[str, str]]:
+    """The first terms of each field's lexicon, as (field, text); over 100 of them."""
+    terms = [(f, t.decode() if isinstance(t, bytes) else t) for f in fields for t in list(reader.lexicon(f))[:first]]
+    assert len(terms) > 100
+    return terms
+
+
 def test_postings_equal_the_public_api_after_deletions(index_dir: Path) -> None:
     with search.open_index(index_dir) as ix:
         searcher = ix._searcher()
         reader = searcher.reader()
         assert reader.has_deletions()
         columns = Columns(searcher, ix.ranking.b)
-        terms = [(f, t.decode() if isinstance(t, bytes) else t) for f in ("body", "title", "author")
-                 for t in list(reader.lexicon(f))[:60]]
-        assert len(terms) > 100
+        terms = _terms(reader, ("body", "title", "author"), 60)
         deleted_segment_reads = 0
         for fieldname, text in terms:
             ids, tfs = columns.postings(reader, fieldname, text)
@@ -106,3 +112,111 @@ def test_facet_counts_equal_a_count_of_stored_values(index_dir: Path) -> None:
         # Most frequent first, then by value.
         listed = [(v.count, v.value) for v in table.count(mask)["author"]]
         assert listed == sorted(listed, key=lambda cv: (-cv[0], cv[1]))
+
+
+def _public_positions(reader, fieldname: str, text: str) -> list[tuple[int, list[int]]]:
+    found = []
+    for leaf, base in reader.leaf_readers():
+        if (fieldname, text) in leaf:
+            matcher = leaf.postings(fieldname, text)
+            while matcher.is_active():
+                found.append((base + matcher.id(), list(matcher.value_as("positions"))))
+                matcher.next()
+    return found
+
+
+def _as_lists(found) -> list[tuple[int, list[int]]]:
+    ids, starts, flat = found
+    return [(d, flat[starts[i]:starts[i + 1]].tolist()) for i, d in enumerate(ids.tolist())]
+
+
+def test_positions_equal_the_public_api_after_deletions(index_dir: Path) -> None:
+    with search.open_index(index_dir) as ix:
+        searcher = ix._searcher()
+        reader = searcher.reader()
+        assert reader.has_deletions()
+        columns = Columns(searcher, ix.ranking.b)
+        terms = _terms(reader, ("body", "title"), 80)
+        everyone = np.flatnonzero(columns.live)
+        for fieldname, text in terms:
+            # Empty for a term of deleted documents only.
+            expected = _public_positions(reader, fieldname, text)
+            assert _as_lists(columns.positions(reader, fieldname, text)) == expected, (fieldname, text)
+            # Read for some documents only (the path of a term much longer
+            # than a phrase's candidates): those documents' positions.
+            some = everyone[::3]
+            wanted = set(some.tolist())
+            part = read_positions(reader, fieldname, text, columns.live, some)
+            assert _as_lists(part) == [(d, p) for d, p in expected if d in wanted], (fieldname, text)
+
+
+def test_the_positions_cache_stays_within_its_bound(index_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with search.open_index(index_dir) as ix:
+        searcher = ix._searcher()
+        reader = searcher.reader()
+        terms = [t for _, t in _terms(reader, ("body",), None)]
+        alone = Columns(searcher, ix.ranking.b)
+        sizes = {t: _Bounded.cost(alone.positions(reader, "body", t)) for t in terms}
+        limit = sum(sorted(sizes.values())[-12:])  # room for about a dozen of the largest
+        monkeypatch.setattr(postings, "POSITIONS_CACHE_BYTES", limit)
+        columns = Columns(searcher, ix.ranking.b)
+        for _ in range(2):
+            for term in terms:
+                assert _as_lists(columns.positions(reader, "body", term)) == _as_lists(
+                    alone.positions(reader, "body", term)), term
+                assert columns._positions.used <= limit
+        kept = columns._positions._items
+        assert 0 < len(kept) < len(terms)
+        assert columns._positions.used == sum(_Bounded.cost(v) for v in kept.values())
+        # Least recently used out first: the last terms read are the ones kept.
+        assert list(kept) == [("body", t) for t in terms[-len(kept):]]
+        # An entry over a quarter of the bound is read but never kept.
+        small = _Bounded(4 * min(sizes.values()))
+        big = max(terms, key=sizes.__getitem__)
+        small.put(("body", big), alone.positions(reader, "body", big))
+        assert small.used == 0 and small.get(("body", big)) is None
+
+
+def test_positions_decode_as_whoosh_decodes_them() -> None:
+    # Gaps of one, two and four bytes, runs parsed with numpy and runs long
+    # enough to be unpickled (over 64 positions; over 1,000 pickle batches
+    # them), with and without the pickle's final STOP (the codec drops it).
+    from whoosh.formats import Positions
+
+    rng = np.random.default_rng(5)
+    runs = [[3], [0], [1, 5, 900], [2, 70_000, 70_001], [255, 256, 65_535, 65_536, 2**31 - 5],
+            list(range(64)), list(range(65)), list(range(0, 3_000, 3))]
+    runs += [sorted(set(rng.integers(0, 5_000, size=int(n)).tolist())) for n in rng.integers(1, 90, size=200)]
+    fmt = Positions()
+    values = [fmt.encode(r) for r in runs]
+    values = [v[:-1] if i % 2 and v.endswith(b".") else v for i, v in enumerate(values)]
+    starts, flat = decode_positions(values)
+    assert [flat[starts[i]:starts[i + 1]].tolist() for i in range(len(runs))] == runs
+    assert [fmt.decode_positions(v) for v in values] == runs
+
+
+@pytest.mark.parametrize("fmt_name", ["Positions", "Characters"])
+def test_positions_through_the_public_matcher_api(fmt_name: str) -> None:
+    # A matcher that is not the codec's block reader (another codec) is read
+    # one posting at a time; a format other than plain Positions is decoded
+    # by itself.  Same positions, for all documents or some.
+    from whoosh import formats
+    from whoosh.matching import ListMatcher
+
+    fmt = getattr(formats, fmt_name)()
+    runs = {1: [0, 4], 5: [2], 9: [1, 300, 70_000], 12: [7, 8]}
+    if fmt_name == "Characters":  # (position, start char, end char)
+        values = [fmt.encode([(p, p * 5, p * 5 + 4) for p in r]) for r in runs.values()]
+    else:
+        values = [fmt.encode(r) for r in runs.values()]
+
+    def read(within):
+        ids, encoded = [], []
+        for block_ids, block_values in leaf_positions(ListMatcher(list(runs), values=values), fmt, within):
+            ids += block_ids.tolist()
+            encoded += block_values
+        starts, flat = decode_positions(encoded)
+        return {d: flat[starts[i]:starts[i + 1]].tolist() for i, d in enumerate(ids)}
+
+    assert read(None) == runs
+    assert read(np.array([0, 5, 6, 12, 40])) == {5: runs[5], 12: runs[12]}

@@ -28,7 +28,9 @@ from search.semantic import (
     reciprocal_rank_fusion,
     register_encoder,
 )
+from search.semantic import fusion as fusion_module
 from search.semantic import vectors as vectors_module
+from search.semantic.fusion import Fusion, fuse, interpolate
 from search.semantic.passages import MAX_PASSAGES, PASSAGES, SINGLE, STRIDE, WINDOW, document_texts
 from search.semantic.store import SemanticPlan, embedding_text
 from search.semantic.vectors import VectorTable, to_bytes
@@ -113,6 +115,51 @@ def test_rrf_orders_by_score_then_first_seen() -> None:
     assert [d for d, _ in reciprocal_rank_fusion([["a", "b", "c"], ["c", "a"]])] == ["a", "c", "b"]
     # Mirror-image rankings tie on every item: first seen wins.
     assert [d for d, _ in reciprocal_rank_fusion([["x", "y"], ["y", "x"]])] == ["x", "y"]
+
+
+def test_interpolation_by_hand_min_max() -> None:
+    # Lexical 10, 6, 2 -> 1, 0.5, 0 (d, not retrieved, gets the minimum 0);
+    # cosines 0.2, 0.6, 0.4, 0.8 -> 0, 2/3, 1/3, 1; half of each.
+    fused = interpolate([("a", 10.0), ("b", 6.0), ("c", 2.0)], {"a": 0.2, "b": 0.6, "c": 0.4, "d": 0.8}, 0.5)
+    assert [item for item, _ in fused] == ["b", "a", "d", "c"]  # a and d tie at 0.5: first seen first
+    assert dict(fused) == pytest.approx({"b": 0.25 + 1 / 3, "a": 0.5, "d": 0.5, "c": 1 / 6})
+
+
+def test_interpolation_by_hand_z_score() -> None:
+    # Lexical 3, 1 -> z +1, -1; cosines 0.1, 0.3 -> z -1, +1; alpha 0.75.
+    fused = interpolate([("x", 3.0), ("y", 1.0)], {"x": 0.1, "y": 0.3}, 0.75, norm="z")
+    assert dict(fused) == pytest.approx({"x": 0.5, "y": -0.5})
+    assert [item for item, _ in fused] == ["x", "y"]
+
+
+def test_fusion_reads_only_its_depth_and_keeps_the_lexical_rest() -> None:
+    lexical = [(1, 5.0), (2, 4.0), (3, 3.0), (4, 2.0)]
+    dense = [(9, 0.9), (3, 0.8), (5, 0.7)]
+    fused = fuse(lexical, dense, how=Fusion(k=10, weight=1.0, depth=2))
+    # Depth 2: lexical 1, 2 and dense 9, 3 only (1 and 9 tie at 1/11, 2 and 3 at 1/12).
+    assert [item for item, _ in fused] == [1, 9, 2, 3, 4]
+    assert dict(fused)[1] == pytest.approx(1 / 11) and dict(fused)[4] == pytest.approx(1 / 12)
+    assert 5 not in dict(fused)
+
+
+def test_interpolating_fusion_uses_the_cosines_of_lexical_documents() -> None:
+    lexical = [("a", 2.0), ("b", 1.0)]
+    how = Fusion(method="interpolate", alpha=0.5, depth=10)
+    # "b" is far down the dense list: its cosine comes from ``cosines``.
+    fused = fuse(lexical, [("c", 0.9), ("a", 0.5)], {"b": 0.1}, how)
+    assert dict(fused) == pytest.approx({"a": 0.5 + 0.5 * 0.5, "c": 0.5, "b": 0.0})
+    with pytest.raises(ValueError, match="unknown fusion"):
+        fuse(lexical, [], how=Fusion(method="sum"))
+
+
+def test_semantic_search_with_interpolation(semantic_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fusion_module, "DEFAULT", Fusion(method="interpolate", alpha=0.5, depth=100))
+    with search.open_index(semantic_index) as ix:
+        hybrid = ix.search("car", semantic=True)
+    ids = [h.id for h in hybrid.hits]
+    # "car" is first on both sides; "auto" shares its concept, the rest do not.
+    assert ids[:2] == ["car", "auto"] and hybrid.total == len(DOCS)
+
 
 
 # -- vectors ---------------------------------------------------------------------

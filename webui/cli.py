@@ -28,6 +28,10 @@ __all__ = ["cli", "main", "serve_command"]
 @click.option("--workers", type=click.IntRange(1, 256), default=None,
               help="Worker processes, each with its own open index (POSIX). "
                    "[default: one per core; 1 on Windows, which serves from one process]")
+# 4 threads, not 1: a search holds the GIL, so more threads buy no CPU (the same
+# CPU per request at 100k), but with one a slow query (a phrase) makes its
+# worker's other connections wait behind it.  docs/benchmarks.md, "Serving at
+# 100,000 documents".
 @click.option("--threads", type=click.IntRange(1, 1000), default=4, show_default=True,
               help="Threads per worker process.")
 @click.option("--connection-limit", type=click.IntRange(min=1), default=server.CONNECTION_LIMIT, show_default=True,

@@ -12,17 +12,28 @@ from typing import Any, Iterable, Sequence
 
 from .encoder import get_encoder
 from . import fusion
-from .fusion import reciprocal_rank_fusion
 from .store import Embeddings
 
-__all__ = ["SemanticView", "FUSE_DEPTH"]
+__all__ = ["SemanticView", "FUSE_DEPTH", "fuse_depth", "query_text"]
 
-# How deep each ranking goes into the fusion when fewer hits are asked for.
-# Fixed before the fusion grid was run (docs/semantic.md): a document found
-# by both lists must be seen in both to be scored right, and 100 covers the
-# depth at which two ranks still beat one first place (about 20 with k = 20,
-# 60 with k = 60).
+# How deep the lexical ranking is computed for a semantic search, however
+# few hits are asked for: the fusion's depth (``fusion.DEFAULT.depth``)
+# is read at each search, so the engine asks for the deeper of the two.
 FUSE_DEPTH = 100
+
+
+def query_text(parsed: Any) -> str:
+    """What the model reads of a parsed query: its positive words and phrases, in order.
+
+    The parser keeps at most its word limit, so a paragraph-long query is
+    embedded by its first words.
+    """
+    return " ".join(c.text for c in parsed.positive) or parsed.text
+
+
+def fuse_depth() -> int:
+    """How many lexical documents a semantic search needs at least."""
+    return max(FUSE_DEPTH, fusion.DEFAULT.depth)
 
 
 class SemanticView:
@@ -50,8 +61,11 @@ class SemanticView:
 
     def nearest(self, text: str, k: int, pool: Iterable[int] | None = None) -> list[tuple[int, float]]:
         """The ``k`` documents (docnum, cosine of their closest passage) closest to ``text``, among ``pool`` if given."""
-        vector = get_encoder(self.model).encode([text])[0]
-        return self._top(vector, k, pool)
+        return self._top(self.query_vector(text), k, pool)
+
+    def query_vector(self, text: str) -> Any:
+        """The model's vector of a query's text."""
+        return get_encoder(self.model).encode([text])[0]
 
     def similar(self, docnum: int, k: int) -> list[tuple[int, float]] | None:
         """The ``k`` documents closest to document ``docnum`` (not itself); None if it has no vector.
@@ -70,18 +84,26 @@ class SemanticView:
         found = self.embeddings.table.top(vector, k, items, self._starts)
         return [(self.doc_of[i], s) for i, s in found if i in self.doc_of]
 
-    def fuse(self, lexical: Sequence[int], text: str, depth: int, pool: Iterable[int] | None) -> tuple[list[tuple[int, float]], set[int]]:
-        """Lexical ranking fused with the dense one; also the dense documents found.
+    def fuse(self, lexical: Sequence[tuple[int, float]], text: str, pool: Iterable[int] | None) -> tuple[list[tuple[int, float]], set[int]]:
+        """Lexical ranking fused with the dense one; also the dense documents that took part.
 
-        ``lexical`` is the lexical ranking (docnums, best first, ``depth`` or
-        fewer); the dense ranking is the ``depth`` nearest documents in
-        ``pool`` (every document when None).  The fusion's constants are read
-        here, at each call, from ``fusion`` (``benchmarks/semantic.py`` sets
-        them to compare configurations).
+        ``lexical`` is the lexical ranking ((docnum, score), best first); the
+        dense ranking is the nearest documents in ``pool`` (every document
+        when None), as deep as the fusion reads.  The fusion is read here, at
+        each call, from ``fusion.DEFAULT`` (``benchmarks/semantic.py`` swaps
+        it to compare configurations).
         """
-        dense = [d for d, _ in self.nearest(text, depth, pool)]
-        fused = reciprocal_rank_fusion([list(lexical), dense], k=fusion.RRF_K, weights=(1.0, fusion.DENSE_WEIGHT))
-        return fused, set(dense)
+        how = fusion.DEFAULT
+        vector = self.query_vector(text)
+        dense = self._top(vector, how.depth, pool)
+        cosines = None
+        if how.method == fusion.INTERPOLATE:
+            # Interpolation needs the cosine of every lexical candidate too.
+            found = {d for d, _ in dense}
+            missing = [d for d, _ in lexical[:how.depth] if d not in found]
+            cosines = dict(self._top(vector, len(missing), missing)) if missing else {}
+        fused = fusion.fuse(list(lexical), dense, cosines, how)
+        return fused, {d for d, _ in dense}
 
 
 def _starts(starts: list[int]) -> Any:
