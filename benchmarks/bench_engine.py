@@ -292,12 +292,16 @@ def ours_add(corpus: Path, index_dir: Path, share: float) -> dict[str, Any]:
 
 def ours_read(corpus: Path) -> dict[str, Any]:
     """Only read and parse every document with our reader; runs in a fresh child."""
+    from search.errors import DocumentError
     from search.readers import read_document
 
     start = time.perf_counter()
     count = 0
     for path in _corpus_files(corpus):
-        read_document(path, corpus)
+        try:
+            read_document(path, corpus)
+        except DocumentError:
+            continue  # skipped, as the build and _fts_rows skip it
         count += 1
     return {"seconds": time.perf_counter() - start, "documents": count, "peak_rss_mb": _peak_rss_mb()}
 

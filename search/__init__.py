@@ -29,7 +29,7 @@ from .errors import (
     SemanticUnavailableError,
 )
 from .ranking import DEFAULT_RANKING, Ranking
-from .results import FacetValue, Hit, SearchResults
+from .results import FacetValue, Hit, SearchResults, Snippet
 from .options import FILTERS, MATCHES, MAX_LIMIT, MAX_PAGE, SORTS, SearchOptions, check_options, date_bounds
 from .backend import IndexBackend
 from .searching import Index, index_exists, open_index
@@ -76,6 +76,7 @@ __all__ = [
     "Problem",
     "SearchResults",
     "Hit",
+    "Snippet",
     "FacetValue",
     "Ranking",
     "DEFAULT_RANKING",

@@ -12,7 +12,6 @@ without loading the web UI.
 from __future__ import annotations
 
 import functools
-import html
 import signal
 import sys
 import threading
@@ -295,14 +294,15 @@ def print_results(results: Any) -> None:
     click.echo(f"Results {first}–{last} of {results.total} ({results.took:.3f} s)\n")
     width = terminal_width()
     for hit in results.hits:
-        title = wrap_snippet(f"<mark>{html.escape(hit.title or hit.id)}</mark>", width, _HANGING, bold)
+        heading = hit.title or hit.id
+        title = wrap_snippet(heading, [(0, len(heading))], width, _HANGING, bold)
         title[0] = f"{hit.rank:>3}. " + title[0][_HANGING:]
         for line in title:
             click.echo(line)
         byline = " · ".join(x for x in (hit.author, hit.affiliation, hit.date or "undated", hit.source) if x)
-        for line in wrap_snippet(html.escape(byline), width, _HANGING, str):
+        for line in wrap_snippet(byline, [], width, _HANGING, str):
             click.echo(line)
-        for line in wrap_snippet(hit.snippet, width, _HANGING, emphasise):
+        for line in wrap_snippet(hit.excerpt.text, hit.excerpt.spans, width, _HANGING, emphasise):
             click.echo(line)
         click.echo(click.style(f"{' ' * _HANGING}{clean(hit.id)}", dim=True) + "\n")
 

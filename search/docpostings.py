@@ -26,11 +26,12 @@ import pickle
 from collections import Counter, defaultdict
 from typing import Any, Callable
 
-from whoosh import fields as wfields, formats, writing
+from whoosh import fields as wfields, formats
 from whoosh.system import pack_uint
 from whoosh.analysis import CharsetFilter, CompositeAnalyzer, LowercaseFilter, RegexTokenizer, StemFilter, StopFilter
 
 from .schema import REMOVED_WORDS_RECORDED, ProseField, removed_key
+from .termpool import TermPool
 
 __all__ = ["WordPlan", "install"]
 
@@ -212,7 +213,7 @@ def install(writer: Any, pool_add: Callable[[tuple[Any, ...]], None], spelling: 
                 if field.indexed:
                     if field.scorable:
                         length = sum(item[1] for item in items)
-                    pool_many(name, [(name, t, docnum, w, v) for t, _, w, v in items])
+                    pool_many(name, docnum, items)
                 if field.separate_spelling():
                     spellfield = field.spelling_fieldname(name)
                     if spelled is None:
@@ -233,29 +234,19 @@ def install(writer: Any, pool_add: Callable[[tuple[Any, ...]], None], spelling: 
     writer.add_document = add_document
 
 
-def _pool_many(pool: Any, pool_add: Callable[[tuple[Any, ...]], None]) -> Callable[[str, list[Any]], None]:
-    """A function adding one field's postings to ``pool`` at once.
+def _pool_many(pool: Any, pool_add: Callable[[tuple[Any, ...]], None]) -> Callable[[str, int, list[Any]], None]:
+    """A function adding one document's postings of one field to ``pool`` at once.
 
-    Whoosh's ``PostingPool.add`` estimates each posting's memory in Python
-    to know when to spill a sorted run to disk; this adds the same estimate
-    for a whole list and spills after it.  Another kind of pool gets its
-    postings one by one.
+    The postings are ``field.index``'s (term, frequency, weight, value).  A
+    ``TermPool`` takes them as they are when ``pool_add`` is its own ``add``
+    (the spelling tally wraps ``add`` only for the spelling fields, which
+    never come here); any other pool gets them one by one.
     """
-    if type(pool) is not writing.PostingPool:
-        def one_by_one(name: str, postings: list[Any]) -> None:
-            for posting in postings:
-                pool_add(posting)
-        return one_by_one
+    if type(pool) is TermPool and getattr(pool_add, "__func__", None) is TermPool.add and pool_add.__self__ is pool:
+        return pool.add_document
 
-    def many(name: str, postings: list[Any]) -> None:
-        if not postings:
-            return
-        # PostingPool.add's estimate: 150 bytes of tuple, number and float,
-        # the field name, the term as text, the value bytes.
-        pool.currentsize += (150 + len(name)) * len(postings) + sum(2 * len(p[1]) + len(p[4] or b"") for p in postings)
-        pool.fieldnames.add(name)
-        pool.current.extend(postings)
-        if pool.currentsize > pool.limit:
-            pool.save()
+    def one_by_one(name: str, docnum: int, postings: list[Any]) -> None:
+        for term, _, weight, value in postings:
+            pool_add((name, term, docnum, weight, value))
 
-    return many
+    return one_by_one

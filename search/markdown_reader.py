@@ -94,6 +94,47 @@ def _construct_int(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
 _FrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
 _FrontMatterLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
 
+# PyYAML's parser in C (libyaml), when installed: the pure-Python scanner
+# was most of the time spent reading a Markdown file.  Its composer cannot
+# refuse aliases or deep nesting, so ``_load_front_matter`` checks the
+# events first; the constructors are the same as ``_FrontMatterLoader``'s.
+_CLoader: Any = getattr(yaml, "CSafeLoader", None)
+if _CLoader is not None:
+    class _CFrontMatterLoader(_CLoader):  # type: ignore[misc, valid-type]
+        """``yaml.CSafeLoader`` with ``_FrontMatterLoader``'s timestamp and integer constructors."""
+
+    _CFrontMatterLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp)
+    _CFrontMatterLoader.add_constructor("tag:yaml.org,2002:int", _construct_int)
+    _CLoader = _CFrontMatterLoader
+
+
+def _load_front_matter(source: str) -> Any:
+    """``yaml.load`` with ``_FrontMatterLoader``, through libyaml when it gives the same answer.
+
+    libyaml is used only when its events show no alias and no node deeper
+    than ``_MAX_DEPTH`` (as ``_FrontMatterLoader.compose_node`` counts them)
+    and it parses without error; anything else goes to the Python loader,
+    so refusals, errors and their messages stay the Python loader's.
+    """
+    if _CLoader is not None:
+        try:
+            depth = 0
+            for event in yaml.parse(source, Loader=_CLoader):
+                if isinstance(event, yaml.AliasEvent):
+                    raise _FrontMatterRefused("alias")
+                if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                    depth += 1
+                    if depth > _MAX_DEPTH:
+                        raise _FrontMatterRefused("deep")
+                elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                    depth -= 1
+                elif isinstance(event, yaml.ScalarEvent) and depth + 1 > _MAX_DEPTH:
+                    raise _FrontMatterRefused("deep")
+            return yaml.load(source, Loader=_CLoader)  # noqa: S506 (a safe loader)
+        except Exception:  # noqa: BLE001 - the Python loader gives the answer and the message
+            pass
+    return yaml.load(source, Loader=_FrontMatterLoader)  # noqa: S506 (a safe loader)
+
 
 def parse_markdown(text: str, doc_id: str) -> Document:
     """Parse Markdown with YAML front matter into a ``Document`` (format ``"markdown"``).
@@ -155,7 +196,7 @@ def _split_front_matter(text: str, warnings: list[str]) -> tuple[dict[str, Any],
         warnings.append(f"front matter is larger than {_MAX_FRONT_MATTER_CHARS // 1024} KB; ignored")
         return {}, body
     try:
-        meta = yaml.load(source, Loader=_FrontMatterLoader)  # noqa: S506 (a safe loader)
+        meta = _load_front_matter(source)
     except _FrontMatterRefused as exc:
         warnings.append(str(exc))
         return {}, body

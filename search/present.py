@@ -14,7 +14,7 @@ import numpy as np
 from .engine import known_word
 from .query import ParsedQuery
 from .ranking import QueryBuilder, analyze
-from .results import Hit
+from .results import Hit, Snippet
 from .schema import SCHEMA
 from .snippets import TermMatcher, make_snippet
 from .spelling import closest_word
@@ -45,7 +45,7 @@ def display_row(stored: dict[str, Any]) -> Row:
     )
 
 
-def hit_from_row(row: Row, score: float | None, rank: int, snippet: str = "") -> Hit:
+def hit_from_row(row: Row, score: float | None, rank: int, excerpt: Snippet | None = None) -> Hit:
     """A fresh ``Hit`` (its lists are its own) from display values."""
     doc_id, title, authors, affiliation, date, source, url, tags, fmt = row
     return Hit(
@@ -59,7 +59,7 @@ def hit_from_row(row: Row, score: float | None, rank: int, snippet: str = "") ->
         tags=list(tags),
         format=fmt,
         score=round(score, 4) if score is not None else None,
-        snippet=snippet,
+        excerpt=excerpt if excerpt is not None else Snippet(),
         rank=rank,
     )
 
@@ -70,8 +70,8 @@ def stored_hit(searcher: Any, docnum: int, score: float | None, rank: int, match
     # The stored body is a bounded opening (search.storedtext); the
     # whole is read only when the query's words are not in it.
     whole = (lambda: full_texts(searcher.reader(), docnum, stored, markdown=False)[0]) if is_cut(stored) else None
-    snippet = make_snippet(stored.get("body") or "", matcher, whole=whole)
-    return hit_from_row(display_row(stored), score, rank, snippet)
+    excerpt = make_snippet(stored.get("body") or "", matcher, whole=whole)
+    return hit_from_row(display_row(stored), score, rank, excerpt)
 
 
 def term_matcher(parsed: ParsedQuery, builder: QueryBuilder) -> TermMatcher:

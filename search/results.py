@@ -2,20 +2,62 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .document import join_names
 
-__all__ = ["Hit", "FacetValue", "SearchResults"]
+__all__ = ["Hit", "Snippet", "FacetValue", "SearchResults", "mark_html"]
+
+
+def mark_html(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` HTML-escaped, each of ``spans`` wrapped in ``<mark>``.
+
+    The one place a snippet or highlight becomes HTML.  Spans index the
+    plain text and each piece is escaped on its own, so a mark can never
+    open or close inside an entity; spans that overlap an earlier one or
+    fall outside the text are skipped.
+    """
+    out, pos = [], 0
+    for start, end in spans:
+        if start < pos or end > len(text) or start >= end:
+            continue
+        out.append(html.escape(text[pos:start]))
+        out.append("<mark>" + html.escape(text[start:end]) + "</mark>")
+        pos = end
+    out.append(html.escape(text[pos:]))
+    return "".join(out)
+
+
+@dataclass
+class Snippet:
+    """A short passage of a hit's body and where the query matched in it.
+
+    ``text`` is plain text (white space folded, " … " where passages were
+    cut or joined); ``spans`` are ``(start, end)`` character offsets into
+    ``text`` (Unicode code points, end exclusive), in order and not
+    overlapping.
+    """
+
+    text: str = ""
+    spans: list[tuple[int, int]] = field(default_factory=list)
+
+    def html(self) -> str:
+        """The text, escaped, with every span in ``<mark>``."""
+        return mark_html(self.text, self.spans)
+
+    def __bool__(self) -> bool:
+        return bool(self.text)
 
 
 @dataclass
 class Hit:
     """One matching document as shown in a result list.
 
-    ``snippet`` is HTML: escaped text with matched words in ``<mark>``.
-    ``score`` is None when results are sorted by date.
+    ``excerpt`` is the snippet as structure (text and match spans);
+    ``snippet`` is the same as HTML: escaped text with matched words in
+    ``<mark>``.  ``score`` is None when results are sorted by date.
     """
 
     id: str
@@ -28,8 +70,13 @@ class Hit:
     tags: list[str]
     format: str
     score: float | None
-    snippet: str
+    excerpt: Snippet
     rank: int
+
+    @property
+    def snippet(self) -> str:
+        """The snippet as HTML (``Snippet.html``): escaped, matches in ``<mark>``."""
+        return self.excerpt.html()
 
     @property
     def author(self) -> str:
@@ -42,8 +89,10 @@ class Hit:
         return int(self.date[:4]) if self.date else None
 
     def to_dict(self) -> dict[str, Any]:
-        """A JSON-ready dict (with ``author`` and ``year`` added)."""
+        """A JSON-ready dict (with ``author``, ``year`` and the ``snippet`` HTML added)."""
         data = asdict(self)
+        data["excerpt"]["spans"] = [list(span) for span in self.excerpt.spans]
+        data["snippet"] = self.snippet
         data["author"] = self.author
         data["year"] = self.year
         return data

@@ -13,12 +13,15 @@ block; the blocks, their statistics and the files written stay Whoosh's
 
 from __future__ import annotations
 
+from array import array
 from typing import Any, Iterable
 
 from whoosh import writing
 from whoosh.codec import whoosh3
 from whoosh.codec.base import OutOfOrderError
 from whoosh.util.numeric import byte_to_length
+
+from .termpool import TermPostings
 
 __all__ = ["install"]
 
@@ -97,6 +100,9 @@ def _add_postings(fieldwriter: Any, schema: Any, lengths: Any, items: Iterable[t
     # The length table when the lengths are this segment's (a flush), for a plain list per field.
     owner = getattr(dfl, "__self__", None)
     table_of = owner.table if isinstance(owner, _LengthTable) else None
+    if isinstance(items, TermPostings) and (table_of is not None or dfl is None):
+        _add_terms(fieldwriter, schema, table_of, items)
+        return
     lastfn: str | None = None
     lasttext: bytes | None = None
     writer: Any = None
@@ -113,10 +119,7 @@ def _add_postings(fieldwriter: Any, schema: Any, lengths: Any, items: Iterable[t
                 fieldwriter.finish_term()
             if lastfn is not None:
                 fieldwriter.finish_field()
-            fieldwriter.start_field(fieldname, schema[fieldname])
-            writer = fieldwriter._postwriter
-            limit = writer._blocklimit
-            table = table_of(fieldname) if table_of is not None else None
+            writer, limit, table = _start_field(fieldwriter, schema, fieldname, table_of)
             lastfn, lasttext = fieldname, None
         if docnum == -1:  # Whoosh's marker for a spelling word without postings
             continue
@@ -149,6 +152,70 @@ def _add_postings(fieldwriter: Any, schema: Any, lengths: Any, items: Iterable[t
             if length > writer._maxlength:
                 writer._maxlength = length
     if lasttext is not None:
+        fieldwriter.finish_term()
+    if lastfn is not None:
+        fieldwriter.finish_field()
+
+
+def _start_field(fieldwriter: Any, schema: Any, fieldname: str, table_of: Any) -> tuple[Any, int, Any]:
+    """Start writing ``fieldname``; its postings writer, block size and length table (None: no table)."""
+    fieldwriter.start_field(fieldname, schema[fieldname])
+    writer = fieldwriter._postwriter
+    return writer, writer._blocklimit, table_of(fieldname) if table_of is not None else None
+
+
+def _add_terms(fieldwriter: Any, schema: Any, table_of: Any, postings: TermPostings) -> None:
+    """``_add_postings`` for a ``TermPool``'s postings: each term's blocks cut from its arrays.
+
+    Whoosh fills a block posting by posting and writes it when the next
+    posting finds it full; so a term's blocks are its postings cut every
+    ``_blocklimit``, the last one written by ``finish_term``.  The block's
+    statistics are the ones ``add_posting`` keeps: the largest weight (0
+    when none is above), and the shortest and longest non-zero field length.
+    """
+    int_weights = postings.pool.int_weights
+    lastfn: str | None = None
+    writer: Any = None
+    table: list[int | None] | None = None
+    size = 0
+    limit = 0
+    for fieldname, btext, docs, weights, values in postings.terms():
+        if fieldname != lastfn:
+            if lastfn is not None:
+                fieldwriter.finish_field()
+            writer, limit, table = _start_field(fieldwriter, schema, fieldname, table_of)
+            size = len(table) if table is not None else 0
+            lastfn = fieldname
+        if docs[0] < 0:  # Whoosh's marker for a spelling word without postings (sorted first)
+            keep = [i for i, docnum in enumerate(docs) if docnum >= 0]
+            if not keep:
+                continue
+            docs = array("i", [docs[i] for i in keep])
+            weights = array("d", [weights[i] for i in keep])
+            values = [values[i] for i in keep]
+        as_int = fieldname in int_weights
+        fieldwriter.start_term(btext)
+        count = len(docs)
+        for start in range(0, count, limit):
+            end = min(start + limit, count)
+            if start:
+                writer._write_block()
+            ids = docs[start:end]
+            block_weights = weights[start:end]
+            writer._ids = ids
+            writer._weights = array("f", block_weights)
+            block_values = values[start:end]
+            if None in block_values or b"" in block_values:
+                block_values = [value for value in block_values if value]
+            writer._values = block_values
+            top = max(block_weights)
+            writer._maxweight = (int(top) if as_int else top) if top > 0 else 0
+            if table is not None:
+                found = [length for length in (table[d] if d < size else None for d in ids) if length]
+                writer._minlength = min(found) if found else None
+                writer._maxlength = max(found) if found else 0
+            else:
+                writer._minlength, writer._maxlength = None, 0
         fieldwriter.finish_term()
     if lastfn is not None:
         fieldwriter.finish_field()

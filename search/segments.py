@@ -40,6 +40,7 @@ from whoosh.codec import whoosh3
 from whoosh.system import pack_uint
 
 from . import docpostings, segmentflush
+from .termpool import TermPool
 from .errors import SearchError
 
 __all__ = ["SegmentChild", "SpellingTally", "commit", "finish_segment", "new_writer", "usable_cores"]
@@ -130,6 +131,8 @@ def new_writer(ix: Any, schema: Any, *, lock: bool) -> writing.SegmentWriter:
     # The old index may have another schema; the new table of contents must
     # carry ours.
     writer.schema = schema
+    # Postings grouped by term (termpool): Whoosh's pool sorts and pickles each one.
+    writer.pool = TermPool(writer._tempstorage, WRITER_LIMIT_MB)
     tally = SpellingTally(writer)
     docpostings.install(writer, tally.pool_add, tally.counts)
     segmentflush.install(writer)

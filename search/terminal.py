@@ -10,11 +10,10 @@ dropped, so a reader can see that something odd is there.
 
 from __future__ import annotations
 
-import html
 import json
 import re
 import shutil
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 __all__ = ["clean", "json_text", "wrap_snippet", "terminal_width"]
 
@@ -22,7 +21,6 @@ __all__ = ["clean", "json_text", "wrap_snippet", "terminal_width"]
 # characters a terminal acts on instead of showing.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\x80-\x9f]")
 _LINE_BREAKS = re.compile(r"[\t\n]")
-_MARK = re.compile(r"(<mark>.*?</mark>)", re.S)
 # Outside JSON strings nothing can hold a control character; inside them
 # json.dumps escapes C0 but leaves DEL and C1 raw when ensure_ascii is off.
 _JSON_RAW = re.compile(r"[\x7f-\x9f]")
@@ -58,20 +56,20 @@ def terminal_width(default: int = 80) -> int:
     return max(40, shutil.get_terminal_size((default, 24)).columns)
 
 
-def wrap_snippet(snippet_html: str, width: int, indent: int, emphasis: Callable[[str], str]) -> list[str]:
-    """A snippet's HTML as terminal lines of at most ``width`` columns.
+def wrap_snippet(text: str, spans: Sequence[tuple[int, int]], width: int, indent: int,
+                 emphasis: Callable[[str], str]) -> list[str]:
+    """Plain ``text`` as terminal lines of at most ``width`` columns.
 
     Every line starts with ``indent`` spaces (a hanging indent under the
-    hit's number); words inside ``<mark>`` are passed through ``emphasis``.
-    Lines break between words; a word longer than a line is cut.
+    hit's number); the characters of ``spans`` (a ``Snippet``'s match spans)
+    are passed through ``emphasis``.  Lines break between words; a word
+    longer than a line is cut.
     """
     room = max(10, width - indent)
     words: list[list[tuple[str, bool]]] = []  # each word: runs of (text, marked)
     current: list[tuple[str, bool]] = []
-    for part in _MARK.split(snippet_html):
-        marked = part.startswith("<mark>")
-        text = clean(html.unescape(part[6:-7] if marked else part))
-        for piece in re.split(r"(\s+)", text):
+    for part, marked in _runs(text, spans):
+        for piece in re.split(r"(\s+)", clean(part)):
             if not piece:
                 continue
             if piece.isspace():
@@ -100,6 +98,18 @@ def wrap_snippet(snippet_html: str, width: int, indent: int, emphasis: Callable[
     if line:
         lines.append(" ".join(line))
     return [" " * indent + text for text in lines]
+
+
+def _runs(text: str, spans: Sequence[tuple[int, int]]) -> list[tuple[str, bool]]:
+    """``text`` cut into runs of (characters, inside a span)."""
+    runs, pos = [], 0
+    for start, end in spans:
+        if start < pos or end > len(text):
+            continue
+        runs += [(text[pos:start], False), (text[start:end], True)]
+        pos = end
+    runs.append((text[pos:], False))
+    return [(part, marked) for part, marked in runs if part]
 
 
 def _styled(word: list[tuple[str, bool]], emphasis: Callable[[str], str]) -> str:

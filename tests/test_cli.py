@@ -16,6 +16,7 @@ import search
 from webui.cli import cli  # the whole `commentary` command, serve included
 
 from corpus import DOCS, write_corpus
+from search.terminal import wrap_snippet
 
 
 @pytest.fixture
@@ -199,6 +200,18 @@ def test_snippets_wrap_to_the_terminal_with_a_hanging_indent(built: Path, runner
     plain = html.unescape(re.sub("</?mark>", "", hit.snippet))
     byline = " · ".join(x for x in (hit.author, hit.affiliation, hit.date or "undated", hit.source) if x)
     assert " ".join(first_hit).split() == f"{byline} {plain} {hit.id}".split()  # nothing lost or cut
+
+
+def test_terminal_snippets_come_from_spans_not_from_parsing_html() -> None:
+    text = "Tariffs <mark>fake</mark> &amp; tariffs\x1b]0;owned\x07 end"
+    spans = [(0, 7), (32, 39)]
+    lines = wrap_snippet(text, spans, 30, 2, lambda word: f"[{word}]")
+    shown = " ".join(line.strip() for line in lines)
+    # Only the spans are emphasised; markup-looking text is shown as it is;
+    # control characters are made visible.
+    assert re.findall(r"\[(\w+)\]", shown) == ["Tariffs", "tariffs"]
+    assert "<mark>fake</mark> &amp;" in shown and "\x1b" not in shown and "\u241b" in shown
+    assert all(len(re.sub(r"[\[\]]", "", line)) <= 30 and line.startswith("  ") for line in lines)
 
 
 def test_serve_on_a_busy_port_or_a_bad_host_is_one_line(built: Path, runner: CliRunner) -> None:

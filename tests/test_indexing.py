@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import pickle
 import signal
 import subprocess
 import sys
 import textwrap
 import time
+import zlib
 from pathlib import Path
 
 import pytest
@@ -17,7 +20,9 @@ import search
 import search.docpostings
 import search.indexer
 import search.segmentflush
+import search.segments
 from search.locking import BuildLock
+from whoosh.writing import PostingPool
 
 from corpus import DOCS, SEED, plain_text, write_corpus
 
@@ -327,18 +332,63 @@ def test_build_shortcuts_write_what_whoosh_writes(tmp_path: Path, monkeypatch: p
     update = [{"id": "stops", "title": "The Case against the Euro", "body": "Now about tariffs, and the euro again."},
               {"id": "new", "title": "Fresh", "body": "élection election elections ELECTED"}]
 
-    def build(folder: Path) -> dict[object, object]:
+    def build(folder: Path) -> tuple[dict[object, object], list[bytes]]:
         search.build_index([REPO / "seeds"], index_dir=folder)
         search.add_documents(folder, extra)
         search.add_documents(folder, update)
-        return _everything(folder)
+        return _everything(folder), _posting_files(folder)
 
     shortcuts = build(tmp_path / "shortcuts")
+    # A pool limit small enough to spill sorted runs many times per segment.
+    monkeypatch.setattr(search.segments, "WRITER_LIMIT_MB", 0.05)
+    spilled = build(tmp_path / "spilled")
     monkeypatch.setattr(search.docpostings, "install", lambda *args: None)
     monkeypatch.setattr(search.segmentflush, "install", lambda writer: None)
+    monkeypatch.setattr(search.segments, "TermPool",
+                        lambda tempstore, limitmb: PostingPool(tempstore, None, limitmb=limitmb))
     whooshs = build(tmp_path / "whoosh")
-    assert len(shortcuts) > 10_000
-    assert shortcuts == whooshs
+    assert len(shortcuts[0]) > 10_000
+    assert shortcuts[0] == whooshs[0]
+    # The postings themselves, block by block.
+    assert len(shortcuts[1]) > 10_000
+    assert shortcuts[1] == whooshs[1]
+    assert spilled == whooshs
+
+
+def _posting_files(index_dir: Path) -> list[object]:
+    """Each segment's terms with their statistics and every block of their postings, decoded.
+
+    Block by block: the block's info tuple (count, last document, largest
+    weight, compression, shortest and longest length) and its data
+    (documents, weights, values).  Only the byte offsets are left out, since
+    pickles of shared values may be shorter than those of equal copies.
+    """
+    from whoosh import index as whoosh_index
+    from whoosh.reading import SegmentReader
+
+    ix = whoosh_index.open_dir(str(index_dir))
+    found: list[object] = []
+    for segment in ix._segments():
+        data = (index_dir / segment.make_filename(".pst")).read_bytes()
+        reader = SegmentReader(ix.storage, ix.schema, segment)
+        for fieldname, text in reader.all_terms():
+            info = reader.term_info(fieldname, text)
+            offset, length = info.extent()
+            if isinstance(length, tuple):  # how whoosh-reloaded reads it back
+                (length,) = length
+            blocks = []
+            position, end = offset + 4, offset + length  # after the block header
+            while position < end:
+                size = abs(int.from_bytes(data[position:position + 4], "big", signed=True))
+                block = io.BytesIO(data[position + 4:position + 4 + size])
+                block_info = pickle.load(block)
+                raw = block.read()
+                blocks.append((block_info, pickle.loads(zlib.decompress(raw) if block_info[3] else raw)))
+                position += 4 + size
+            found.append((fieldname, text, info.weight(), info.doc_frequency(), info.min_length(),
+                          info.max_length(), info.max_weight(), info.min_id(), info.max_id(), blocks))
+        reader.close()
+    return found
 
 
 def test_word_plan_leaves_unknown_analyzers_to_whoosh() -> None:

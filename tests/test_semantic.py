@@ -15,6 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -29,11 +30,11 @@ from search.semantic import (
     register_encoder,
 )
 from search.semantic import fusion as fusion_module
-from search.semantic import vectors as vectors_module
 from search.semantic.fusion import Fusion, feedback_query, fuse, interpolate
 from search.semantic.passages import MAX_PASSAGES, PASSAGES, SINGLE, STRIDE, WINDOW, document_texts
+from search.semantic import store as store_module
 from search.semantic.store import SemanticPlan, embedding_text
-from search.semantic.vectors import VectorTable, to_bytes
+from search.semantic.vectors import VectorTable, item_vector, quantise
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -210,7 +211,7 @@ def test_dense_feedback_pulls_in_neighbours_of_the_best_documents(tmp_path: Path
 
 def test_vector_table_top_matches_brute_force() -> None:
     rows = [[math.cos(i), math.sin(i)] for i in range(50)]
-    table = VectorTable(to_bytes(rows, 2), 2)
+    table = VectorTable.from_bytes(_float32(rows), 2)
     query = [1.0, 0.0]
     brute = sorted(range(50), key=lambda i: -(rows[i][0] * query[0] + rows[i][1] * query[1]))[:7]
     assert [r for r, _ in table.top(query, 7)] == brute
@@ -220,12 +221,13 @@ def test_vector_table_top_matches_brute_force() -> None:
     assert table.row(5) == pytest.approx(rows[5], abs=1e-6)
 
 
-@pytest.mark.parametrize("with_numpy", [True, False])
-def test_vector_table_scores_a_group_by_its_best_row(with_numpy: bool, monkeypatch: pytest.MonkeyPatch) -> None:
-    if not with_numpy:
-        monkeypatch.setattr(vectors_module, "_numpy", lambda: None)
+def _float32(rows: list[list[float]]) -> bytes:
+    return np.asarray(rows, dtype="<f4").tobytes()
+
+
+def test_vector_table_scores_a_group_by_its_best_row() -> None:
     rows = [[math.cos(i / 3), math.sin(i / 3)] for i in range(40)]
-    table = VectorTable(to_bytes(rows, 2), 2)
+    table = VectorTable.from_bytes(_float32(rows), 2)
     starts = [0, 1, 5, 6, 13, 20, 21, 33, 40]  # eight documents of 1 to 12 passages
     query = [0.6, 0.8]
 
@@ -240,12 +242,73 @@ def test_vector_table_scores_a_group_by_its_best_row(with_numpy: bool, monkeypat
     assert [g for g, _ in table.top(query, 3, allowed, starts)] == [g for g in brute if g in allowed][:3]
 
 
+def _table_with_items(rows: list[list[float]], starts: list[int]) -> VectorTable:
+    matrix = np.asarray(rows, dtype=np.float32)
+    quantised, scales = quantise(matrix)
+    items = np.stack([item_vector(matrix[a:b]) for a, b in zip(starts, starts[1:])])
+    return VectorTable(quantised, matrix.shape[1], scales=scales, items=items)
+
+
+def test_quantised_rows_are_within_half_a_step() -> None:
+    rows = np.random.default_rng(3).standard_normal((50, 16)).astype(np.float32)
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    quantised, scales = quantise(rows)
+    assert quantised.dtype == np.int8 and np.abs(quantised).max() == 127
+    assert np.abs(quantised * scales[:, None] - rows).max() <= np.abs(rows).max() / 254 + 1e-7
+
+
+def test_two_stage_scan_rescores_the_best_items_by_their_best_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(5)
+    rows = rng.standard_normal((300, 8))
+    rows = (rows / np.linalg.norm(rows, axis=1, keepdims=True)).tolist()
+    starts = sorted(set([0, 300] + rng.choice(np.arange(1, 300), 59, replace=False).tolist()))
+    table = _table_with_items(rows, starts)
+    query = rows[17]
+    stored = [table.row(r) for r in range(len(rows))]  # as quantised
+    exact = sorted(range(len(starts) - 1), key=lambda g: -max(
+        float(np.dot(stored[r], query)) for r in range(starts[g], starts[g + 1])))
+    monkeypatch.setattr(search.semantic.vectors, "CANDIDATES", 0)  # every row scanned
+    assert [g for g, _ in table.top(query, 10, None, starts)] == exact[:10]
+    monkeypatch.setattr(search.semantic.vectors, "CANDIDATES", 5)
+    by_item = np.argsort(-(table.items @ np.asarray(query, dtype=np.float32)), kind="stable")[:5].tolist()
+    found = table.top(query, 3, None, starts)
+    # Only the five best by their mean vector are rescored; among them the best passages win.
+    assert [g for g, _ in found] == [g for g in exact if g in by_item][:3]
+    assert found[0][1] == pytest.approx(1.0, abs=0.01)  # the query's own passage, quantised
+    allowed = exact[20:40]
+    found = table.top(query, 4, allowed, starts)
+    assert {g for g, _ in found} <= set(allowed) and len(found) == 4
+
+
+def test_a_large_table_scans_sketches_then_rescores(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Sketches from 3 documents on, of 3 of the 5 dimensions: what 100,000 documents get.
+    monkeypatch.setattr(search.semantic.vectors, "SKETCH_FROM", 3)
+    monkeypatch.setattr(search.semantic.vectors, "SKETCH", 3)
+    target, _ = _passage_index(tmp_path, PASSAGES)
+    found = load_embeddings(target, _generation(target))
+    assert found is not None and found.table.sketches is not None
+    assert found.table.basis.shape == (5, 3) and found.table.sketches.shape == (len(found.ids), 3)
+    items = np.asarray(found.table.items)
+    assert np.asarray(found.table.sketches) == pytest.approx(items @ np.asarray(found.table.basis), abs=1e-5)
+    # The directions are orthonormal.
+    basis = np.asarray(found.table.basis)
+    assert basis.T @ basis == pytest.approx(np.eye(3), abs=1e-5)
+    with search.open_index(target) as ix:
+        # Few documents: every one is a candidate, so the ranking is the exact one.
+        assert [h.id for h in ix.more_like("sea", limit=2)] == ["long", "coast"]
+        assert ix.search("ocean", semantic=True).hits[0].id in {"sea", "coast", "long"}
+
+
 def test_vector_table_refuses_ragged_data() -> None:
     with pytest.raises(ValueError):
-        VectorTable(b"\0" * 12, 2)
+        VectorTable.from_bytes(b"\0" * 12, 2)
 
 
 # -- storage and incremental embedding -------------------------------------------
+
+# Stored rows are int8 with a scale per row: a component is off by at most
+# half a step, 1/254 of the row's largest (at most 1).
+STEP = 1 / 254
 
 
 def test_build_stores_one_vector_per_document(semantic_index: Path, encoder: ConceptEncoder) -> None:
@@ -254,7 +317,7 @@ def test_build_stores_one_vector_per_document(semantic_index: Path, encoder: Con
     assert found.ids == sorted(d["id"] for d in DOCS)
     car = next(d for d in DOCS if d["id"] == "car")
     expected = encoder.encode([embedding_text(car["title"], car["body"])])[0]
-    assert found.table.row(found.ids.index("car")) == pytest.approx(expected, abs=1e-6)
+    assert found.table.row(found.ids.index("car")) == pytest.approx(expected, abs=STEP)
 
 
 def test_only_new_and_changed_documents_are_embedded(semantic_index: Path, encoder: ConceptEncoder) -> None:
@@ -314,6 +377,27 @@ def test_failed_embedding_leaves_the_previous_index(semantic_index: Path, encode
     with search.open_index(semantic_index) as ix:
         assert ix.stats()["generation"] == before and ix.get("x") is None
         assert [h.id for h in ix.search("automobile", semantic=True).hits][:2] == ["auto", "car"]
+
+
+def test_model_failing_mid_build_leaves_the_previous_index(semantic_index: Path, encoder: ConceptEncoder,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    # Batches of one document: the model runs while documents are written.
+    monkeypatch.setattr(store_module, "_CHUNK", 1)
+    before = _generation(semantic_index)
+
+    class Broken(ConceptEncoder):
+        def encode(self, texts):
+            raise RuntimeError("model failed")
+
+    register_encoder(Broken(encoder.name))
+    changed = DOCS + [{"id": "x", "title": "X", "body": "sea"}, {"id": "y", "title": "Y", "body": "tide"}]
+    with pytest.raises(search.SearchError, match="model failed"):
+        search.build_index(index_dir=semantic_index, documents=changed)
+    register_encoder(encoder)
+    with search.open_index(semantic_index) as ix:
+        assert ix.stats()["generation"] == before and ix.get("x") is None
+        assert [h.id for h in ix.search("automobile", semantic=True).hits][:2] == ["auto", "car"]
+    assert not [p for p in semantic_index.iterdir() if "spill" in p.name]
 
 
 def test_crash_after_vectors_before_commit_keeps_old_generation(
@@ -392,7 +476,7 @@ def test_passages_are_stored_as_rows_of_their_document(tmp_path: Path) -> None:
     rows = found.rows(found.ids.index("long"))
     assert len(rows) == len(texts) == 3
     for row, vector in zip(rows, encoder.encode(texts)):
-        assert found.table.row(row) == pytest.approx(vector, abs=1e-6)
+        assert found.table.row(row) == pytest.approx(vector, abs=STEP)
     assert len(found.rows(found.ids.index("car"))) == 1
     assert found.table.count == len(DOCS) + 1 + len(texts)
 
@@ -437,15 +521,87 @@ def test_another_passage_scheme_embeds_everything_again(tmp_path: Path) -> None:
     assert found is not None and found.scheme == SINGLE
 
 
-def test_vector_files_from_before_passages_still_load(semantic_index: Path) -> None:
-    gen = _generation(semantic_index)
-    meta_path = semantic_index / f"semantic-{gen}.json"
+def _first_format(index_dir: Path, keep_passages: bool = False) -> list[list[float]]:
+    """Rewrite the index's vector files in the first format (float32 rows, no ``format``); the rows."""
+    gen = _generation(index_dir)
+    found = load_embeddings(index_dir, gen)
+    assert found is not None
+    rows = [found.table.row(r) for r in range(found.table.count)]
+    meta_path = index_dir / f"semantic-{gen}.json"
     meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    for key in ("scheme", "passages"):
+    for key in ("format",) + (() if keep_passages else ("scheme", "passages")):
         meta.pop(key)
+    (index_dir / f"semantic-{gen}.vec").write_bytes(_float32(rows))
     meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    return rows
+
+
+def test_vector_files_from_before_passages_still_load(semantic_index: Path) -> None:
+    _first_format(semantic_index)
     with search.open_index(semantic_index) as ix:
         assert [h.id for h in ix.search("car", semantic=True).hits][:2] == ["car", "auto"]
+
+
+def test_first_format_is_searched_then_converted_without_embedding(tmp_path: Path) -> None:
+    target, encoder = _passage_index(tmp_path, PASSAGES)
+    with search.open_index(target) as ix:
+        nearest = [h.id for h in ix.search("ocean tide", semantic=True).hits]
+    rows = _first_format(target, keep_passages=True)
+    found = load_embeddings(target, _generation(target))
+    assert found is not None and found.table.items is None and found.table.scales is None
+    with search.open_index(target) as ix:
+        assert [h.id for h in ix.search("ocean tide", semantic=True).hits] == nearest
+    encoder.texts.clear()
+    extra = {"id": "n", "title": "N", "body": "vote"}
+    search.build_index(index_dir=target, documents=DOCS + [LONG, COAST, extra])
+    assert encoder.texts == ["N\nvote"]  # only the new document went through the model
+    found = load_embeddings(target, _generation(target))
+    assert found is not None and found.table.items is not None and found.table.scales is not None
+    before = rows
+    kept = [found.table.row(r) for d in sorted(x["id"] for x in DOCS + [LONG, COAST])
+            for r in found.rows(found.ids.index(d))]
+    assert len(kept) == len(before)
+    for new, old in zip(kept, before):
+        assert new == pytest.approx(old, abs=STEP)
+
+
+def test_vector_files_of_a_newer_format_are_refused_clearly(semantic_index: Path) -> None:
+    meta_path = semantic_index / f"semantic-{_generation(semantic_index)}.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta["format"] = 99
+    meta_path.write_text(json.dumps(meta), encoding="utf-8")
+    with search.open_index(semantic_index) as ix:
+        with pytest.raises(search.IndexCorruptError, match="format 99, newer"):
+            ix.search("car", semantic=True)
+
+
+def test_a_build_embeds_as_it_writes_holding_few_texts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(store_module, "_CHUNK", 2)
+    encoder = ConceptEncoder()
+    register_encoder(encoder)
+    plan = SemanticPlan.start(tmp_path, _EmptyIndex(), encoder)
+    assert plan is not None
+    for doc in DOCS:
+        plan.remember(dict(doc, content_hash=doc["id"]))
+        # Never more than a chunk of documents' texts waiting for the model.
+        assert len(plan._pending) < 2
+    assert plan.embedded == 4 and len(encoder.texts) == 4
+    plan.forget("car")
+    plan.write(1, {}, [])
+    found = load_embeddings(tmp_path, 1)
+    assert found is not None and found.ids == sorted(d["id"] for d in DOCS if d["id"] != "car")
+    vote = next(d for d in DOCS if d["id"] == "vote")
+    expected = encoder.encode([embedding_text(vote["title"], vote["body"])])[0]
+    assert found.table.row(found.rows(found.ids.index("vote"))[0]) == pytest.approx(expected, abs=STEP)
+    # The vectors waited in anonymous files: nothing is left beside the index.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["semantic-1.json", "semantic-1.vec"]
+
+
+class _EmptyIndex:
+    """What ``SemanticPlan`` asks of a Whoosh index without a generation yet."""
+
+    def latest_generation(self) -> int:
+        return -1
 
 
 @pytest.mark.parametrize("counts", [[1, 1, 1, 1, 3], [1, 1, 1, 1], [1, 1, 0, 1, 2], "x"])

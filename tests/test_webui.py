@@ -615,6 +615,26 @@ def test_api_search_returns_to_dict(client, webui_index_dir):
     assert list(data) == [k for k in expected]  # same key order as to_dict
 
 
+def test_api_hits_carry_the_snippet_as_text_and_spans_and_as_html(client):
+    hits = api(client, "/api/search?q=policy")["hits"]
+    assert hits and all(set(hit["excerpt"]) == {"text", "spans"} for hit in hits)
+    for hit in hits:
+        text, spans = hit["excerpt"]["text"], hit["excerpt"]["spans"]
+        assert spans and all(text[s:e].lower().startswith("polic") for s, e in spans)
+        # The HTML is the one rendering of that structure.
+        assert hit["snippet"] == search.Snippet(text, [tuple(span) for span in spans]).html()
+
+
+def test_feed_summaries_are_the_snippets_plain_text(client, webui_index_dir):
+    root = ET.fromstring(client.get("/search.atom?q=policy&author=John+Okafor").data)
+    summaries = [e.find(f"{ATOM}summary").text for e in root.findall(f"{ATOM}entry")]
+    with search.open_index(webui_index_dir) as ix:
+        hits = ix.search("policy", author=["John Okafor"], sort="newest").hits
+    assert summaries and all("<mark>" not in s and "&amp;" not in s for s in summaries)
+    assert sorted(summaries) == sorted(f"{' · '.join(x for x in (h.affiliation, h.source) if x)}: {h.excerpt.text}"
+                                       for h in hits)
+
+
 def test_api_search_filters_and_dates(client):
     data = api(client, "/api/search?affiliation=Asia+Pacific+Forum&source=Global+Affairs+Weekly&tag=trade&since=2019-06-30&until=2019-06-30")
     assert data["total"] == 1 and data["hits"][0]["id"] == "2019/li-trade.md"

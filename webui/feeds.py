@@ -20,7 +20,6 @@ from search import Hit, SearchResults
 from .holder import get_index
 from .links import absolute_url
 from .params import FILTERS, SearchParams
-from .render import strip_html
 from .views import FACETS, read_params
 
 __all__ = ["atom_feed", "opensearch_description", "ATOM_NS", "OPENSEARCH_NS"]
@@ -123,7 +122,7 @@ def _entry(feed: ET.Element, hit: Hit, query: str, fallback_updated: str) -> Non
     for tag in hit.tags:
         _sub(entry, a + "category", term=tag)
     byline = " · ".join(x for x in (hit.affiliation, hit.source) if x)
-    summary = strip_html(hit.snippet)
+    summary = hit.excerpt.text  # plain text: the snippet's structure, no HTML to strip
     _sub(entry, a + "summary", f"{byline}: {summary}" if byline else summary)
 
 

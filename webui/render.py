@@ -27,7 +27,7 @@ from bleach.sanitizer import Cleaner
 from markdown.extensions import Extension
 from markupsafe import Markup
 
-from search import Document, Index
+from search import Document, Index, Snippet
 
 __all__ = [
     "render_body",
@@ -312,18 +312,14 @@ def _highlight_markup(clean_html: str, spans_of: Callable[[str], list[tuple[int,
             if s >= start and e <= start + len(text):
                 local.append((s - start, e - start))
             next_span += 1
-        if not local:
-            continue
-        pieces, cursor = [], 0
-        for s, e in local:
-            pieces.append(html.escape(text[cursor:s]))
-            attr = f' id="{FIRST_MATCH_ID}"' if count == 0 else ""
-            pieces.append(f"<mark{attr}>{html.escape(text[s:e])}</mark>")
-            cursor = e
-            count += 1
-        pieces.append(html.escape(text[cursor:]))
-        out[index] = "".join(pieces)
-    return RenderedBody("".join(out), count)
+        if local:
+            # The engine's one renderer of text and spans (search.Snippet).
+            out[index] = Snippet(text, local).html()
+            count += len(local)
+    body = "".join(out)
+    # Tags come from the cleaner, which allows no <mark>, and text is
+    # escaped: the first "<mark>" is the first match.
+    return RenderedBody(body.replace("<mark>", f'<mark id="{FIRST_MATCH_ID}">', 1), count)
 
 
 _SNIPPET_TAG = re.compile(r"</?mark>")
@@ -358,8 +354,3 @@ def display_date(value: str | None) -> str:
     except ValueError:
         return value
     return f"{day.day} {_MONTHS[day.month - 1]} {day.year}"
-
-
-def strip_html(fragment: str) -> str:
-    """Plain text of a snippet (for feeds and titles): tags dropped, entities decoded."""
-    return html.unescape(bleach.clean(fragment, tags=set(), strip=True))

@@ -105,7 +105,7 @@ class SemanticView:
             # Dense pseudo-relevance feedback: one more scan with the query
             # moved towards its best documents' vectors, then fuse again.
             first = fused if how.feedback_from == fusion.FUSED else dense
-            vector = fusion.feedback_query(vector, [self._passages(d) for d, _ in first[:how.feedback]], how.beta)
+            vector = fusion.feedback_query(vector, [self._centre(d) for d, _ in first[:how.feedback]], how.beta)
             fused, dense = self._fused_once(lexical, vector, pool, how)
         return fused, {d for d, _ in dense}
 
@@ -121,12 +121,13 @@ class SemanticView:
             cosines = dict(self._top(vector, len(missing), missing)) if missing else {}
         return fusion.fuse(list(lexical), dense, cosines, how), dense
 
-    def _passages(self, docnum: int) -> list[list[float]]:
-        """The stored vectors of a document's passages (none when it has no vector)."""
+    def _centre(self, docnum: int) -> list[Any]:
+        """A document's unit mean passage vector, as a one-row list (empty when it has no vector)."""
         item = self.item_of.get(docnum)
         if item is None:
             return []
-        return [self.embeddings.table.row(r) for r in self.embeddings.rows(item)]
+        # The table keeps this vector for its first stage: no row to read.
+        return [self.embeddings.table.item(item, self.embeddings.rows(item))]
 
 
 def _starts(starts: list[int]) -> Any:

@@ -1,146 +1,191 @@
-"""Arithmetic on stored embeddings: numpy when it is installed, plain Python otherwise.
+"""Arithmetic on stored embeddings: a two-stage scan over memory-mapped tables.
 
 Vectors are unit length (the encoder normalises them), so a dot product is
-the cosine.  On disk a table is float32, little-endian, one row after
-another.  numpy comes with the semantic extra; the plain-Python path keeps
-small indexes (and the tests, which use a fake encoder) working without it,
-at a cost that only matters past a few thousand documents.
+the cosine.  A table holds, for ``n`` items (documents) made of ``count``
+rows (passages, a document's in consecutive rows):
+
+* ``items``: one float32 vector per item, the normalised mean of its rows
+  (for a one-row item, that row);
+* ``rows``: every row quantised to int8 with a float32 scale per row
+  (``row ≈ int8 * scale``), a quarter of float32's size;
+* for a large table, ``sketches``: each item vector projected on the
+  ``SKETCH`` principal directions of the item vectors (``basis``), a third
+  of the bytes to read;
+
+and a search scans the sketches (or the item vectors), then rescores the
+best ``CANDIDATES`` items by their best row (the document's closest
+passage).  At 100,000 commentary documents (about 1,000,000 passages) the
+full passage scan cost about 10 times the item scan; the two-stage one costs
+a scan of 100,000 short rows plus a few thousand passages (docs/semantic.md).
+
+The store reads them through ``numpy.memmap``: worker processes serving the
+same generation share the pages, and a search touches only the rows it
+rescores.  Tables written before this format (float32 rows, no item
+vectors) still load and are scanned exactly row by row.
 """
 
 from __future__ import annotations
 
-import heapq
-import sys
-from array import array
 from typing import Any, Iterable, Sequence
 
-__all__ = ["VectorTable", "to_bytes"]
+import numpy as np
+
+__all__ = ["CANDIDATES", "SKETCH", "SKETCH_FROM", "VectorTable", "item_vector", "quantise", "sketch_basis"]
+
+# Items rescored by their best row after the first stage (0: no first
+# stage, every row scanned); a search asking for more (the fusion reads
+# ``hybrid.fuse_depth()`` items, 1,000 by default) rescores that many.  Its
+# effect on recall and on the evaluation collections is measured in
+# docs/semantic.md.
+CANDIDATES = 400
+# Dimensions of the sketches, and the fewest items for which a table has
+# them: below, scanning the item vectors costs a few milliseconds at most.
+SKETCH = 128
+SKETCH_FROM = 20000
+# Items the sketch's directions are computed from (a sample when more).
+_SKETCH_SAMPLE = 20000
+# Rows scored at a time when a scan must convert them (old float32 tables
+# scanned with a filter, int8 rows): bounds the temporary memory of a query.
+_BLOCK = 16384
 
 
-def _numpy() -> Any:
-    """numpy, or None; imported only when vectors are actually used."""
-    try:
-        import numpy
-    except ImportError:
-        return None
-    return numpy
+def quantise(vectors: Any) -> tuple[Any, Any]:
+    """Rows of unit vectors as (int8 rows, float32 scale per row): ``row ≈ int8 * scale``."""
+    matrix = np.asarray(vectors, dtype=np.float32)
+    if matrix.ndim != 2:
+        raise ValueError("vectors must be a matrix")
+    peak = np.abs(matrix).max(axis=1) if matrix.size else np.zeros(len(matrix), np.float32)
+    scale = np.where(peak > 0, peak / 127.0, 1.0).astype(np.float32)
+    return np.rint(matrix / scale[:, None]).astype(np.int8), scale
 
 
-def to_bytes(vectors: Any, dim: int) -> bytes:
-    """Rows of ``dim`` floats (a numpy array or lists) as little-endian float32 bytes."""
-    np = _numpy()
-    if np is not None:
-        matrix = np.asarray(vectors, dtype="<f4")
-        if matrix.size and matrix.shape[-1] != dim:
-            raise ValueError(f"vectors have {matrix.shape[-1]} dimensions, expected {dim}")
-        return matrix.tobytes()
-    flat = array("f")
-    for row in vectors:
-        row = list(row)
-        if len(row) != dim:
-            raise ValueError(f"vectors have {len(row)} dimensions, expected {dim}")
-        flat.extend(row)
-    if sys.byteorder != "little":
-        flat.byteswap()
-    return flat.tobytes()
+def item_vector(vectors: Any) -> Any:
+    """The vector that stands for a group of rows in the first stage: their mean, made unit length."""
+    mean = np.asarray(vectors, dtype=np.float32).mean(axis=0)
+    norm = float(np.linalg.norm(mean))
+    return mean / norm if norm > 0 else mean
+
+
+def sketch_basis(items: Any, size: int = SKETCH) -> Any:
+    """The ``size`` principal directions (a ``dim`` x ``size`` float32 matrix) of some item vectors.
+
+    Not centred: the sketch of a vector is its coordinates on them, and the
+    dot product of two sketches approximates the cosine of the vectors.
+    """
+    matrix = np.asarray(items, dtype=np.float32)
+    _, _, directions = np.linalg.svd(matrix, full_matrices=False)
+    return np.ascontiguousarray(directions[:size].T, dtype=np.float32)
 
 
 class VectorTable:
-    """A read-only table of ``count`` unit vectors of ``dim`` floats."""
+    """A read-only table of ``count`` rows of ``dim`` floats, grouped into items.
 
-    def __init__(self, data: bytes, dim: int) -> None:
+    ``rows`` is an int8 matrix with ``scales`` (one per row), or a float32
+    matrix (``scales`` None: a table of the first format).  ``items``, when
+    given, holds one float32 vector per group of rows of ``starts``;
+    ``sketches`` their projections on ``basis`` (see ``sketch_basis``).
+    """
+
+    def __init__(self, rows: Any, dim: int, scales: Any = None, items: Any = None,
+                 basis: Any = None, sketches: Any = None) -> None:
+        if dim <= 0 or rows.ndim != 2 or rows.shape[1] != dim:
+            raise ValueError("vector data does not divide into rows")
+        if scales is not None and len(scales) != len(rows):
+            raise ValueError(f"{len(scales)} scales for {len(rows)} rows")
+        if items is not None and (items.ndim != 2 or items.shape[1] != dim):
+            raise ValueError("item vectors do not divide into rows")
+        self.dim = dim
+        self.count = len(rows)
+        self.rows = rows
+        self.scales = scales
+        self.items = items
+        if (basis is None) != (sketches is None) or (basis is not None and (
+                basis.shape[0] != dim or sketches.ndim != 2 or sketches.shape[1] != basis.shape[1])):
+            raise ValueError("sketches do not fit their basis")
+        self.basis = basis
+        self.sketches = sketches
+
+    @classmethod
+    def from_bytes(cls, data: bytes, dim: int) -> "VectorTable":
+        """A table of float32 rows (the first format, and tests)."""
         if dim <= 0 or len(data) % (4 * dim):
             raise ValueError("vector data does not divide into rows")
-        self.dim = dim
-        self.count = len(data) // (4 * dim)
-        np = _numpy()
-        if np is not None:
-            self._matrix: Any = np.frombuffer(data, dtype="<f4").reshape(self.count, dim)
-            self._flat: array | None = None
-        else:
-            self._matrix = None
-            self._flat = array("f")
-            self._flat.frombytes(data)
-            if sys.byteorder != "little":
-                self._flat.byteswap()
+        return cls(np.frombuffer(data, dtype="<f4").reshape(len(data) // (4 * dim), dim), dim)
 
     def row(self, index: int) -> list[float]:
         """One stored vector as floats."""
-        if self._matrix is not None:
-            return self._matrix[index].tolist()
-        assert self._flat is not None
-        return self._flat[index * self.dim:(index + 1) * self.dim].tolist()
+        return self._float_rows(np.arange(index, index + 1))[0].tolist()
 
-    def rows_bytes(self, indexes: Sequence[int]) -> bytes:
-        """The stored bytes of some rows, in order (to carry vectors to a new file)."""
-        if self._matrix is not None:
-            return self._matrix[list(indexes)].tobytes() if len(indexes) else b""
-        assert self._flat is not None
-        out = array("f")
-        for i in indexes:
-            out.extend(self._flat[i * self.dim:(i + 1) * self.dim])
-        if sys.byteorder != "little":
-            out.byteswap()
-        return out.tobytes()
+    def item(self, index: int, rows: range) -> Any:
+        """The first-stage vector of item ``index``, made of ``rows`` (computed for a table without them)."""
+        if self.items is not None:
+            return np.asarray(self.items[index], dtype=np.float32)
+        return item_vector(self._float_rows(np.arange(rows.start, rows.stop)))
+
+    def quantised(self, rows: range) -> tuple[Any, Any]:
+        """Some consecutive rows as stored in the current format: (int8 rows, scales)."""
+        if self.scales is not None:
+            return self.rows[rows.start:rows.stop], self.scales[rows.start:rows.stop]
+        return quantise(self.rows[rows.start:rows.stop])
+
+    def _float_rows(self, indexes: Any) -> Any:
+        """Some rows as a float32 matrix (dequantised)."""
+        rows = np.asarray(self.rows[indexes], dtype=np.float32)
+        return rows if self.scales is None else rows * self.scales[indexes][:, None]
+
+    def _row_sims(self, indexes: Any, q: Any) -> Any:
+        """Cosines of ``query`` with some rows, a block at a time."""
+        out = np.empty(len(indexes), dtype=np.float32)
+        for start in range(0, len(indexes), _BLOCK):
+            part = indexes[start:start + _BLOCK]
+            # einsum, not ``@``: ``@`` hands the product to BLAS, whose
+            # threads wait for a core each; on a busy machine that wait cost
+            # more than the scan, and the threads spin on after it.
+            sims = np.einsum("ij,j->i", np.asarray(self.rows[part], dtype=np.float32), q)
+            out[start:start + len(part)] = sims if self.scales is None else sims * self.scales[part]
+        return out
 
     def top(self, query: Sequence[float], k: int, allowed: Iterable[int] | None = None,
             starts: Any = None) -> list[tuple[int, float]]:
         """The ``k`` items most similar to ``query`` (best first), among ``allowed`` items if given.
 
         Without ``starts`` an item is a row.  With ``starts`` (``n + 1``
-        increasing row offsets, numpy or list) item ``i`` is the group of rows
-        ``starts[i]`` to ``starts[i + 1]`` (a document's passages), scored by
-        its best row.  Ties go to the lower item.
-
-        An exact scan: one matrix-vector product over the rows (a few
-        milliseconds for 100,000 rows of 384 floats, see docs/semantic.md),
-        so no approximate index.
+        increasing row offsets) item ``i`` is the group of rows ``starts[i]``
+        to ``starts[i + 1]`` (a document's passages), scored by its best
+        row.  Ties go to the lower item.  With sketches or item vectors,
+        only the best ``CANDIDATES`` items by them are scored by their rows.
         """
         if k <= 0 or self.count == 0:
             return []
-        if self._matrix is None:
-            return self._top_python(list(query), k, allowed, starts)
-        np = _numpy()
-        q = np.asarray(query, dtype="<f4")
-        grouped = starts is not None and len(starts) - 1 != self.count
-        if grouped:
-            starts = np.asarray(starts, dtype=np.int64)
-        # einsum, not ``@``: ``@`` hands the product to BLAS, whose
-        # threads wait for a core each; on a busy machine that wait cost
-        # 8 ms for 1,400 rows that one thread scans in 0.05 ms, and the
-        # threads spin on after it, slowing the rest of the search.
-        if allowed is None:
-            sims = np.einsum("ij,j->i", self._matrix, q)
-            if grouped:
-                sims = np.maximum.reduceat(sims, starts[:-1])
-            items = np.arange(sims.size)
-        else:
-            items = np.fromiter(allowed, dtype=np.int64)
-            if items.size == 0:
-                return []
-            if grouped:
-                low, sizes = starts[items], starts[items + 1] - starts[items]
-                firsts = np.cumsum(sizes) - sizes
-                rows = np.repeat(low - firsts, sizes) + np.arange(int(sizes.sum()))
-                sims = np.maximum.reduceat(np.einsum("ij,j->i", self._matrix[rows], q), firsts)
-            else:
-                sims = np.einsum("ij,j->i", self._matrix[items], q)
-        if k < sims.size:
-            part = np.argpartition(-sims, k - 1)[:k]
-        else:
-            part = np.arange(sims.size)
-        best = part[np.lexsort((items[part], -sims[part]))]
-        return [(int(items[i]), float(sims[i])) for i in best]
+        q = np.asarray(query, dtype=np.float32)
+        starts = np.arange(self.count + 1, dtype=np.int64) if starts is None else np.asarray(starts, dtype=np.int64)
+        n = len(starts) - 1
+        items = np.arange(n, dtype=np.int64) if allowed is None else np.fromiter(allowed, dtype=np.int64)
+        if items.size == 0:
+            return []
+        first = None
+        if self.sketches is not None and len(self.sketches) == n and CANDIDATES > 0:
+            # The first stage: every sketch (one pass, no copy), then the
+            # allowed ones.
+            first = np.einsum("ij,j->i", self.sketches, np.einsum("i,ij->j", q, self.basis))[items]
+        elif self.items is not None and len(self.items) == n and (n == self.count or CANDIDATES > 0):
+            # Or every item vector.  Where each item is one row, it is exact.
+            first = np.einsum("ij,j->i", self.items, q)[items]
+            if n == self.count:
+                return _best(items, first, k)
+        if first is not None:
+            wanted = max(CANDIDATES, k)
+            if items.size > wanted:
+                items = items[np.argpartition(-first, wanted - 1)[:wanted]]
+        sizes = starts[items + 1] - starts[items]
+        firsts = np.cumsum(sizes) - sizes
+        rows = np.repeat(starts[items] - firsts, sizes) + np.arange(int(sizes.sum()))
+        sims = np.maximum.reduceat(self._row_sims(rows, q), firsts)
+        return _best(items, sims, k)
 
-    def _top_python(self, q: list[float], k: int, allowed: Iterable[int] | None, starts: Any) -> list[tuple[int, float]]:
-        """``top`` without numpy."""
-        if starts is None:
-            starts = range(self.count + 1)
-        candidates = range(len(starts) - 1) if allowed is None else allowed
-        scored = ((max(self._dot(r, q) for r in range(starts[i], starts[i + 1])), i) for i in candidates)
-        return [(i, s) for s, i in heapq.nlargest(k, scored, key=lambda p: (p[0], -p[1]))]
 
-    def _dot(self, index: int, query: list[float]) -> float:
-        assert self._flat is not None
-        start = index * self.dim
-        return sum(a * b for a, b in zip(self._flat[start:start + self.dim], query))
+def _best(items: Any, sims: Any, k: int) -> list[tuple[int, float]]:
+    """The ``k`` best (item, similarity), best first, ties to the lower item."""
+    part = np.argpartition(-sims, k - 1)[:k] if k < sims.size else np.arange(sims.size)
+    best = part[np.lexsort((items[part], -sims[part]))]
+    return [(int(items[i]), float(sims[i])) for i in best]

@@ -28,7 +28,7 @@ from ..filtervalues import ValueFinder
 from ..options import FILTERS, check_options
 from ..query import ParsedQuery, parse_date_bound, parse_query
 from ..ranking import DEFAULT_RANKING, QueryBuilder, Ranking, analyze
-from ..results import FacetValue, Hit, SearchResults
+from ..results import FacetValue, Hit, SearchResults, Snippet
 from ..schema import FACET_FIELDS, TEXT_FIELDS
 from ..arguments import check_text, doc_id_arg, text_arg, unknown_options
 from ..present import corrected, name_term, term_matcher
@@ -622,12 +622,12 @@ def _row_values(doc: dict[str, Any]) -> dict[str, Any]:
 
 def _hit(doc: dict[str, Any], score: Any, rank: int, matcher: TermMatcher | None) -> Hit:
     """A result row from a Solr document (with a snippet of its body when ``matcher``)."""
-    snippet = make_snippet(doc.get("body") or "", matcher) if matcher is not None else ""
+    excerpt = make_snippet(doc.get("body") or "", matcher) if matcher is not None else Snippet()
     return Hit(
         **_row_values(doc),
         format=doc.get("format") or "text",
         score=round(float(score), 4) if score is not None else None,
-        snippet=snippet,
+        excerpt=excerpt,
         rank=rank,
     )
 
