@@ -402,7 +402,29 @@ _PARSED_RUN = 64  # longer runs (a long document's common word) are unpickled
 _K, _M, _J = ord("K"), ord("M"), ord("J")
 
 
+# Values decoded per step of ``decode_positions``: its temporary arrays are
+# several times the bytes they read (a stop word's block run can be tens of
+# MB), so a long sequence is decoded in slices to bound a query's memory.
+_DECODE_SLICE = 4096
+
+
 def decode_positions(values: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
+    """Run starts and positions (see ``Positions``) of many ``Positions``
+    values at once, ``_DECODE_SLICE`` values at a time."""
+    if len(values) <= _DECODE_SLICE:
+        return _decode_slice(values)
+    parts = [_decode_slice(values[i:i + _DECODE_SLICE]) for i in range(0, len(values), _DECODE_SLICE)]
+    starts = np.zeros(len(values) + 1, dtype=np.int64)
+    offset, row = 0, 0
+    for part_starts, part_positions in parts:
+        n = len(part_starts) - 1
+        starts[row + 1:row + n + 1] = part_starts[1:] + offset
+        offset += len(part_positions)
+        row += n
+    return starts, np.concatenate([positions for _, positions in parts])
+
+
+def _decode_slice(values: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
     """Run starts and positions (see ``Positions``) of many ``Positions``
     values at once.
 

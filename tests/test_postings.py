@@ -195,6 +195,22 @@ def test_positions_decode_as_whoosh_decodes_them() -> None:
     assert [fmt.decode_positions(v) for v in values] == runs
 
 
+def test_positions_decode_in_slices_as_in_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A long sequence is decoded a slice at a time to bound memory: run starts
+    # must continue across slices, including runs that are unpickled.
+    from whoosh.formats import Positions
+
+    import search.postings as postings
+
+    rng = np.random.default_rng(11)
+    runs = [sorted(set(rng.integers(0, 9_000, size=int(n)).tolist())) for n in rng.integers(1, 120, size=57)]
+    values = [Positions().encode(r) for r in runs]
+    monkeypatch.setattr(postings, "_DECODE_SLICE", 5)
+    starts, flat = decode_positions(values)
+    assert len(starts) == len(runs) + 1
+    assert [flat[starts[i]:starts[i + 1]].tolist() for i in range(len(runs))] == runs
+
+
 @pytest.mark.parametrize("fmt_name", ["Positions", "Characters"])
 def test_positions_through_the_public_matcher_api(fmt_name: str) -> None:
     # A matcher that is not the codec's block reader (another codec) is read
