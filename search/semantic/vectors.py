@@ -163,25 +163,37 @@ class VectorTable:
         items = np.arange(n, dtype=np.int64) if allowed is None else np.fromiter(allowed, dtype=np.int64)
         if items.size == 0:
             return []
+        wanted = max(CANDIDATES, k)
+        # A first stage only pays when it leaves items out: with no more
+        # allowed items than would be rescored (the fusion's look-up of its
+        # lexical candidates' cosines), they are all scored by their rows.
+        narrow = items.size > wanted
         first = None
         if self.sketches is not None and len(self.sketches) == n and CANDIDATES > 0:
-            # The first stage: every sketch (one pass, no copy), then the
-            # allowed ones.
-            first = np.einsum("ij,j->i", self.sketches, np.einsum("i,ij->j", q, self.basis))[items]
+            if narrow:
+                first = _scan(self.sketches, np.einsum("i,ij->j", q, self.basis), items, n)
         elif self.items is not None and len(self.items) == n and (n == self.count or CANDIDATES > 0):
-            # Or every item vector.  Where each item is one row, it is exact.
-            first = np.einsum("ij,j->i", self.items, q)[items]
+            # Or the item vectors.  Where each item is one row, it is exact.
             if n == self.count:
-                return _best(items, first, k)
+                return _best(items, _scan(self.items, q, items, n), k)
+            if narrow:
+                first = _scan(self.items, q, items, n)
         if first is not None:
-            wanted = max(CANDIDATES, k)
-            if items.size > wanted:
-                items = items[np.argpartition(-first, wanted - 1)[:wanted]]
+            items = items[np.argpartition(-first, wanted - 1)[:wanted]]
         sizes = starts[items + 1] - starts[items]
         firsts = np.cumsum(sizes) - sizes
         rows = np.repeat(starts[items] - firsts, sizes) + np.arange(int(sizes.sum()))
         sims = np.maximum.reduceat(self._row_sims(rows, q), firsts)
         return _best(items, sims, k)
+
+
+def _scan(matrix: Any, vector: Any, items: Any, n: int) -> Any:
+    """Each of ``items``' row of ``matrix`` times ``vector``: a pass over the
+    whole (memory-mapped) matrix when most items are wanted, else over only
+    theirs (gathering a row costs more than multiplying it)."""
+    if items.size * 4 < n:
+        return np.einsum("ij,j->i", np.asarray(matrix[items]), vector)
+    return np.einsum("ij,j->i", matrix, vector)[items]
 
 
 def _best(items: Any, sims: Any, k: int) -> list[tuple[int, float]]:
