@@ -249,6 +249,8 @@ class Index:
         # Match, and match the spelling suggestion too: it is offered only
         # when it finds more, and replaces a query that finds nothing.
         parsed = parse_query(query)
+        if view is not None and sort == "relevance":
+            view.prepare(query_text(parsed))  # the model runs while the lexical half does
         found = engine.match(parsed, match)
         hint = suggestion(searcher.reader(), parsed, kept.spelling)
         corrected = False
@@ -483,28 +485,23 @@ def _folder_size(path: Path) -> int:
     return total
 
 
-def _fused(view: SemanticView, ranked: list[tuple[int, float]], parsed: ParsedQuery, depth: int,
-           matched: set[int], allowed: set[int] | None) -> tuple[list[tuple[int, float]], set[int]]:
-    """The lexical ranking fused with the dense one, and the documents that now match.
+def _fused_masks(view: SemanticView, ranked: list[tuple[int, float]], parsed: ParsedQuery, depth: int,
+                 matched: np.ndarray, allowed: np.ndarray | None) -> tuple[list[tuple[int, float]], np.ndarray]:
+    """The lexical ranking fused with the dense one, and the documents that now match (a mask).
 
     Dense neighbours join the matches only when the query is plain words:
     an excluded word, a field or a phrase is something embeddings cannot
-    honour, so then the fusion only reorders the lexical matches.
+    honour, so then the fusion only reorders the lexical matches.  The
+    masks go to the view as they are (a set of 100,000 docnums cost more
+    than the vector scan).
     """
     plain = not parsed.excluded and all(c.field is None and c.kind == "word" for c in parsed.positive)
-    pool = (allowed if plain else matched)
-    fused, dense = view.fuse(ranked, query_text(parsed), pool)
-    return fused, (matched | dense) if plain else matched
-
-
-def _fused_masks(view: SemanticView, ranked: list[tuple[int, float]], parsed: ParsedQuery, depth: int,
-                 matched: np.ndarray, allowed: np.ndarray | None) -> tuple[list[tuple[int, float]], np.ndarray]:
-    """``_fused`` over the engine's masks (``_fused`` keeps the sets of the semantic module)."""
-    as_set = lambda mask: set(np.flatnonzero(mask).tolist())  # noqa: E731
-    fused, now = _fused(view, ranked, parsed, depth, as_set(matched), as_set(allowed) if allowed is not None else None)
-    out = np.zeros_like(matched)
-    out[list(now)] = True
-    return fused, out
+    fused, dense = view.fuse(ranked, query_text(parsed), allowed if plain else matched)
+    if not plain or not dense:
+        return fused, matched
+    now = matched.copy()
+    now[list(dense)] = True
+    return fused, now
 
 
 def _iso_of(dateord: int) -> str:

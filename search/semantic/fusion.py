@@ -25,8 +25,8 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, Hashable, Iterable, Mapping, Sequence, TypeVar
 
-__all__ = ["DEFAULT", "DENSE_WEIGHT", "Fusion", "RRF_K", "feedback_query", "fuse", "interpolate",
-           "reciprocal_rank_fusion"]
+__all__ = ["DEFAULT", "DENSE_WEIGHT", "Fusion", "RRF_K", "feedback_query", "fuse", "fuse_arrays", "interpolate",
+           "interpolated", "reciprocal_rank_fusion"]
 
 T = TypeVar("T", bound=Hashable)
 
@@ -120,20 +120,30 @@ def interpolate(lexical: Sequence[tuple[T, float]], cosines: Mapping[T, float], 
     to [0, 1], or z-score; an item the lexical ranking lacks gets the
     lexical minimum.  Ties keep the order in which items were first seen.
     """
-    import numpy as np  # a core dependency; arrays keep a 2,000-candidate fusion under a millisecond
-
     items = list(dict.fromkeys([item for item, _ in lexical] + list(cosines)))
     if not items:
         return []
-    lex = _normalised(np.array([score for _, score in lexical], dtype=np.float64), norm)
     low_cos = min(cosines.values()) if cosines else 0.0
-    dense = _normalised(np.array([cosines.get(item, low_cos) for item in items], dtype=np.float64), norm)
-    # Lexical items come first in ``items``, in their order.
-    mixed = np.full(len(items), lex.min() if lex.size else 0.0)
+    order, scores = interpolated([score for _, score in lexical], [cosines.get(item, low_cos) for item in items],
+                                 alpha, norm)
+    return [(items[i], float(scores[i])) for i in order.tolist()]
+
+
+def interpolated(lexical: Any, cosines: Any, alpha: float, norm: str) -> tuple[Any, Any]:
+    """``interpolate``'s arithmetic on numbers: candidates' positions best first, and their scores.
+
+    ``cosines`` has one per candidate; ``lexical`` the scores of the first
+    candidates (the lexical ones, in their order).
+    """
+    import numpy as np  # a core dependency; arrays keep a 2,000-candidate fusion under a millisecond
+
+    lex = _normalised(np.asarray(lexical, dtype=np.float64), norm)
+    dense = _normalised(np.asarray(cosines, dtype=np.float64), norm)
+    # Lexical items come first among the candidates, in their order.
+    mixed = np.full(dense.size, lex.min() if lex.size else 0.0)
     mixed[:lex.size] = lex
     scores = alpha * mixed + (1 - alpha) * dense
-    order = np.lexsort((np.arange(len(items)), -scores))
-    return [(items[i], float(scores[i])) for i in order.tolist()]
+    return np.lexsort((np.arange(scores.size), -scores)), scores
 
 
 def fuse(lexical: Sequence[tuple[T, float]], dense: Sequence[tuple[T, float]],
@@ -158,9 +168,48 @@ def fuse(lexical: Sequence[tuple[T, float]], dense: Sequence[tuple[T, float]],
         fused = interpolate(top_lex, candidates, how.alpha, how.norm)
     else:
         raise ValueError(f"unknown fusion method {how.method!r}")
+    return _then_the_rest(fused, lexical, how.depth)
+
+
+def fuse_arrays(lexical: Sequence[tuple[int, float]], dense: Any, dense_cosines: Any, cosines: Any,
+                how: Fusion) -> list[tuple[int, float]]:
+    """``fuse`` by interpolation for integer items, the dense side as arrays: the same list, faster.
+
+    ``dense`` and ``dense_cosines`` are the dense ranking (numpy arrays,
+    best first); ``cosines`` the cosine of each of the first ``how.depth``
+    lexical items (NaN for one without a vector), as ``fuse`` gets them in
+    ``dense`` and ``cosines``.  A search at 100,000 documents fuses 2,000
+    candidates: per-item dictionaries cost it about 2 ms (docs/semantic.md).
+    """
+    import numpy as np
+
+    if how.method != INTERPOLATE:
+        raise ValueError(f"fuse_arrays interpolates; got {how.method!r}")
+    top = lexical[:how.depth]
+    ids = np.fromiter((item for item, _ in top), dtype=np.int64, count=len(top))
+    dense, dense_cosines = np.asarray(dense)[:how.depth], np.asarray(dense_cosines, dtype=np.float64)[:how.depth]
+    cosines = np.asarray(cosines, dtype=np.float64)
+    # The candidates as ``fuse`` lists them: every lexical item, then the
+    # dense ones the lexical ranking lacks; a lexical item without a
+    # cosine counts as the lowest cosine.
+    only_dense = ~np.isin(dense, ids)
+    known = ~np.isnan(cosines)
+    present = np.concatenate([cosines[known], dense_cosines[only_dense]])
+    if not ids.size and not present.size:
+        return []
+    low = present.min() if present.size else 0.0
+    items = np.concatenate([ids, dense[only_dense]])
+    order, scores = interpolated([score for _, score in top], np.concatenate(
+        [np.where(known, cosines, low), dense_cosines[only_dense]]), how.alpha, how.norm)
+    fused = list(zip(items[order].tolist(), scores[order].tolist()))
+    return _then_the_rest(fused, lexical, how.depth)
+
+
+def _then_the_rest(fused: list[tuple[T, float]], lexical: Sequence[tuple[T, float]], depth: int) -> list[tuple[T, float]]:
+    """``fused``, then the lexical items past ``depth`` that it lacks, in lexical order, with its minimum."""
     seen = {item for item, _ in fused}
     tail = fused[-1][1] if fused else 0.0
-    return fused + [(item, tail) for item, _ in lexical[how.depth:] if item not in seen]
+    return fused + [(item, tail) for item, _ in lexical[depth:] if item not in seen]
 
 
 def feedback_query(query: Any, documents: Sequence[Any], beta: float) -> Any:

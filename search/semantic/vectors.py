@@ -44,9 +44,10 @@ SKETCH = 128
 SKETCH_FROM = 20000
 # Items the sketch's directions are computed from (a sample when more).
 _SKETCH_SAMPLE = 20000
-# Rows scored at a time when a scan must convert them (old float32 tables
-# scanned with a filter, int8 rows): bounds the temporary memory of a query.
-_BLOCK = 16384
+# Rows gathered and converted at a time when a search rescores them: bounds
+# the temporary memory of a query (3 MiB of float32 at 384 dimensions) and
+# keeps a block in the processor's cache (16,384 took twice as long).
+_BLOCK = 2048
 
 
 def quantise(vectors: Any) -> tuple[Any, Any]:
@@ -104,6 +105,9 @@ class VectorTable:
             raise ValueError("sketches do not fit their basis")
         self.basis = basis
         self.sketches = sketches
+        # The rows as a plain array (a memory map's view, no copy): gathering
+        # from it skips ``numpy.memmap``'s per-call bookkeeping.
+        self._stored = np.asarray(rows)
 
     @classmethod
     def from_bytes(cls, data: bytes, dim: int) -> "VectorTable":
@@ -136,13 +140,28 @@ class VectorTable:
     def _row_sims(self, indexes: Any, q: Any) -> Any:
         """Cosines of ``query`` with some rows, a block at a time."""
         out = np.empty(len(indexes), dtype=np.float32)
+        if not len(indexes):
+            return out
+        # Gathered and converted into two buffers reused block after block:
+        # a small block stays in the cache between the conversion and the
+        # product, and large fresh arrays cost page faults at every search
+        # (at 100,000 documents, 20,000 rows rescored in 3-4 ms instead of 8).
+        size = min(_BLOCK, len(indexes))
+        stored = np.empty((size, self.dim), dtype=self._stored.dtype)
+        floats = stored if stored.dtype == np.float32 else np.empty((size, self.dim), dtype=np.float32)
         for start in range(0, len(indexes), _BLOCK):
             part = indexes[start:start + _BLOCK]
+            count = len(part)
+            np.take(self._stored, part, axis=0, out=stored[:count])
+            if floats is not stored:
+                floats[:count] = stored[:count]
             # einsum, not ``@``: ``@`` hands the product to BLAS, whose
             # threads wait for a core each; on a busy machine that wait cost
-            # more than the scan, and the threads spin on after it.
-            sims = np.einsum("ij,j->i", np.asarray(self.rows[part], dtype=np.float32), q)
-            out[start:start + len(part)] = sims if self.scales is None else sims * self.scales[part]
+            # more than the scan, and the threads spin on after it.  The
+            # same per-row product whatever the block: the scores do not
+            # depend on which rows are rescored together.
+            sims = np.einsum("ij,j->i", floats[:count], q)
+            out[start:start + count] = sims if self.scales is None else sims * self.scales[part]
         return out
 
     def top(self, query: Sequence[float], k: int, allowed: Iterable[int] | None = None,
@@ -155,36 +174,67 @@ class VectorTable:
         row.  Ties go to the lower item.  With sketches or item vectors,
         only the best ``CANDIDATES`` items by them are scored by their rows.
         """
-        if k <= 0 or self.count == 0:
-            return []
+        items, sims, _ = self.nearest(query, k, allowed, starts)
+        return list(zip(items.tolist(), sims.tolist()))
+
+    def nearest(self, query: Sequence[float], k: int, allowed: Iterable[int] | None = None,
+                starts: Any = None, also: Any = None) -> tuple[Any, Any, Any]:
+        """``top`` as arrays (items, similarities), and the similarity of each of the ``also`` items.
+
+        An ``also`` item is scored as ``top(query, len(also), also, starts)``
+        scores it (its best row; its own vector in a table of one row an
+        item), in the same pass over the rows as the best items: the fusion
+        needs the cosine of every lexical candidate, and one gather of the
+        rows of both lists, each item once, costs less than two.
+        """
         q = np.asarray(query, dtype=np.float32)
         starts = np.arange(self.count + 1, dtype=np.int64) if starts is None else np.asarray(starts, dtype=np.int64)
         n = len(starts) - 1
-        items = np.arange(n, dtype=np.int64) if allowed is None else np.fromiter(allowed, dtype=np.int64)
-        if items.size == 0:
-            return []
+        extra = np.zeros(0, dtype=np.int64) if also is None else np.asarray(also, dtype=np.int64).reshape(-1)
+        if allowed is None:
+            items = np.arange(n, dtype=np.int64)
+        elif isinstance(allowed, np.ndarray):
+            items = allowed.astype(np.int64, copy=False)
+        else:
+            items = np.fromiter(allowed, dtype=np.int64)
+        if k <= 0 or self.count == 0:
+            items = items[:0]
         wanted = max(CANDIDATES, k)
         # A first stage only pays when it leaves items out: with no more
         # allowed items than would be rescored (the fusion's look-up of its
         # lexical candidates' cosines), they are all scored by their rows.
         narrow = items.size > wanted
         first = None
+        exact_items = False  # each item is one row and has its own float32 vector
         if self.sketches is not None and len(self.sketches) == n and CANDIDATES > 0:
             if narrow:
                 first = _scan(self.sketches, np.einsum("i,ij->j", q, self.basis), items, n)
         elif self.items is not None and len(self.items) == n and (n == self.count or CANDIDATES > 0):
             # Or the item vectors.  Where each item is one row, it is exact.
-            if n == self.count:
-                return _best(items, _scan(self.items, q, items, n), k)
-            if narrow:
+            exact_items = n == self.count
+            if narrow and not exact_items:
                 first = _scan(self.items, q, items, n)
-        if first is not None:
-            items = items[np.argpartition(-first, wanted - 1)[:wanted]]
+        if exact_items:
+            sims = _scan(self.items, q, items, n) if items.size else np.zeros(0, dtype=np.float32)
+            extra_sims = _scan(self.items, q, extra, n) if extra.size else np.zeros(0, dtype=np.float32)
+        else:
+            if first is not None:
+                items = items[np.argpartition(-first, wanted - 1)[:wanted]]
+            # Both lists' rows in one gather, each item once, in file order.
+            unique, where = np.unique(np.concatenate([items, extra]), return_inverse=True)
+            scored = self._best_rows(unique, q, starts)[where.reshape(-1)]
+            sims, extra_sims = scored[:items.size], scored[items.size:]
+        best = _best(items, sims, k) if items.size else np.zeros(0, dtype=np.int64)
+        return items[best], sims[best], extra_sims
+
+    def _best_rows(self, items: Any, q: Any, starts: Any) -> Any:
+        """Each item's similarity: that of its best row."""
+        if not items.size:
+            return np.zeros(0, dtype=np.float32)
         sizes = starts[items + 1] - starts[items]
         firsts = np.cumsum(sizes) - sizes
         rows = np.repeat(starts[items] - firsts, sizes) + np.arange(int(sizes.sum()))
-        sims = np.maximum.reduceat(self._row_sims(rows, q), firsts)
-        return _best(items, sims, k)
+        return np.maximum.reduceat(self._row_sims(rows, q), firsts)
 
 
 def _scan(matrix: Any, vector: Any, items: Any, n: int) -> Any:
@@ -196,8 +246,7 @@ def _scan(matrix: Any, vector: Any, items: Any, n: int) -> Any:
     return np.einsum("ij,j->i", matrix, vector)[items]
 
 
-def _best(items: Any, sims: Any, k: int) -> list[tuple[int, float]]:
-    """The ``k`` best (item, similarity), best first, ties to the lower item."""
+def _best(items: Any, sims: Any, k: int) -> Any:
+    """Positions (in ``items``) of the ``k`` best, best first, ties to the lower item."""
     part = np.argpartition(-sims, k - 1)[:k] if k < sims.size else np.arange(sims.size)
-    best = part[np.lexsort((items[part], -sims[part]))]
-    return [(int(items[i]), float(sims[i])) for i in best]
+    return part[np.lexsort((items[part], -sims[part]))]
