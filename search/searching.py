@@ -35,7 +35,7 @@ from .query import ParsedQuery, parse_date_bound, parse_query
 from .ranking import DEFAULT_RANKING, QueryBuilder, Ranking
 from .results import FacetValue, Hit, SearchResults
 from .scoring import RankingStats
-from .semantic.hybrid import SemanticView, fuse_depth, lexical_feedback, query_text
+from .semantic.hybrid import SemanticView, fuse_depth, joins, lexical_feedback, query_text
 from .schema import STOP_TERM, STOP_WORDS
 from .semantic.store import has_embeddings
 from .snippets import TermMatcher, highlight_html, match_spans
@@ -249,8 +249,8 @@ class Index:
         # Match, and match the spelling suggestion too: it is offered only
         # when it finds more, and replaces a query that finds nothing.
         parsed = parse_query(query)
-        if view is not None and sort == "relevance":
-            view.prepare(query_text(parsed))  # the model runs while the lexical half does
+        # The model and the vector scan run while the lexical half does.
+        ahead = view.prepare(parsed, allowed) if view is not None and sort == "relevance" else None
         found = engine.match(parsed, match)
         hint = suggestion(searcher.reader(), parsed, kept.spelling)
         corrected = False
@@ -274,7 +274,7 @@ class Index:
             feedback = expand or (view is not None and lexical_feedback())
             ranked = engine.rank(found, feedback, lambda docnum: kept.terms(searcher, docnum), depth)
             if view is not None:
-                ranked, matched = _fused_masks(view, ranked, parsed, depth, matched, allowed)
+                ranked, matched = _fused_masks(view, ranked, parsed, matched, allowed, ahead)
             page_docs = ranked[offset:offset + limit]
         else:
             ordered = date_order(matched, kept.stats.columns.dates, newest=(sort == "newest"))
@@ -485,18 +485,16 @@ def _folder_size(path: Path) -> int:
     return total
 
 
-def _fused_masks(view: SemanticView, ranked: list[tuple[int, float]], parsed: ParsedQuery, depth: int,
-                 matched: np.ndarray, allowed: np.ndarray | None) -> tuple[list[tuple[int, float]], np.ndarray]:
+def _fused_masks(view: SemanticView, ranked: list[tuple[int, float]], parsed: ParsedQuery, matched: np.ndarray,
+                 allowed: np.ndarray | None, ahead: Any) -> tuple[list[tuple[int, float]], np.ndarray]:
     """The lexical ranking fused with the dense one, and the documents that now match (a mask).
 
-    Dense neighbours join the matches only when the query is plain words:
-    an excluded word, a field or a phrase is something embeddings cannot
-    honour, so then the fusion only reorders the lexical matches.  The
-    masks go to the view as they are (a set of 100,000 docnums cost more
-    than the vector scan).
+    Dense neighbours join the matches only when the query is plain words
+    (``joins``); otherwise the fusion only reorders the lexical matches.
+    ``ahead`` is what ``view.prepare`` started.
     """
-    plain = not parsed.excluded and all(c.field is None and c.kind == "word" for c in parsed.positive)
-    fused, dense = view.fuse(ranked, query_text(parsed), allowed if plain else matched)
+    plain = joins(parsed)
+    fused, dense = view.fuse(ranked, query_text(parsed), allowed if plain else matched, ahead)
     if not plain or not dense:
         return fused, matched
     now = matched.copy()

@@ -736,6 +736,7 @@ def test_fused_ranking_is_the_straightforward_one(tmp_path: Path, monkeypatch: p
                                                   shallow: bool) -> None:
     from whoosh import index as whoosh_index
 
+    from search.query import parse_query
     from search.semantic.hybrid import SemanticView, forget_query_vectors
 
     rng = np.random.default_rng(21)
@@ -772,9 +773,13 @@ def test_fused_ranking_is_the_straightforward_one(tmp_path: Path, monkeypatch: p
                 expected = _straightforward_fusion(embeddings, ids, lexical, vector, pool, how)
                 forget_query_vectors()
                 mask = None if pool is None else np.isin(np.arange(reader.doc_count_all()), sorted(pool))
-                for given in (mask, pool):
-                    fused, dense = view.fuse(lexical, text, given)
-                    assert fused == expected, (trial, text)
+                for given, ahead in ((mask, False), (pool, False), (mask, True)):
+                    # In line, and with the dense half started ahead (``prepare``).
+                    handle = view.prepare(parse_query(text), given) if ahead else None
+                    if ahead:
+                        handle.result()  # done, as while a search matches: not cancelled as not started
+                    fused, dense = view.fuse(lexical, text, given, handle)
+                    assert fused == expected, (trial, text, ahead)
                     assert dense <= (set(ids) if pool is None else pool) and len(dense) == min(
                         how.depth, len(ids) if pool is None else len(pool))
     raw.close()

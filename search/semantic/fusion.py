@@ -173,7 +173,7 @@ def fuse(lexical: Sequence[tuple[T, float]], dense: Sequence[tuple[T, float]],
 
 def fuse_arrays(lexical: Sequence[tuple[int, float]], dense: Any, dense_cosines: Any, cosines: Any,
                 how: Fusion) -> list[tuple[int, float]]:
-    """``fuse`` by interpolation for integer items, the dense side as arrays: the same list, faster.
+    """``fuse`` by interpolation for docnums (small non-negative integers), the dense side as arrays: the same list, faster.
 
     ``dense`` and ``dense_cosines`` are the dense ranking (numpy arrays,
     best first); ``cosines`` the cosine of each of the first ``how.depth``
@@ -192,7 +192,7 @@ def fuse_arrays(lexical: Sequence[tuple[int, float]], dense: Any, dense_cosines:
     # The candidates as ``fuse`` lists them: every lexical item, then the
     # dense ones the lexical ranking lacks; a lexical item without a
     # cosine counts as the lowest cosine.
-    only_dense = ~np.isin(dense, ids)
+    only_dense = ~np.isin(dense, ids, kind="table") if ids.size and dense.size else np.ones(dense.size, dtype=bool)
     known = ~np.isnan(cosines)
     present = np.concatenate([cosines[known], dense_cosines[only_dense]])
     if not ids.size and not present.size:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import threading
 from collections import OrderedDict
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Iterable, Sequence
 
 import numpy as np
@@ -20,15 +20,15 @@ from .encoder import get_encoder
 from . import fusion
 from .store import Embeddings
 
-__all__ = ["SemanticView", "FUSE_DEPTH", "forget_query_vectors", "fuse_depth", "lexical_feedback", "query_text"]
+__all__ = ["SemanticView", "FUSE_DEPTH", "forget_query_vectors", "fuse_depth", "joins", "lexical_feedback", "query_text"]
 
 # How deep the lexical ranking is computed for a semantic search, however
 # few hits are asked for: the fusion's depth (``fusion.DEFAULT.depth``)
 # is read at each search, so the engine asks for the deeper of the two.
 FUSE_DEPTH = 100
-# Whether a search starts encoding its query on a worker thread as soon as
-# it is parsed (``SemanticView.prepare``); the latency benchmark turns it
-# off to measure what the overlap buys.
+# Whether a search starts encoding its query, and scanning the vectors, on
+# a worker thread as soon as it is parsed (``SemanticView.prepare``); the
+# latency benchmark turns it off to measure what the overlap buys.
 ENCODE_AHEAD = True
 
 
@@ -39,6 +39,16 @@ def query_text(parsed: Any) -> str:
     embedded by its first words.
     """
     return " ".join(c.text for c in parsed.positive) or parsed.text
+
+
+def joins(parsed: Any) -> bool:
+    """Whether the nearest documents by meaning may join a query's matches.
+
+    Only when the query is plain words: an excluded word, a field or a
+    phrase is something embeddings cannot honour, so then the fusion only
+    reorders the lexical matches.
+    """
+    return not parsed.excluded and all(c.field is None and c.kind == "word" for c in parsed.positive)
 
 
 def fuse_depth() -> int:
@@ -85,10 +95,30 @@ class SemanticView:
         """The model's vector of a query's text (the same text again is not encoded again)."""
         return _query_vectors.get(self.model, text)
 
-    def prepare(self, text: str) -> None:
-        """Start encoding ``text`` on a worker thread: ``fuse`` (or ``query_vector``) will want it."""
-        if ENCODE_AHEAD and text.strip():
-            _query_vectors.start(self.model, text)
+    def prepare(self, parsed: Any, allowed: Any) -> Any:
+        """Start, on a worker thread, what ``fuse`` will need whatever the lexical half finds; a handle for it.
+
+        That is the query's vector and, for a query whose dense neighbours
+        may join its matches (``joins``), its dense ranking among the
+        ``allowed`` documents (None: all; a boolean mask by docnum), the
+        pool ``fuse`` will be given.  The model and the vector scan run
+        outside Python's lock, so on an idle second core they are hidden
+        behind the lexical matching and ranking; on busy cores they cost
+        what they cost in line.  None when there is nothing to start.
+        """
+        text = query_text(parsed)
+        if not ENCODE_AHEAD or not text.strip():
+            return None
+        how = fusion.DEFAULT.for_query(len(text.split()))
+        dense = joins(parsed) and how.method == fusion.INTERPOLATE and not how.feedback
+        return _worker().submit(self._ahead, text, allowed, how, dense)
+
+    def _ahead(self, text: str, pool: Any, how: fusion.Fusion, dense: bool) -> "_Ahead":
+        vector = self.query_vector(text)
+        if not dense:
+            return _Ahead(text, vector)
+        docs, sims, _ = self._nearest(vector, how.depth, pool)
+        return _Ahead(text, vector, pool, how, docs, sims)
 
     def similar(self, docnum: int, k: int) -> list[tuple[int, float]] | None:
         """The ``k`` documents closest to document ``docnum`` (not itself); None if it has no vector.
@@ -135,19 +165,25 @@ class SemanticView:
         known = docs >= 0
         return docs[known], sims[known], extra
 
-    def fuse(self, lexical: Sequence[tuple[int, float]], text: str, pool: Any) -> tuple[list[tuple[int, float]], set[int]]:
+    def fuse(self, lexical: Sequence[tuple[int, float]], text: str, pool: Any,
+             ahead: Any = None) -> tuple[list[tuple[int, float]], set[int]]:
         """Lexical ranking fused with the dense one; also the dense documents that took part.
 
         ``lexical`` is the lexical ranking ((docnum, score), best first); the
         dense ranking is the nearest documents in ``pool`` (every document
         when None; a boolean mask by docnum, or docnums), as deep as the
-        fusion reads.  The fusion is read here, at each call, from
-        ``fusion.DEFAULT`` (``benchmarks/semantic.py`` swaps it to compare
-        configurations).
+        fusion reads.  ``ahead`` is what ``prepare`` returned, if it was
+        called; what it computed is used where it fits this call.  The
+        fusion is read here, at each call, from ``fusion.DEFAULT``
+        (``benchmarks/semantic.py`` swaps it to compare configurations).
         """
         how = fusion.DEFAULT.for_query(len(text.split()))
-        vector = self.query_vector(text)
-        fused, dense = self._fused_once(lexical, vector, pool, how)
+        done = _collect(ahead)
+        if done is not None and done.text != text:
+            done = None
+        vector = self.query_vector(text) if done is None else done.vector
+        fused, dense = self._fused_once(lexical, vector, pool, how,
+                                        done if done is not None and done.fits(pool, how) else None)
         if how.feedback:
             # Dense pseudo-relevance feedback: one more scan with the query
             # moved towards its best documents' vectors, then fuse again.
@@ -157,19 +193,27 @@ class SemanticView:
         return fused, {d for d, _ in dense}
 
     def _fused_once(self, lexical: Sequence[tuple[int, float]], vector: Any, pool: Any,
-                    how: fusion.Fusion) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
-        """The fusion of ``lexical`` with the dense ranking of ``vector``, and that dense ranking."""
+                    how: fusion.Fusion, ahead: "_Ahead | None" = None) -> tuple[list[tuple[int, float]], list[tuple[int, float]]]:
+        """The fusion of ``lexical`` with the dense ranking of ``vector``, and that dense ranking.
+
+        ``ahead``, when given, holds that dense ranking already.
+        """
         if how.method != fusion.INTERPOLATE:
             docs, sims, _ = self._nearest(vector, how.depth, pool)
             dense = list(zip(docs.tolist(), sims.tolist()))
             return fusion.fuse(list(lexical), dense, None, how), dense
-        # Interpolation needs the cosine of every lexical candidate too: the
-        # same rescoring pass gives it (as a look-up among those candidates
-        # alone would: each document's best passage).
+        # Interpolation needs the cosine of every lexical candidate too, as
+        # a look-up among those candidates alone gives it (each document's
+        # best passage): in the same rescoring pass as the dense ranking's
+        # candidates, or, that ranking made ahead, in a pass of their own.
         top = np.fromiter((d for d, _ in lexical[:how.depth]), dtype=np.int64, count=min(len(lexical), how.depth))
         items = self._items_aligned(top)
         has = items >= 0
-        docs, sims, found = self._nearest(vector, how.depth, pool, items[has])
+        if ahead is None:
+            docs, sims, found = self._nearest(vector, how.depth, pool, items[has])
+        else:
+            docs, sims = ahead.docs, ahead.sims
+            found = self._nearest(vector, 0, (), items[has])[2]
         cosines = np.full(top.size, np.nan)
         cosines[has] = found
         return fusion.fuse_arrays(lexical, docs, sims, cosines, how), list(zip(docs.tolist(), sims.tolist()))
@@ -183,83 +227,72 @@ class SemanticView:
         return [self.embeddings.table.item(item, self.embeddings.rows(item))]
 
 
-class _QueryVectors:
-    """The vectors of the last queries encoded, by model and text; encoding ahead on a thread.
+class _Ahead:
+    """What ``SemanticView.prepare`` computed: a query's vector, and its dense ranking among a pool."""
 
-    A search asks for its query's vector early (``start``), as soon as it
-    has parsed the query: the model (a few milliseconds, outside Python's
-    lock) then runs on a worker thread while the search matches and ranks
-    the lexical half, and ``get`` waits for it.  On an idle second core
-    that hides the encoding; on busy cores it costs what encoding in line
-    costs.  A user who pages through results, or narrows them by a facet,
-    sends the same text again: its vector is the same (the model is
-    deterministic), so it is not computed again.  Small and bounded; shared
-    by every view.
+    def __init__(self, text: str, vector: Any, pool: Any = None, how: fusion.Fusion | None = None,
+                 docs: Any = None, sims: Any = None) -> None:
+        self.text, self.vector, self.pool, self.how, self.docs, self.sims = text, vector, pool, how, docs, sims
+
+    def fits(self, pool: Any, how: fusion.Fusion) -> bool:
+        """Whether its dense ranking is the one a fusion by ``how`` among ``pool`` wants."""
+        return self.docs is not None and self.pool is pool and self.how == how
+
+
+def _collect(ahead: Any) -> _Ahead | None:
+    """The result of ``prepare``'s work; None if there is none, or if it had not started (then the
+    caller computes in line rather than wait behind another search's)."""
+    if ahead is None or ahead.cancel():
+        return None
+    return ahead.result()
+
+
+_workers: dict[int, ThreadPoolExecutor] = {}
+_workers_lock = threading.Lock()
+
+
+def _worker() -> ThreadPoolExecutor:
+    """The thread that runs ``prepare``'s work (one per process: a forked child makes its own)."""
+    with _workers_lock:
+        found = _workers.get(os.getpid())
+        if found is None:
+            found = _workers[os.getpid()] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="semantic-ahead")
+        return found
+
+
+class _QueryVectors:
+    """The vectors of the last queries encoded, by model and text.
+
+    A user who pages through results, or narrows them by a facet, sends the
+    same text again: its vector is the same (the model is deterministic),
+    so it is not computed again.  Small and bounded; shared by every view.
     """
 
     SIZE = 256
 
     def __init__(self) -> None:
-        # A vector (read-only array), or the Future of one being encoded.
         self._vectors: OrderedDict[tuple[str, str], Any] = OrderedDict()
         self._lock = threading.Lock()
-        self._worker: Any = None
-        self._worker_pid = 0
-
-    def start(self, model: str, text: str) -> None:
-        """Begin encoding ``text`` on the worker thread, unless it is known or on its way."""
-        key = (model, text)
-        with self._lock:
-            if key in self._vectors:
-                self._vectors.move_to_end(key)
-                return
-            self._keep(key, self._thread().submit(_encode_query, model, text))
 
     def get(self, model: str, text: str) -> Any:
-        """The vector of ``text`` by ``model`` (read-only): remembered, awaited, or encoded now."""
+        """The vector of ``text`` by ``model`` (read-only), remembered or encoded now."""
         key = (model, text)
         with self._lock:
             found = self._vectors.get(key)
             if found is not None:
                 self._vectors.move_to_end(key)
-        if isinstance(found, Future) and found.cancel():
-            found = None  # still queued behind another search's: quicker here
-        if found is None:
-            vector = _encode_query(model, text)
-            with self._lock:
-                self._keep(key, vector)
-            return vector
-        if isinstance(found, Future):
-            try:
-                vector = found.result()
-            except BaseException:
-                with self._lock:  # not kept: the next search tries again, and says why itself
-                    if self._vectors.get(key) is found:
-                        del self._vectors[key]
-                raise
-            with self._lock:
-                if self._vectors.get(key) is found:
-                    self._vectors[key] = vector
-            return vector
-        return found
+                return found
+        vector = _encode_query(model, text)
+        with self._lock:
+            self._vectors[key] = vector
+            while len(self._vectors) > self.SIZE:
+                self._vectors.popitem(last=False)
+        return vector
 
     def clear(self) -> None:
         """Forget every vector (a benchmark that times each query's encoding calls it)."""
         with self._lock:
             self._vectors.clear()
-
-    def _keep(self, key: tuple[str, str], value: Any) -> None:
-        self._vectors[key] = value
-        self._vectors.move_to_end(key)
-        while len(self._vectors) > self.SIZE:
-            self._vectors.popitem(last=False)
-
-    def _thread(self) -> Any:
-        """The worker (one thread; made again in a forked child, where the parent's thread is gone)."""
-        if self._worker is None or self._worker_pid != os.getpid():
-            self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="query-vector")
-            self._worker_pid = os.getpid()
-        return self._worker
 
 
 def _encode_query(model: str, text: str) -> Any:

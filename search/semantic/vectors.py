@@ -95,19 +95,15 @@ class VectorTable:
             raise ValueError(f"{len(scales)} scales for {len(rows)} rows")
         if items is not None and (items.ndim != 2 or items.shape[1] != dim):
             raise ValueError("item vectors do not divide into rows")
-        self.dim = dim
-        self.count = len(rows)
-        self.rows = rows
-        self.scales = scales
-        self.items = items
         if (basis is None) != (sketches is None) or (basis is not None and (
                 basis.shape[0] != dim or sketches.ndim != 2 or sketches.shape[1] != basis.shape[1])):
             raise ValueError("sketches do not fit their basis")
-        self.basis = basis
-        self.sketches = sketches
-        # The rows as a plain array (a memory map's view, no copy): gathering
-        # from it skips ``numpy.memmap``'s per-call bookkeeping.
-        self._stored = np.asarray(rows)
+        self.dim = dim
+        self.count = len(rows)
+        # Plain arrays over a memory map's pages (views, no copy): indexing
+        # them skips ``numpy.memmap``'s bookkeeping at every call.
+        self.rows, self.scales, self.items, self.basis, self.sketches = (
+            None if block is None else np.asarray(block) for block in (rows, scales, items, basis, sketches))
 
     @classmethod
     def from_bytes(cls, data: bytes, dim: int) -> "VectorTable":
@@ -147,12 +143,12 @@ class VectorTable:
         # product, and large fresh arrays cost page faults at every search
         # (at 100,000 documents, 20,000 rows rescored in 3-4 ms instead of 8).
         size = min(_BLOCK, len(indexes))
-        stored = np.empty((size, self.dim), dtype=self._stored.dtype)
+        stored = np.empty((size, self.dim), dtype=self.rows.dtype)
         floats = stored if stored.dtype == np.float32 else np.empty((size, self.dim), dtype=np.float32)
         for start in range(0, len(indexes), _BLOCK):
             part = indexes[start:start + _BLOCK]
             count = len(part)
-            np.take(self._stored, part, axis=0, out=stored[:count])
+            np.take(self.rows, part, axis=0, out=stored[:count])
             if floats is not stored:
                 floats[:count] = stored[:count]
             # einsum, not ``@``: ``@`` hands the product to BLAS, whose
@@ -220,10 +216,20 @@ class VectorTable:
         else:
             if first is not None:
                 items = items[np.argpartition(-first, wanted - 1)[:wanted]]
-            # Both lists' rows in one gather, each item once, in file order.
-            unique, where = np.unique(np.concatenate([items, extra]), return_inverse=True)
-            scored = self._best_rows(unique, q, starts)[where.reshape(-1)]
-            sims, extra_sims = scored[:items.size], scored[items.size:]
+            # Both lists' rows in one gather, each item once.
+            both = items
+            if extra.size:
+                seen = np.zeros(n, dtype=bool)
+                seen[items] = True
+                both = np.concatenate([items, np.unique(extra[~seen[extra]])])
+            scored = self._best_rows(both, q, starts)
+            sims = scored[:items.size]
+            if extra.size:
+                by_item = np.empty(n, dtype=np.float32)
+                by_item[both] = scored
+                extra_sims = by_item[extra]
+            else:
+                extra_sims = np.zeros(0, dtype=np.float32)
         best = _best(items, sims, k) if items.size else np.zeros(0, dtype=np.int64)
         return items[best], sims[best], extra_sims
 
