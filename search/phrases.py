@@ -15,7 +15,9 @@ Matching is array work over positions decoded once per generation
 each further term's, and only then are the positions of the surviving
 documents compared, as sorted keys ``(candidate, position - offset)`` that
 every slot must share.  A term far more common than the candidates left
-(a stop word's removed-word key) is read for those candidates only.
+(a stop word's removed-word key) is read for those candidates only, and a
+range of them at a time (``PHRASE_RANGE``), so that a phrase such as
+"people and" never holds a stop word's positions in every document.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from whoosh import query as wq
 from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.reading import TermNotFound
 
-from .postings import Columns, Positions, decode_positions, leaf_positions, live_mask, read_positions
+from .postings import Columns, PositionStream, Positions, decode_positions, leaf_positions, live_mask, read_positions
 from .schema import STOP_TERM
 
 __all__ = ["phrase_postings", "positions_of", "PhraseQuery", "is_removed"]
@@ -54,28 +56,80 @@ def phrase_postings(reader: Any, fieldname: str, slots: Sequence[Slot],
     wanted: dict[str, list[int]] = {}
     for offset, term in slots:
         wanted.setdefault(term, []).append(offset)
-    nothing = np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
     if not wanted:
-        return nothing
+        return _NOTHING
     frequency = {term: reader.doc_frequency(fieldname, term) for term in wanted}
     if not all(frequency.values()):
-        return nothing
-    read = _position_reader(reader, fieldname, columns)
+        return _NOTHING
+    live = columns.live if columns is not None else live_mask(reader, reader.doc_count_all())
     # Cheapest first: the rarest term gives the candidates, each further
-    # term can only remove some (and is read for those alone when it is
-    # much longer).
+    # term read whole can only remove some.  A term far longer than the
+    # candidates (a stop word's removed-word key) is streamed instead: read
+    # for the candidates only, a range of them at a time.
     found: dict[str, Positions] = {}
+    streamed: list[str] = []
     candidates: np.ndarray | None = None
     for term in sorted(wanted, key=frequency.__getitem__):
-        positions = read(term, candidates)
+        if candidates is not None and _streamed(reader, fieldname, term, candidates, columns):
+            streamed.append(term)
+            continue
+        positions = (columns.positions(reader, fieldname, term) if columns is not None
+                     else read_positions(reader, fieldname, term, live))
         found[term] = positions
         candidates = positions[0] if candidates is None else candidates[_rows_in(positions[0], candidates)]
         if not candidates.size:
-            return nothing
+            return _NOTHING
     assert candidates is not None  # wanted is not empty
     # Keys are ``candidate << 32 | (position - offset + bias)``; the bias
     # keeps the low half from going negative for any slot.
     bias = max(offset for offset, _ in slots)
+    if not streamed:
+        return _phrase_starts(found, wanted, candidates, bias)
+    streams = {term: PositionStream(reader, fieldname, term, live, candidates) for term in streamed}
+    docs: list[np.ndarray] = []
+    counts: list[np.ndarray] = []
+    for first in range(0, candidates.size, PHRASE_RANGE):
+        part = candidates[first:first + PHRASE_RANGE]
+        end = int(part[-1]) + 1
+        for term, stream in streams.items():
+            found[term] = stream.upto(end)
+            part = part[_rows_in(found[term][0], part)]
+        if part.size:
+            part_docs, part_counts = _phrase_starts(found, wanted, part, bias)
+            docs.append(part_docs)
+            counts.append(part_counts)
+    if not docs:
+        return _NOTHING
+    return np.concatenate(docs), np.concatenate(counts)
+
+
+def _streamed(reader: Any, fieldname: str, term: str, candidates: np.ndarray, columns: Columns | None) -> bool:
+    """Whether a phrase's term after the first is streamed for the candidates
+    rather than read whole (and cached).
+
+    Without a cache every such term is.  A removed word's key is too unless
+    an earlier search cached it (being the rarest term of its phrase): its
+    positions fill megabytes at 100,000 documents (*and*: 1.8 M of them),
+    which a cache of 64 MB would hold for a few stop words only, at the cost
+    of what the other words' cached positions save.
+    """
+    if columns is None:
+        return True
+    return not columns.reads_whole(reader, fieldname, term, 0 if is_removed(term) else candidates.size)
+
+
+# Candidates matched per step when a term is streamed (``PositionStream``):
+# a stop word's positions in 4,096 documents of 400-900 words are a few MB
+# of arrays, against a hundred MB and more for all of a 100k index's.
+PHRASE_RANGE = 4096
+
+_NOTHING = np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+
+
+def _phrase_starts(found: dict[str, Positions], wanted: dict[str, list[int]], candidates: np.ndarray,
+                   bias: int) -> tuple[np.ndarray, np.ndarray]:
+    """``phrase_postings`` for ``candidates``, every one of which has every
+    term (``found`` holds each term's positions in them, at least)."""
     keys = sorted((_start_keys(found[term], candidates, bias - offset) for term, offsets in wanted.items()
                    for offset in offsets), key=len)
     # Phrase starts every slot allows: the shortest list, filtered by each other.
@@ -83,20 +137,10 @@ def phrase_postings(reader: Any, fieldname: str, slots: Sequence[Slot],
     for other in keys[1:]:
         starts = starts[_rows_in(other, starts)]
         if not starts.size:
-            return nothing
+            return _NOTHING
     counts = np.bincount(starts >> 32, minlength=candidates.size)
     present = counts > 0
     return candidates[present].astype(np.int32), counts[present].astype(np.float32)
-
-
-def _position_reader(reader: Any, fieldname: str, columns: Columns | None
-                     ) -> Callable[[str, np.ndarray | None], Positions]:
-    """How to get a term's positions: through the generation's cache, or
-    straight from the reader (the candidates only, after the first term)."""
-    if columns is not None:
-        return lambda term, within: columns.positions(reader, fieldname, term, within)
-    live = live_mask(reader, reader.doc_count_all())
-    return lambda term, within: read_positions(reader, fieldname, term, live, within)
 
 
 def _rows_in(ordered: np.ndarray, values: np.ndarray) -> np.ndarray:
