@@ -29,7 +29,9 @@ from whoosh import query as wq
 from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.reading import TermNotFound
 
-from .postings import Columns, PositionStream, Positions, decode_positions, leaf_positions, live_mask, read_positions
+from . import postings
+from .postings import (Columns, PositionStream, Positions, decode_positions, join_positions, leaf_positions, live_mask,
+                       read_positions)
 from .schema import STOP_TERM
 
 __all__ = ["phrase_postings", "positions_of", "PhraseQuery", "is_removed"]
@@ -63,15 +65,17 @@ def phrase_postings(reader: Any, fieldname: str, slots: Sequence[Slot],
         return _NOTHING
     live = columns.live if columns is not None else live_mask(reader, reader.doc_count_all())
     # Cheapest first: the rarest term gives the candidates, each further
-    # term read whole can only remove some.  A term far longer than the
-    # candidates (a stop word's removed-word key) is streamed instead: read
-    # for the candidates only, a range of them at a time.
+    # term read whole can only remove some.  A stop word's removed-word key
+    # (*and*: 1.8 M positions at 100,000 documents) and a term far longer
+    # than the candidates are streamed instead (``PositionStream``), a range
+    # of documents at a time, as the candidates are matched range by range.
     found: dict[str, Positions] = {}
-    streamed: list[str] = []
+    streamed: dict[str, bool] = {}  # streamed term -> read whole (then cached)
     candidates: np.ndarray | None = None
     for term in sorted(wanted, key=frequency.__getitem__):
-        if candidates is not None and _streamed(reader, fieldname, term, candidates, columns):
-            streamed.append(term)
+        how = _reading(reader, fieldname, term, candidates, columns)
+        if how != "read":
+            streamed[term] = how == "whole"
             continue
         positions = (columns.positions(reader, fieldname, term) if columns is not None
                      else read_positions(reader, fieldname, term, live))
@@ -79,43 +83,58 @@ def phrase_postings(reader: Any, fieldname: str, slots: Sequence[Slot],
         candidates = positions[0] if candidates is None else candidates[_rows_in(positions[0], candidates)]
         if not candidates.size:
             return _NOTHING
-    assert candidates is not None  # wanted is not empty
+    assert candidates is not None  # the rarest term is always read
+    streams = {term: PositionStream(reader, fieldname, term, live, None if whole else candidates)
+               for term, whole in streamed.items()}
+    read_whole: dict[str, list[Positions]] = {term: [] for term, whole in streamed.items() if whole}
     # Keys are ``candidate << 32 | (position - offset + bias)``; the bias
     # keeps the low half from going negative for any slot.
     bias = max(offset for offset, _ in slots)
-    if not streamed:
-        return _phrase_starts(found, wanted, candidates, bias)
-    streams = {term: PositionStream(reader, fieldname, term, live, candidates) for term in streamed}
     docs: list[np.ndarray] = []
     counts: list[np.ndarray] = []
+    # Range by range, so that a query's arrays stay a few MB however common
+    # its words are.
     for first in range(0, candidates.size, PHRASE_RANGE):
         part = candidates[first:first + PHRASE_RANGE]
         end = int(part[-1]) + 1
         for term, stream in streams.items():
             found[term] = stream.upto(end)
+            if term in read_whole:
+                read_whole[term].append(found[term])
             part = part[_rows_in(found[term][0], part)]
         if part.size:
             part_docs, part_counts = _phrase_starts(found, wanted, part, bias)
             docs.append(part_docs)
             counts.append(part_counts)
+    if columns is not None:
+        for term, parts in read_whole.items():
+            parts.append(streams[term].upto(reader.doc_count_all()))  # the rest of its documents
+            columns.keep_positions(fieldname, term, join_positions(parts))
     if not docs:
         return _NOTHING
     return np.concatenate(docs), np.concatenate(counts)
 
 
-def _streamed(reader: Any, fieldname: str, term: str, candidates: np.ndarray, columns: Columns | None) -> bool:
-    """Whether a phrase's term after the first is streamed for the candidates
-    rather than read whole (and cached).
+def _reading(reader: Any, fieldname: str, term: str, candidates: np.ndarray | None, columns: Columns | None) -> str:
+    """How a phrase reads a term: ``"read"`` whole (from the cache, or
+    read and cached), ``"whole"`` streamed whole and cached after, or
+    ``"within"`` streamed for the candidates only, not cached.
 
-    Without a cache every such term is.  A removed word's key is too unless
-    an earlier search cached it (being the rarest term of its phrase): its
-    positions fill megabytes at 100,000 documents (*and*: 1.8 M of them),
-    which a cache of 64 MB would hold for a few stop words only, at the cost
-    of what the other words' cached positions save.
+    The rarest term is read.  Without a cache every later one is streamed
+    for the candidates.  With one, a term with more than ``POSITIONS_WHOLE``
+    times the candidates' documents is too; any other is read, or, for a
+    removed word's key, streamed whole: its positions are megabytes, whose
+    decoding and matching in one piece cost a worker 100 MB and more.
     """
+    if candidates is None:
+        return "read"
     if columns is None:
-        return True
-    return not columns.reads_whole(reader, fieldname, term, 0 if is_removed(term) else candidates.size)
+        return "within"
+    if columns.cached_positions(fieldname, term) is not None:
+        return "read"
+    if reader.doc_frequency(fieldname, term) > postings.POSITIONS_WHOLE * candidates.size:
+        return "within"
+    return "whole" if is_removed(term) else "read"
 
 
 # Candidates matched per step when a term is streamed (``PositionStream``):

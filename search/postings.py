@@ -36,7 +36,7 @@ from whoosh.reading import TermNotFound
 
 from .schema import TEXT_FIELDS
 
-__all__ = ["Columns", "PositionStream", "term_blocks", "read_positions", "leaf_positions", "decode_positions", "live_mask", "POSTINGS_CACHE_BYTES", "POSITIONS_CACHE_BYTES",
+__all__ = ["Columns", "PositionStream", "term_blocks", "read_positions", "leaf_positions", "decode_positions", "join_positions", "live_mask", "POSTINGS_CACHE_BYTES", "POSITIONS_CACHE_BYTES",
            "Postings", "Positions"]
 
 # Decoded postings kept per generation.  A term's entry costs 8 bytes per
@@ -107,12 +107,13 @@ class Columns:
         self._positions.put(key, found)
         return found
 
-    def reads_whole(self, reader: Any, fieldname: str, text: str, wanted: int) -> bool:
-        """Whether ``positions`` gives a term whole (cached, or short enough
-        to be read whole and cached) when ``wanted`` documents are needed;
-        if not, a phrase streams it (``PositionStream``)."""
-        return (self._positions.get((fieldname, text)) is not None
-                or reader.doc_frequency(fieldname, text) <= POSITIONS_WHOLE * wanted)
+    def cached_positions(self, fieldname: str, text: str) -> Positions | None:
+        """A term's positions if this generation's cache holds them."""
+        return self._positions.get((fieldname, text))
+
+    def keep_positions(self, fieldname: str, text: str, positions: Positions) -> None:
+        """Cache a term's positions read whole elsewhere (``PositionStream``), as ``positions`` would."""
+        self._positions.put((fieldname, text), positions)
 
     def postings(self, reader: Any, fieldname: str, text: str, *, cache: bool = True) -> Postings:
         """The live postings of a term: ascending document numbers and
@@ -302,6 +303,18 @@ def read_positions(reader: Any, fieldname: str, text: str, live: np.ndarray,
     if not ids_parts:
         return _NO_POSITIONS
     return (np.concatenate(ids_parts).astype(np.int32), *decode_positions(values))
+
+
+def join_positions(parts: Sequence[Positions]) -> Positions:
+    """Positions of consecutive ranges of documents as one (``Positions``)."""
+    parts = [part for part in parts if part[0].size]
+    if not parts:
+        return _NO_POSITIONS
+    starts = [parts[0][1]]
+    for _, part_starts, _ in parts[1:]:
+        starts.append(part_starts[1:] + starts[-1][-1])
+    return (np.concatenate([ids for ids, _, _ in parts]), np.concatenate(starts),
+            np.concatenate([flat for _, _, flat in parts]))
 
 
 _NO_POSITIONS: Positions = (np.zeros(0, dtype=np.int32), np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32))
