@@ -476,7 +476,7 @@ _K, _M, _J = ord("K"), ord("M"), ord("J")
 # Values decoded per step of ``decode_positions``: its temporary arrays are
 # several times the bytes they read (a stop word's block run can be tens of
 # MB), so a long sequence is decoded in slices to bound a query's memory.
-_DECODE_SLICE = 4096
+_DECODE_SLICE = 16384
 
 
 def decode_positions(values: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
