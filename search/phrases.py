@@ -123,8 +123,9 @@ def _reading(reader: Any, fieldname: str, term: str, candidates: np.ndarray | No
     The rarest term is read.  Without a cache every later one is streamed
     for the candidates.  With one, a term with more than ``POSITIONS_WHOLE``
     times the candidates' documents is too; any other is read, or, for a
-    removed word's key, streamed whole: its positions are megabytes, whose
-    decoding and matching in one piece cost a worker 100 MB and more.
+    removed word's key, streamed whole if the cache would keep it, else
+    for the candidates: its positions are megabytes, whose decoding and
+    matching in one piece cost a worker 100 MB and more.
     """
     if candidates is None:
         return "read"
@@ -134,7 +135,13 @@ def _reading(reader: Any, fieldname: str, term: str, candidates: np.ndarray | No
         return "read"
     if reader.doc_frequency(fieldname, term) > postings.POSITIONS_WHOLE * candidates.size:
         return "within"
-    return "whole" if is_removed(term) else "read"
+    if not is_removed(term):
+        return "read"
+    # A stop word read whole costs decoding all its documents' positions
+    # now, for a cache entry that later phrases with it reuse (on the
+    # wordfreq benchmark's phrases, reading only the candidates' was slower
+    # at p95 for that reason): worth it only if the cache would keep it.
+    return "whole" if columns.could_keep(reader, fieldname, term) else "within"
 
 
 # Candidates matched per step (a term streamed is read that far each step):

@@ -36,7 +36,7 @@ from whoosh.reading import TermNotFound
 
 from .schema import TEXT_FIELDS
 
-__all__ = ["Columns", "PositionStream", "term_blocks", "read_positions", "leaf_positions", "decode_positions", "join_positions", "live_mask", "POSTINGS_CACHE_BYTES", "POSITIONS_CACHE_BYTES",
+__all__ = ["Columns", "PositionStream", "term_blocks", "read_positions", "leaf_positions", "decode_positions", "estimated_bytes", "join_positions", "live_mask", "POSTINGS_CACHE_BYTES", "POSITIONS_CACHE_BYTES",
            "Postings", "Positions"]
 
 # Decoded postings kept per generation.  A term's entry costs 8 bytes per
@@ -110,6 +110,11 @@ class Columns:
     def cached_positions(self, fieldname: str, text: str) -> Positions | None:
         """A term's positions if this generation's cache holds them."""
         return self._positions.get((fieldname, text))
+
+    def could_keep(self, reader: Any, fieldname: str, text: str) -> bool:
+        """Whether a term's positions, read whole, would probably be cached
+        (an estimate from its first block: see ``estimated_bytes``)."""
+        return estimated_bytes(reader, fieldname, text) <= self._positions.limit // 4
 
     def keep_positions(self, fieldname: str, text: str, positions: Positions) -> None:
         """Cache a term's positions read whole elsewhere (``PositionStream``), as ``positions`` would."""
@@ -303,6 +308,22 @@ def read_positions(reader: Any, fieldname: str, text: str, live: np.ndarray,
     if not ids_parts:
         return _NO_POSITIONS
     return (np.concatenate(ids_parts).astype(np.int32), *decode_positions(values))
+
+
+def estimated_bytes(reader: Any, fieldname: str, text: str) -> int:
+    """What a term's ``Positions`` would take in memory, from its document
+    count and the positions per document of its first block (one block
+    read: a fraction of a millisecond)."""
+    for leaf, _ in reader.leaf_readers():
+        try:
+            matcher = leaf.postings(fieldname, text)
+        except TermNotFound:
+            continue
+        for ids, values in leaf_positions(matcher, leaf.schema[fieldname].format, None):
+            starts, _ = decode_positions(values)
+            per_document = int(starts[-1]) / max(1, len(ids))
+            return int(reader.doc_frequency(fieldname, text) * (12 + 4 * per_document))
+    return 0
 
 
 def join_positions(parts: Sequence[Positions]) -> Positions:
