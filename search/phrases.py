@@ -14,15 +14,16 @@ Matching is array work over positions decoded once per generation
 (``Columns.positions``): the rarest term's documents are intersected with
 each further term's, and only then are the positions of the surviving
 documents compared, as sorted keys ``(candidate, position - offset)`` that
-every slot must share.  A term far more common than the candidates left
-(a stop word's removed-word key) is read for those candidates only, and a
-range of them at a time (``PHRASE_RANGE``), so that a phrase such as
-"people and" never holds a stop word's positions in every document.
+every slot must share.  The candidates are matched a range at a time
+(``PHRASE_RANGE``), and a stop word's removed-word key, or a term far more
+common than the candidates, is streamed range by range (whole, to be
+cached, or for the candidates only: ``_reading``), so that a phrase such as
+"people and" never holds a stop word's positions as keys in one piece.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 from whoosh import query as wq
