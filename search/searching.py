@@ -1,6 +1,7 @@
 """Querying the index: the ``Index`` object an application keeps open.
 
-``Index`` owns its Whoosh searchers: one per thread, kept for the life of the
+``Index`` owns its searchers (``storage.IndexView``, a Whoosh reader read
+directly): one per thread, kept for the life of the
 process because opening one is expensive (about half a second at 100,000
 documents), and replaced by a new one when the index has changed on disk.
 ``Searcher.refresh()`` is never used: in this Whoosh it can return duplicate
@@ -19,7 +20,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import numpy as np
-from whoosh import query as wq
 
 from .backend import is_remote_location, open_remote, remote_exists
 from .arguments import check_text, doc_id_arg, text_arg, unknown_options
@@ -40,7 +40,7 @@ from .schema import STOP_TERM, STOP_WORDS
 from .semantic.store import has_embeddings
 from .snippets import TermMatcher, highlight_html, match_spans
 from .storedtext import full_texts
-from .storage import default_index_dir, has_current_schema, has_index, open_whoosh_index
+from .storage import IndexView, default_index_dir, has_current_schema, has_index, open_whoosh_index
 
 if TYPE_CHECKING:  # the writer is imported only when documents are added or deleted
     from .indexer import BuildReport, DocumentLike
@@ -120,7 +120,7 @@ class Index:
             # each attempt's open files to the garbage collector.
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ResourceWarning)
-                fresh = self._ix.searcher(weighting=self.ranking.weighting())
+                fresh = IndexView(self._ix, self.ranking.weighting)
         except Exception as exc:  # noqa: BLE001
             if not has_index(self.path):
                 raise IndexMissingError(f"the index in {self.path} is gone; build one with `commentary index`") from None
@@ -354,6 +354,8 @@ class Index:
 
         By sentence embedding when the index has them, else by wording.
         """
+        from whoosh import query as wq  # only here: a search never builds a Whoosh query
+
         limit = check_options(limit=limit).limit
         doc_id = doc_id_arg(doc_id)
         if doc_id is None:
