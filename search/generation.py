@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .expansion import stored_terms
 from .facets import FacetTable
@@ -19,8 +19,9 @@ from .options import FILTERS
 from .present import Row, display_row
 from .results import FacetValue
 from .scoring import RankingStats
-from .semantic.hybrid import SemanticView
-from .semantic.store import load_embeddings
+
+if TYPE_CHECKING:  # imported when a semantic search first asks (a plain one never does)
+    from .semantic.hybrid import SemanticView
 
 __all__ = ["Generation"]
 
@@ -80,6 +81,9 @@ class Generation:
 
     def semantic(self, searcher: Any, path: Path) -> SemanticView | None:
         """This generation's embeddings, read once; None when it has none."""
+        from .semantic.hybrid import SemanticView
+        from .semantic.store import load_embeddings
+
         with self._facets_lock:
             if self._semantic is False:
                 reader = searcher.reader()

@@ -35,15 +35,15 @@ from .query import ParsedQuery, parse_date_bound, parse_query
 from .ranking import DEFAULT_RANKING, QueryBuilder, Ranking
 from .results import FacetValue, Hit, SearchResults
 from .scoring import RankingStats
-from .semantic.hybrid import SemanticView, fuse_depth, lexical_feedback, query_text
 from .schema import STOP_TERM, STOP_WORDS
-from .semantic.store import has_embeddings
 from .snippets import TermMatcher, highlight_html, match_spans
 from .storedtext import full_texts
 from .storage import IndexView, default_index_dir, has_current_schema, has_index, open_whoosh_index
 
 if TYPE_CHECKING:  # the writer is imported only when documents are added or deleted
     from .indexer import BuildReport, DocumentLike
+    # ... and semantic search only when asked for (a plain search never is).
+    from .semantic.hybrid import SemanticView
 
 __all__ = ["Index", "open_index", "index_exists", "SORTS", "MATCHES", "MAX_LIMIT"]
 
@@ -268,8 +268,8 @@ class Index:
         matched = found.matched
         offset = (page - 1) * limit
         if sort == "relevance":
-            depth = offset + limit if view is None else max(offset + limit, fuse_depth())
-            feedback = expand or (view is not None and lexical_feedback())
+            depth = offset + limit if view is None else max(offset + limit, _semantic().fuse_depth())
+            feedback = expand or (view is not None and _semantic().lexical_feedback())
             ranked = engine.rank(found, feedback, lambda docnum: kept.terms(searcher, docnum), depth)
             if view is not None:
                 ranked, matched = _fused_masks(view, ranked, parsed, depth, matched, allowed)
@@ -442,6 +442,8 @@ class Index:
     def has_embeddings(self) -> bool:
         """True when the index holds sentence embeddings (``search(semantic=True)`` can work)."""
         # The file, not its contents: the web form asks on every page.
+        from .semantic.store import has_embeddings
+
         return has_embeddings(self.path, self._searcher().reader().generation())
 
     def _semantic_view(self, searcher: Any, kept: Generation) -> SemanticView | None:
@@ -485,6 +487,13 @@ def _folder_size(path: Path) -> int:
     return total
 
 
+def _semantic() -> Any:
+    """``semantic.hybrid``, imported when a semantic search first needs it."""
+    from .semantic import hybrid
+
+    return hybrid
+
+
 def _fused(view: SemanticView, ranked: list[tuple[int, float]], parsed: ParsedQuery, depth: int,
            matched: set[int], allowed: set[int] | None) -> tuple[list[tuple[int, float]], set[int]]:
     """The lexical ranking fused with the dense one, and the documents that now match.
@@ -495,7 +504,7 @@ def _fused(view: SemanticView, ranked: list[tuple[int, float]], parsed: ParsedQu
     """
     plain = not parsed.excluded and all(c.field is None and c.kind == "word" for c in parsed.positive)
     pool = (allowed if plain else matched)
-    fused, dense = view.fuse(ranked, query_text(parsed), pool)
+    fused, dense = view.fuse(ranked, _semantic().query_text(parsed), pool)
     return fused, (matched | dense) if plain else matched
 
 

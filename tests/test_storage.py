@@ -25,7 +25,8 @@ KEPT_OUT = ["yaml", "search.indexer", "search.readers", "search.markdown_reader"
             # Whoosh's searcher and query objects: a search matches from postings
             # (storage.IndexView reads the reader directly), so it needs none of them.
             "whoosh.searching", "whoosh.query", "whoosh.scoring", "whoosh.highlight", "whoosh.classify",
-            "whoosh.collectors", "whoosh.sorting", "whoosh.spelling"]
+            "whoosh.collectors", "whoosh.sorting", "whoosh.spelling",
+            "search.semantic"]  # semantic search, only when asked for
 
 PROBE = """
 import json, sys
