@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any
 from .expansion import stored_terms
 from .facets import FacetTable
 from .facetstore import facet_table
-from .filtervalues import ValueFinder
 from .options import FILTERS
 from .present import Row, display_row
 from .results import FacetValue
 from .scoring import RankingStats
 
-if TYPE_CHECKING:  # imported when a semantic search first asks (a plain one never does)
-    from .semantic.hybrid import SemanticView
+if TYPE_CHECKING:  # imported when first needed: a plain search needs neither
+    from .filtervalues import ValueFinder  # filters only (with difflib)
+    from .semantic.hybrid import SemanticView  # semantic search only
 
 __all__ = ["Generation"]
 
@@ -75,6 +75,8 @@ class Generation:
         facets = self.all_facets(searcher)
         with self._facets_lock:
             if self._finders is None:
+                from .filtervalues import ValueFinder
+
                 self._finders = {name: ValueFinder(name, ((str(v.value), v.count) for v in facets[name]))
                                  for name in FILTERS}
             return self._finders

@@ -26,7 +26,8 @@ KEPT_OUT = ["yaml", "search.indexer", "search.readers", "search.markdown_reader"
             # (storage.IndexView reads the reader directly), so it needs none of them.
             "whoosh.searching", "whoosh.query", "whoosh.scoring", "whoosh.highlight", "whoosh.classify",
             "whoosh.collectors", "whoosh.sorting", "whoosh.spelling",
-            "search.semantic"]  # semantic search, only when asked for
+            "search.semantic",  # semantic search, only when asked for
+            "search.filtervalues", "difflib"]  # matching typed filter values, only with a filter
 
 PROBE = """
 import json, sys
