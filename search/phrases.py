@@ -14,18 +14,23 @@ Matching is array work over positions decoded once per generation
 (``Columns.positions``): the rarest term's documents are intersected with
 each further term's, and only then are the positions of the surviving
 documents compared, as sorted keys ``(candidate, position - offset)`` that
-every slot must share.  A term far more common than the candidates left
-(a stop word's removed-word key) is read for those candidates only.
+every slot must share.  The candidates are matched a range at a time
+(``PHRASE_RANGE``), and a stop word's removed-word key, or a term far more
+common than the candidates, is streamed range by range (whole, to be
+cached, or for the candidates only: ``_reading``), so that a phrase such as
+"people and" never holds a stop word's positions as keys in one piece.
 """
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 from whoosh.reading import TermNotFound
 
-from .postings import Columns, Positions, decode_positions, leaf_positions, live_mask, read_positions
+from . import postings
+from .postings import (Columns, PositionStream, Positions, decode_positions, join_positions, leaf_positions, live_mask,
+                       read_positions)
 from .schema import STOP_TERM
 
 __all__ = ["phrase_postings", "positions_of", "is_removed"]
@@ -52,28 +57,105 @@ def phrase_postings(reader: Any, fieldname: str, slots: Sequence[Slot],
     wanted: dict[str, list[int]] = {}
     for offset, term in slots:
         wanted.setdefault(term, []).append(offset)
-    nothing = np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
     if not wanted:
-        return nothing
+        return _NOTHING
     frequency = {term: reader.doc_frequency(fieldname, term) for term in wanted}
     if not all(frequency.values()):
-        return nothing
-    read = _position_reader(reader, fieldname, columns)
+        return _NOTHING
+    live = columns.live if columns is not None else live_mask(reader, reader.doc_count_all())
     # Cheapest first: the rarest term gives the candidates, each further
-    # term can only remove some (and is read for those alone when it is
-    # much longer).
+    # term read whole can only remove some.  A stop word's removed-word key
+    # (*and*: 1.8 M positions at 100,000 documents) and a term far longer
+    # than the candidates are streamed instead (``PositionStream``), a range
+    # of documents at a time, as the candidates are matched range by range.
     found: dict[str, Positions] = {}
+    streamed: dict[str, bool] = {}  # streamed term -> read whole (then cached)
     candidates: np.ndarray | None = None
     for term in sorted(wanted, key=frequency.__getitem__):
-        positions = read(term, candidates)
+        how = _reading(reader, fieldname, term, candidates, columns)
+        if how != "read":
+            streamed[term] = how == "whole"
+            continue
+        positions = (columns.positions(reader, fieldname, term) if columns is not None
+                     else read_positions(reader, fieldname, term, live))
         found[term] = positions
         candidates = positions[0] if candidates is None else candidates[_rows_in(positions[0], candidates)]
         if not candidates.size:
-            return nothing
-    assert candidates is not None  # wanted is not empty
+            return _NOTHING
+    assert candidates is not None  # the rarest term is always read
+    streams = {term: PositionStream(reader, fieldname, term, live, None if whole else candidates)
+               for term, whole in streamed.items()}
+    read_whole: dict[str, list[Positions]] = {term: [] for term, whole in streamed.items() if whole}
     # Keys are ``candidate << 32 | (position - offset + bias)``; the bias
     # keeps the low half from going negative for any slot.
     bias = max(offset for offset, _ in slots)
+    docs: list[np.ndarray] = []
+    counts: list[np.ndarray] = []
+    # Range by range, so that a query's arrays stay a few MB however common
+    # its words are.
+    for first in range(0, candidates.size, PHRASE_RANGE):
+        part = candidates[first:first + PHRASE_RANGE]
+        end = int(part[-1]) + 1
+        for term, stream in streams.items():
+            found[term] = stream.upto(end)
+            if term in read_whole:
+                read_whole[term].append(found[term])
+            part = part[_rows_in(found[term][0], part)]
+        if part.size:
+            part_docs, part_counts = _phrase_starts(found, wanted, part, bias)
+            docs.append(part_docs)
+            counts.append(part_counts)
+    if columns is not None:
+        for term, parts in read_whole.items():
+            parts.append(streams[term].upto(reader.doc_count_all()))  # the rest of its documents
+            columns.keep_positions(fieldname, term, join_positions(parts))
+    if not docs:
+        return _NOTHING
+    return np.concatenate(docs), np.concatenate(counts)
+
+
+def _reading(reader: Any, fieldname: str, term: str, candidates: np.ndarray | None, columns: Columns | None) -> str:
+    """How a phrase reads a term: ``"read"`` whole (from the cache, or
+    read and cached), ``"whole"`` streamed whole and cached after, or
+    ``"within"`` streamed for the candidates only, not cached.
+
+    The rarest term is read.  Without a cache every later one is streamed
+    for the candidates.  With one, a term with more than ``POSITIONS_WHOLE``
+    times the candidates' documents is too; any other is read, or, for a
+    removed word's key, streamed whole if the cache would keep it, else
+    for the candidates: its positions are megabytes, whose decoding and
+    matching in one piece cost a worker 100 MB and more.
+    """
+    if candidates is None:
+        return "read"
+    if columns is None:
+        return "within"
+    if columns.cached_positions(fieldname, term) is not None:
+        return "read"
+    if reader.doc_frequency(fieldname, term) > postings.POSITIONS_WHOLE * candidates.size:
+        return "within"
+    if not is_removed(term):
+        return "read"
+    # A stop word read whole costs decoding all its documents' positions
+    # now, for a cache entry that later phrases with it reuse (on the
+    # wordfreq benchmark's phrases, reading only the candidates' was slower
+    # at p95 for that reason): worth it only if the cache would keep it.
+    return "whole" if columns.could_keep(reader, fieldname, term) else "within"
+
+
+# Candidates matched per step (a term streamed is read that far each step):
+# a stop word's positions in 16,384 documents of 400-900 words make 10-30 MB
+# of arrays, against 100-300 MB for all of a 100k index's; fewer, larger
+# steps were 17 % faster than steps of 4,096 on six wordfreq phrases.
+PHRASE_RANGE = 16384
+
+_NOTHING = np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.float32)
+
+
+def _phrase_starts(found: dict[str, Positions], wanted: dict[str, list[int]], candidates: np.ndarray,
+                   bias: int) -> tuple[np.ndarray, np.ndarray]:
+    """``phrase_postings`` for ``candidates``, every one of which has every
+    term (``found`` holds each term's positions in them, at least)."""
     keys = sorted((_start_keys(found[term], candidates, bias - offset) for term, offsets in wanted.items()
                    for offset in offsets), key=len)
     # Phrase starts every slot allows: the shortest list, filtered by each other.
@@ -81,20 +163,10 @@ def phrase_postings(reader: Any, fieldname: str, slots: Sequence[Slot],
     for other in keys[1:]:
         starts = starts[_rows_in(other, starts)]
         if not starts.size:
-            return nothing
+            return _NOTHING
     counts = np.bincount(starts >> 32, minlength=candidates.size)
     present = counts > 0
     return candidates[present].astype(np.int32), counts[present].astype(np.float32)
-
-
-def _position_reader(reader: Any, fieldname: str, columns: Columns | None
-                     ) -> Callable[[str, np.ndarray | None], Positions]:
-    """How to get a term's positions: through the generation's cache, or
-    straight from the reader (the candidates only, after the first term)."""
-    if columns is not None:
-        return lambda term, within: columns.positions(reader, fieldname, term, within)
-    live = live_mask(reader, reader.doc_count_all())
-    return lambda term, within: read_positions(reader, fieldname, term, live, within)
 
 
 def _rows_in(ordered: np.ndarray, values: np.ndarray) -> np.ndarray:

@@ -36,7 +36,7 @@ from whoosh.reading import TermNotFound
 
 from .schema import TEXT_FIELDS
 
-__all__ = ["Columns", "term_blocks", "read_positions", "leaf_positions", "decode_positions", "live_mask", "POSTINGS_CACHE_BYTES", "POSITIONS_CACHE_BYTES",
+__all__ = ["Columns", "PositionStream", "term_blocks", "read_positions", "leaf_positions", "decode_positions", "estimated_bytes", "join_positions", "live_mask", "POSTINGS_CACHE_BYTES", "POSITIONS_CACHE_BYTES",
            "Postings", "Positions"]
 
 # Decoded postings kept per generation.  A term's entry costs 8 bytes per
@@ -106,6 +106,19 @@ class Columns:
         found = read_positions(reader, fieldname, text, self.live)
         self._positions.put(key, found)
         return found
+
+    def cached_positions(self, fieldname: str, text: str) -> Positions | None:
+        """A term's positions if this generation's cache holds them."""
+        return self._positions.get((fieldname, text))
+
+    def could_keep(self, reader: Any, fieldname: str, text: str) -> bool:
+        """Whether a term's positions, read whole, would probably be cached
+        (an estimate from its first block: see ``estimated_bytes``)."""
+        return estimated_bytes(reader, fieldname, text) <= self._positions.limit // 4
+
+    def keep_positions(self, fieldname: str, text: str, positions: Positions) -> None:
+        """Cache a term's positions read whole elsewhere (``PositionStream``), as ``positions`` would."""
+        self._positions.put((fieldname, text), positions)
 
     def postings(self, reader: Any, fieldname: str, text: str, *, cache: bool = True) -> Postings:
         """The live postings of a term: ascending document numbers and
@@ -289,6 +302,50 @@ def read_positions(reader: Any, fieldname: str, text: str, live: np.ndarray,
     """
     ids_parts: list[np.ndarray] = []
     values: list[bytes] = []
+    for ids, encoded in _live_blocks(reader, fieldname, text, live, within):
+        ids_parts.append(ids)
+        values.extend(encoded)
+    if not ids_parts:
+        return _NO_POSITIONS
+    return (np.concatenate(ids_parts).astype(np.int32), *decode_positions(values))
+
+
+def estimated_bytes(reader: Any, fieldname: str, text: str) -> int:
+    """What a term's ``Positions`` would take in memory, from its document
+    count and the positions per document of its first block (one block
+    read: a fraction of a millisecond)."""
+    for leaf, _ in reader.leaf_readers():
+        try:
+            matcher = leaf.postings(fieldname, text)
+        except TermNotFound:
+            continue
+        for ids, values in leaf_positions(matcher, leaf.schema[fieldname].format, None):
+            starts, _ = decode_positions(values)
+            per_document = int(starts[-1]) / max(1, len(ids))
+            return int(reader.doc_frequency(fieldname, text) * (12 + 4 * per_document))
+    return 0
+
+
+def join_positions(parts: Sequence[Positions]) -> Positions:
+    """Positions of consecutive ranges of documents as one (``Positions``)."""
+    parts = [part for part in parts if part[0].size]
+    if not parts:
+        return _NO_POSITIONS
+    starts = [parts[0][1]]
+    for _, part_starts, _ in parts[1:]:
+        starts.append(part_starts[1:] + starts[-1][-1])
+    return (np.concatenate([ids for ids, _, _ in parts]), np.concatenate(starts),
+            np.concatenate([flat for _, _, flat in parts]))
+
+
+_NO_POSITIONS: Positions = (np.zeros(0, dtype=np.int32), np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32))
+
+
+def _live_blocks(reader: Any, fieldname: str, text: str, live: np.ndarray,
+                 within: np.ndarray | None) -> Iterator[tuple[np.ndarray, list[bytes]]]:
+    """A term's postings over every segment, in ascending global document
+    numbers, as blocks of (live ids, encoded positions); ``within`` as in
+    ``read_positions``."""
     for leaf, base in reader.leaf_readers():
         local = None
         if within is not None:
@@ -306,11 +363,46 @@ def read_positions(reader: Any, fieldname: str, text: str, live: np.ndarray,
             if not keep.all():
                 ids = ids[keep]
                 encoded = [v for v, k in zip(encoded, keep) if k]
-            ids_parts.append(ids)
-            values.extend(encoded)
-    if not ids_parts:
-        return np.zeros(0, dtype=np.int32), np.zeros(1, dtype=np.int64), np.zeros(0, dtype=np.int32)
-    return (np.concatenate(ids_parts).astype(np.int32), *decode_positions(values))
+            if ids.size:
+                yield ids, encoded
+
+
+class PositionStream:
+    """A term's positions in some documents, decoded a range of documents at
+    a time.
+
+    A stop word's removed-word key has positions in nearly every document,
+    tens of MB of them at 100,000 documents; a phrase with one reads them
+    for its candidates in ranges (``upto``), so that a query holds one
+    range's arrays at a time, not all of them.  The posting list is walked
+    once: blocks holding no wanted document are skipped undecoded.
+    """
+
+    def __init__(self, reader: Any, fieldname: str, text: str, live: np.ndarray, within: np.ndarray) -> None:
+        self._blocks = _live_blocks(reader, fieldname, text, live, within)
+        self._ids = np.zeros(0, dtype=np.int64)  # read, not yet handed out
+        self._values: list[bytes] = []
+
+    def upto(self, end: int) -> Positions:
+        """The positions (``Positions``) of the wanted documents numbered
+        below ``end`` and not handed out by an earlier call."""
+        ids_parts: list[np.ndarray] = []
+        values: list[bytes] = []
+        while True:
+            cut = int(np.searchsorted(self._ids, end))
+            if cut:
+                ids_parts.append(self._ids[:cut])
+                values += self._values[:cut]
+                self._ids, self._values = self._ids[cut:], self._values[cut:]
+            if self._ids.size:
+                break  # the rest is at or after ``end``
+            block = next(self._blocks, None)
+            if block is None:
+                break
+            self._ids, self._values = block
+        if not ids_parts:
+            return _NO_POSITIONS
+        return (np.concatenate(ids_parts).astype(np.int32), *decode_positions(values))
 
 
 # What reading a block's positions needs from the codec's posting reader.
@@ -405,7 +497,7 @@ _K, _M, _J = ord("K"), ord("M"), ord("J")
 # Values decoded per step of ``decode_positions``: its temporary arrays are
 # several times the bytes they read (a stop word's block run can be tens of
 # MB), so a long sequence is decoded in slices to bound a query's memory.
-_DECODE_SLICE = 4096
+_DECODE_SLICE = 16384
 
 
 def decode_positions(values: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
@@ -430,9 +522,11 @@ def _decode_slice(values: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
 
     Unpickling them cost a few microseconds each, most of a phrase's time
     on first use of its words.  Instead the pickled gaps are read as bytes
-    with numpy, one gap of every value per step; a value of more than
-    ``_PARSED_RUN`` gaps, or not in the expected shape, is unpickled.
-    Positions are then one cumulative sum less the sum before each run.
+    with numpy: runs of one-byte gaps only (a stop word's, mostly) all at
+    once, since their bytes have a fixed layout; the others one gap of every
+    value per step.  A value of more than ``_PARSED_RUN`` gaps not of the
+    first kind, or not in the expected shape, is unpickled.  Positions are
+    then one cumulative sum less the sum before each run.
     """
     count = len(values)
     raw = b"".join(values)
@@ -441,38 +535,17 @@ def _decode_slice(values: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
     sizes = np.fromiter(map(len, values), dtype=np.int64, count=count)
     begin = np.zeros(count, dtype=np.int64)
     np.cumsum(sizes[:-1], out=begin[1:])
-    wide = buf.astype(np.int64)
-    lengths = (wide[begin] << 24) | (wide[begin + 1] << 16) | (wide[begin + 2] << 8) | wide[begin + 3]
+    lengths = ((buf[begin].astype(np.int64) << 24) | (buf[begin + 1].astype(np.int64) << 16)
+               | (buf[begin + 2].astype(np.int64) << 8) | buf[begin + 3])
     starts = np.zeros(count + 1, dtype=np.int64)
     np.cumsum(lengths, out=starts[1:])
     gaps = np.zeros(int(starts[-1]), dtype=np.int64)
     header = np.all(buf[begin[:, None] + 4 + np.arange(_HEADER.size)] == _HEADER, axis=1) if count else np.zeros(0, bool)
-    parsed = header & (lengths >= 1) & (lengths <= _PARSED_RUN)
-    rows = np.flatnonzero(parsed)
-    cursor = begin[rows] + 4 + _HEADER.size + (lengths[rows] > 1)
-    out = starts[rows]
-    bad = np.zeros(count, dtype=bool)
-    step = 0
-    while rows.size:
-        op = buf[cursor]
-        one = wide[cursor + 1]
-        value = np.where(op == _K, one, one | (wide[cursor + 2] << 8))
-        four = op == _J
-        if four.any():
-            signed = value | (wide[cursor + 3] << 16) | (wide[cursor + 4] << 24)
-            value = np.where(four, np.where(signed >= 1 << 31, signed - (1 << 32), signed), value)
-        bad[rows[(op != _K) & (op != _M) & ~four]] = True
-        gaps[out + step] = value
-        cursor = cursor + np.where(op == _K, 2, np.where(op == _M, 3, 5))
-        step += 1
-        done = lengths[rows] <= step
-        if done.any():
-            # The run must end where its closing opcode is expected.
-            closing = np.where(lengths[rows[done]] > 1, ord("e"), ord("a"))
-            bad[rows[done][buf[cursor[done]] != closing]] = True
-            keep = ~done
-            rows, cursor, out = rows[keep], cursor[keep], out[keep]
-    for index in np.flatnonzero(~parsed | bad).tolist():
+    header &= lengths >= 1
+    done = _one_byte_runs(buf, begin, sizes, lengths, starts, header, gaps)
+    parsed = header & ~done & (lengths <= _PARSED_RUN)
+    bad = _stepwise_runs(buf, begin, lengths, starts, parsed, gaps)
+    for index in np.flatnonzero(~(done | parsed) | bad).tolist():
         value = values[index]
         unpickled = loads(value[4:] if value.endswith(b".") else value[4:] + b".")
         if len(unpickled) != lengths[index]:
@@ -481,6 +554,73 @@ def _decode_slice(values: Sequence[bytes]) -> tuple[np.ndarray, np.ndarray]:
     summed = np.cumsum(gaps)
     before = np.concatenate(([0], summed))[starts[:-1]]
     return starts, (summed - np.repeat(before, lengths)).astype(np.int32)
+
+
+# Pickle writes a list's items in batches of this many (MARK ... APPENDS).
+_PICKLE_BATCH = 1000
+
+
+def _one_byte_runs(buf: np.ndarray, begin: np.ndarray, sizes: np.ndarray, lengths: np.ndarray,
+                   starts: np.ndarray, header: np.ndarray, gaps: np.ndarray) -> np.ndarray:
+    """Fill ``gaps`` for the values whose gaps are all one-byte ints (``K``),
+    and say which those were (a mask over the values).
+
+    Such a value is the header, a MARK when it has more than one gap,
+    ``K`` and a byte per gap, the closing opcode and perhaps a STOP: its
+    size says so, and every opcode byte is checked before its gaps count.
+    """
+    several = lengths > 1
+    first = begin + 4 + _HEADER.size + several
+    closing = first + 2 * lengths
+    tail = begin + sizes - closing  # 1, or 2 with the STOP
+    last = buf[np.minimum(begin + sizes - 1, buf.size - 1)]
+    shaped = header & (lengths <= _PICKLE_BATCH) & ((tail == 1) | ((tail == 2) & (last == ord("."))))
+    shaped[shaped] &= buf[closing[shaped]] == np.where(several[shaped], ord("e"), ord("a"))
+    rows = np.flatnonzero(shaped)
+    if not rows.size:
+        return shaped
+    n = lengths[rows]
+    total = int(n.sum())
+    # Gap k of a run sits at byte first + 2k + 1, and goes to starts + k.
+    within = np.arange(total, dtype=np.int64) - np.repeat(np.cumsum(n) - n, n)
+    at = np.repeat(first[rows], n) + 2 * within
+    owner = np.repeat(rows, n)
+    shaped[owner[buf[at] != _K]] = False
+    keep = shaped[owner]
+    gaps[(np.repeat(starts[rows], n) + within)[keep]] = buf[at[keep] + 1]
+    return shaped
+
+
+def _stepwise_runs(buf: np.ndarray, begin: np.ndarray, lengths: np.ndarray, starts: np.ndarray,
+                   parsed: np.ndarray, gaps: np.ndarray) -> np.ndarray:
+    """Fill ``gaps`` for the ``parsed`` values one gap of every value per
+    step (ints of one, two or four bytes); the values found not to be in the
+    expected shape are returned as a mask, to be unpickled."""
+    rows = np.flatnonzero(parsed)
+    cursor = begin[rows] + 4 + _HEADER.size + (lengths[rows] > 1)
+    out = starts[rows]
+    bad = np.zeros(len(lengths), dtype=bool)
+    step = 0
+    while rows.size:
+        op = buf[cursor]
+        one = buf[cursor + 1].astype(np.int64)
+        value = np.where(op == _K, one, one | (buf[cursor + 2].astype(np.int64) << 8))
+        four = op == _J
+        if four.any():
+            signed = value | (buf[cursor + 3].astype(np.int64) << 16) | (buf[cursor + 4].astype(np.int64) << 24)
+            value = np.where(four, np.where(signed >= 1 << 31, signed - (1 << 32), signed), value)
+        bad[rows[(op != _K) & (op != _M) & ~four]] = True
+        gaps[out + step] = value
+        cursor = cursor + np.where(op == _K, 2, np.where(op == _M, 3, 5))
+        step += 1
+        finished = lengths[rows] <= step
+        if finished.any():
+            # The run must end where its closing opcode is expected.
+            closing = np.where(lengths[rows[finished]] > 1, ord("e"), ord("a"))
+            bad[rows[finished][buf[cursor[finished]] != closing]] = True
+            keep = ~finished
+            rows, cursor, out = rows[keep], cursor[keep], out[keep]
+    return bad
 
 
 def live_mask(reader: Any, size: int) -> np.ndarray:

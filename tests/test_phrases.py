@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 import search
 from search.cli import cli
-from search import postings
-from search.phrases import phrase_postings
+from search import phrases, postings
+from search.phrases import is_removed, phrase_postings
 from search.schema import WORD_PATTERN, phrase_slots, slot_term
 
 DOCS = [
@@ -82,6 +82,37 @@ def test_snippets_mark_only_the_phrase(ix) -> None:
         "&lt;b&gt;<mark>war</mark> <mark>of</mark> <mark>independence</mark>&lt;/b&gt;")
 
 
+ADJACENT = [
+    {"id": "after", "title": "A", "body": "Many people and their towns were counted."},
+    {"id": "before", "title": "B", "body": "Towns and people were counted."},
+    {"id": "apart", "title": "C", "body": "People were counted, and towns too."},
+    {"id": "gap", "title": "D", "body": "People say and do."},
+    {"id": "twice", "title": "E", "body": "People and towns; people and roads."},
+    {"id": "end", "title": "F", "body": "Roads were built for the people"},
+]
+
+
+def test_a_stop_word_counts_only_at_its_own_place(tmp_path: Path) -> None:
+    # "people and": the stop word right after the word, nowhere else; the
+    # documents with "and" before "people", or a word between, do not match.
+    search.build_index(documents=ADJACENT, index_dir=tmp_path / "ix")
+    with search.open_index(tmp_path / "ix") as index:
+        assert ids(index, '"people and"') == {"after", "twice"}
+        assert ids(index, '"and people"') == {"before"}
+        assert ids(index, '"the people"') == {"end"}
+        # At the body's end there is no word after "people".
+        assert ids(index, '"people the"') == set()
+        assert ids(index, '"people and their towns"') == {"after"}
+        assert ids(index, '"people and towns"') == {"twice"}
+        assert ids(index, '"people and roads"') == {"twice"}
+        # Counted twice where it occurs twice (the phrase's frequency).
+        docnums, counts = phrase_postings(index._searcher().reader(), "body", phrase_slots("people and"))
+        assert sorted(counts.tolist()) == [1.0, 2.0]
+        # The same answers once the stop word's positions are cached.
+        assert ids(index, '"people and"') == {"after", "twice"}
+        assert ids(index, '"and people"') == {"before"}
+
+
 def _brute_force(text: str, slots: tuple[tuple[int, str], ...]) -> int:
     """Occurrences of a phrase in a text, from its words one by one (no index)."""
     terms = [slot_term(w) for w in re.findall(WORD_PATTERN, text)]
@@ -100,14 +131,18 @@ VOCABULARY = "war of the independence large own free and fair a rule law i x".sp
 
 
 @pytest.mark.parametrize("deleted", [(), ("3", "17")])
-@pytest.mark.parametrize("how", ["reader", "cached", "candidates only"])
+@pytest.mark.parametrize("how", ["reader", "cached", "candidates only", "small ranges"])
 def test_phrase_postings_agree_with_reading_the_texts(tmp_path: Path, deleted: tuple[str, ...], how: str,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     # Positions straight from the reader, through the generation's cache
-    # (each term read whole, then reused), and with every term after the
-    # rarest read for the candidates only.  Deleted documents never match.
+    # (each term read whole, then reused; a stop word's streamed whole, then
+    # cached), with every term after the rarest read for the candidates
+    # only, and matched a few candidates at a time (ranges that end inside
+    # posting blocks).  Deleted documents never match.
     if how == "candidates only":
         monkeypatch.setattr(postings, "POSITIONS_WHOLE", 0)
+    if how == "small ranges":
+        monkeypatch.setattr(phrases, "PHRASE_RANGE", 7)
     rng = random.Random(7)
     # 300 documents: posting lists of several blocks (Whoosh writes 128 postings a block).
     docs = _random_docs(rng, 300)
@@ -129,8 +164,9 @@ def test_phrase_postings_agree_with_reading_the_texts(tmp_path: Path, deleted: t
             found = {id_of[d]: c for d, c in zip(docnums.tolist(), counts.tolist())}
             expected = {k: float(n) for k, v in live.items() if (n := _brute_force(v, slots))}
             assert found == expected, words
-        if columns is not None and how == "cached":
-            assert columns._positions.used > 0
+        if columns is not None and how in ("cached", "small ranges"):
+            cached = [term for _, term in columns._positions._items]
+            assert any(is_removed(term) for term in cached) and not all(is_removed(term) for term in cached)
 
 
 def test_searches_find_the_phrases_of_each_generation(tmp_path: Path) -> None:

@@ -236,3 +236,41 @@ def test_positions_through_the_public_matcher_api(fmt_name: str) -> None:
 
     assert read(None) == runs
     assert read(np.array([0, 5, 6, 12, 40])) == {5: runs[5], 12: runs[12]}
+
+
+def test_a_stream_hands_out_each_range_once_and_joins_to_the_whole(tmp_path: Path) -> None:
+    # A term read range by range (all documents, or some) gives the same
+    # positions as read in one go, each document once, none of another range.
+    from search.postings import PositionStream, join_positions
+
+    docs = [{"id": str(i), "title": "T", "body": " ".join(["and war"] * (1 + i % 4) + ["peace"] * (i % 3))}
+            for i in range(400)]
+    search.build_index(documents=docs, index_dir=tmp_path / "ix")
+    search.delete_documents(tmp_path / "ix", ["5", "130", "131"])
+    with search.open_index(tmp_path / "ix") as index:
+        reader = index._searcher().reader()
+        live = postings.live_mask(reader, reader.doc_count_all())
+        for term in ("war", " removed and", "peac"):
+            whole = read_positions(reader, "body", term, live)
+            for within in (None, whole[0][::3].astype(np.int64)):
+                stream = PositionStream(reader, "body", term, live, within)
+                parts = [stream.upto(end) for end in (0, 1, 57, 58, 200, 333)]
+                parts.append(stream.upto(reader.doc_count_all()))
+                for part, (low, high) in zip(parts, [(0, 0), (0, 1), (1, 57), (57, 58), (58, 200), (200, 333), (333, 10**9)]):
+                    assert ((part[0] >= low) & (part[0] < high)).all()
+                joined = join_positions(parts)
+                expected = whole if within is None else read_positions(reader, "body", term, live, within)
+                assert _as_lists(joined) == _as_lists(expected), term
+                assert joined[0].size == (whole[0].size if within is None else within.size)
+
+
+def test_the_size_estimate_of_a_term_read_whole(tmp_path: Path) -> None:
+    # Every document has "and" three times: the estimate is exact.
+    docs = [{"id": str(i), "title": "T", "body": f"war and peace and word{i} and more"} for i in range(300)]
+    search.build_index(documents=docs, index_dir=tmp_path / "ix")
+    with search.open_index(tmp_path / "ix") as index:
+        reader = index._searcher().reader()
+        live = postings.live_mask(reader, reader.doc_count_all())
+        ids, starts, flat = read_positions(reader, "body", " removed and", live)
+        assert postings.estimated_bytes(reader, "body", " removed and") == ids.size * 12 + flat.size * 4
+        assert postings.estimated_bytes(reader, "body", "nowhere") == 0
