@@ -9,18 +9,19 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .expansion import stored_terms
 from .facets import FacetTable
 from .facetstore import facet_table
-from .filtervalues import ValueFinder
 from .options import FILTERS
 from .present import Row, display_row
 from .results import FacetValue
 from .scoring import RankingStats
-from .semantic.hybrid import SemanticView
-from .semantic.store import load_embeddings
+
+if TYPE_CHECKING:  # imported when first needed: a plain search needs neither
+    from .filtervalues import ValueFinder  # filters only (with difflib)
+    from .semantic.hybrid import SemanticView  # semantic search only
 
 __all__ = ["Generation"]
 
@@ -74,12 +75,17 @@ class Generation:
         facets = self.all_facets(searcher)
         with self._facets_lock:
             if self._finders is None:
+                from .filtervalues import ValueFinder
+
                 self._finders = {name: ValueFinder(name, ((str(v.value), v.count) for v in facets[name]))
                                  for name in FILTERS}
             return self._finders
 
     def semantic(self, searcher: Any, path: Path) -> SemanticView | None:
         """This generation's embeddings, read once; None when it has none."""
+        from .semantic.hybrid import SemanticView
+        from .semantic.store import load_embeddings
+
         with self._facets_lock:
             if self._semantic is False:
                 reader = searcher.reader()

@@ -26,8 +26,6 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 import numpy as np
-from whoosh import query as wq
-from whoosh.matching import ListMatcher, NullMatcher
 from whoosh.reading import TermNotFound
 
 from . import postings
@@ -35,7 +33,7 @@ from .postings import (Columns, PositionStream, Positions, decode_positions, joi
                        read_positions)
 from .schema import STOP_TERM
 
-__all__ = ["phrase_postings", "positions_of", "PhraseQuery", "is_removed"]
+__all__ = ["phrase_postings", "positions_of", "is_removed"]
 
 Slot = tuple[int, str]
 
@@ -218,40 +216,3 @@ def positions_of(leaf: Any, fieldname: str, term: str, docnums: Sequence[int]) -
     starts, flat = decode_positions(values)
     bounds = starts.tolist()
     return {docnum: flat[bounds[i]:bounds[i + 1]].tolist() for i, docnum in enumerate(ids) if docnum not in deleted}
-
-
-class PhraseQuery(wq.Query):
-    """A Whoosh query for a phrase with offsets (what ``phrase_postings`` matches).
-
-    ``QueryBuilder.build`` uses it for phrases that Whoosh's own ``Phrase``
-    cannot say: those with removed words or gaps.
-    """
-
-    def __init__(self, fieldname: str, slots: Sequence[Slot]) -> None:
-        self.fieldname = fieldname
-        self.slots = tuple(slots)
-
-    def __repr__(self) -> str:
-        return f"PhraseQuery({self.fieldname!r}, {self.slots!r})"
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, PhraseQuery) and (self.fieldname, self.slots) == (other.fieldname, other.slots)
-
-    def __hash__(self) -> int:
-        return hash((self.fieldname, self.slots))
-
-    def field(self) -> str:
-        """The field the phrase is looked for in."""
-        return self.fieldname
-
-    def estimate_size(self, ixreader: Any) -> int:
-        """At most the number of documents of its rarest kept word."""
-        terms = [t for _, t in self.slots if not is_removed(t)]
-        return min((ixreader.doc_frequency(self.fieldname, t) for t in terms), default=0)
-
-    def matcher(self, searcher: Any, context: Any = None) -> Any:
-        """The matching documents of the searcher's reader."""
-        docnums, counts = phrase_postings(searcher.reader(), self.fieldname, self.slots)
-        if not docnums.size:
-            return NullMatcher()
-        return ListMatcher(docnums.tolist(), counts.tolist())

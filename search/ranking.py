@@ -14,15 +14,19 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from whoosh import query as wq
-from whoosh import scoring
 from whoosh.support.charset import accent_map
 
-from .phrases import PhraseQuery
 from .query import Clause, ParsedQuery
 from .schema import SCHEMA, STEMMED_FIELDS, TEXT_FIELDS, phrase_slots
+
+if TYPE_CHECKING:
+    # Searches match from postings and never build Whoosh queries: these
+    # modules are imported where they are used, so that a one-shot search
+    # does not pay for them (tests/test_storage.py).
+    from whoosh import query as wq
+    from whoosh import scoring
 
 __all__ = [
     "Ranking",
@@ -99,6 +103,8 @@ class Ranking:
 
     def weighting(self) -> scoring.WeightingModel:
         """A Whoosh weighting model with these parameters (used by ``more_like``)."""
+        from whoosh import scoring
+
         return scoring.BM25F(B=self.b, K1=self.k1)
 
     def weight_of(self, fieldname: str) -> float:
@@ -215,6 +221,8 @@ class QueryBuilder:
         same matches from postings; this form documents (and tests) what
         they mean.
         """
+        from whoosh import query as wq
+
         groups = [q for q in (self._group(g) for g in parsed.groups) if q is not None]
         excluded = [q for q in (self._clause(c) for c in parsed.excluded) if q is not None]
         if groups:
@@ -228,12 +236,18 @@ class QueryBuilder:
         return base
 
     def _group(self, group: list[Clause]) -> wq.Query | None:
+        from whoosh import query as wq
+
         parts = [q for q in (self._clause(c) for c in group) if q is not None]
         if not parts:
             return None
         return parts[0] if len(parts) == 1 else wq.Or(parts)
 
     def _clause(self, clause: Clause) -> wq.Query | None:
+        from whoosh import query as wq
+
+        from .phrasequery import PhraseQuery
+
         if clause.kind == "date":
             lo, hi = clause.date_range or (0, 0)
             return date_range_query(lo, hi)
@@ -283,6 +297,8 @@ _FIRST_DATE, _LAST_DATE = 10101, 29991231
 
 def date_range_query(lo: int | None, hi: int | None) -> wq.Query:
     """Documents dated from ``lo`` to ``hi`` inclusive (YYYYMMDD; None is open)."""
+    from whoosh import query as wq
+
     lo = max(lo or _FIRST_DATE, _FIRST_DATE)
     hi = min(hi or _LAST_DATE, _LAST_DATE)
     return wq.NumericRange("dateord", lo, hi)

@@ -1,6 +1,7 @@
 """Querying the index: the ``Index`` object an application keeps open.
 
-``Index`` owns its Whoosh searchers: one per thread, kept for the life of the
+``Index`` owns its searchers (``storage.IndexView``, a Whoosh reader read
+directly): one per thread, kept for the life of the
 process because opening one is expensive (about half a second at 100,000
 documents), and replaced by a new one when the index has changed on disk.
 ``Searcher.refresh()`` is never used: in this Whoosh it can return duplicate
@@ -19,7 +20,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 import numpy as np
-from whoosh import query as wq
 
 from .backend import is_remote_location, open_remote, remote_exists
 from .arguments import check_text, doc_id_arg, text_arg, unknown_options
@@ -35,15 +35,15 @@ from .query import ParsedQuery, parse_date_bound, parse_query
 from .ranking import DEFAULT_RANKING, QueryBuilder, Ranking
 from .results import FacetValue, Hit, SearchResults
 from .scoring import RankingStats
-from .semantic.hybrid import SemanticView, fuse_depth, joins, lexical_feedback, query_text
 from .schema import STOP_TERM, STOP_WORDS
-from .semantic.store import has_embeddings
 from .snippets import TermMatcher, highlight_html, match_spans
 from .storedtext import full_texts
-from .storage import default_index_dir, has_current_schema, has_index, open_whoosh_index
+from .storage import IndexView, default_index_dir, has_current_schema, has_index, open_whoosh_index
 
 if TYPE_CHECKING:  # the writer is imported only when documents are added or deleted
     from .indexer import BuildReport, DocumentLike
+    # ... and semantic search only when asked for (a plain search never is).
+    from .semantic.hybrid import SemanticView
 
 __all__ = ["Index", "open_index", "index_exists", "SORTS", "MATCHES", "MAX_LIMIT"]
 
@@ -120,7 +120,7 @@ class Index:
             # each attempt's open files to the garbage collector.
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ResourceWarning)
-                fresh = self._ix.searcher(weighting=self.ranking.weighting())
+                fresh = IndexView(self._ix, self.ranking.weighting)
         except Exception as exc:  # noqa: BLE001
             if not has_index(self.path):
                 raise IndexMissingError(f"the index in {self.path} is gone; build one with `commentary index`") from None
@@ -270,8 +270,8 @@ class Index:
         matched = found.matched
         offset = (page - 1) * limit
         if sort == "relevance":
-            depth = offset + limit if view is None else max(offset + limit, fuse_depth())
-            feedback = expand or (view is not None and lexical_feedback())
+            depth = offset + limit if view is None else max(offset + limit, _semantic().fuse_depth())
+            feedback = expand or (view is not None and _semantic().lexical_feedback())
             ranked = engine.rank(found, feedback, lambda docnum: kept.terms(searcher, docnum), depth)
             if view is not None:
                 ranked, matched = _fused_masks(view, ranked, parsed, matched, allowed, ahead)
@@ -356,6 +356,8 @@ class Index:
 
         By sentence embedding when the index has them, else by wording.
         """
+        from whoosh import query as wq  # only here: a search never builds a Whoosh query
+
         limit = check_options(limit=limit).limit
         doc_id = doc_id_arg(doc_id)
         if doc_id is None:
@@ -442,6 +444,8 @@ class Index:
     def has_embeddings(self) -> bool:
         """True when the index holds sentence embeddings (``search(semantic=True)`` can work)."""
         # The file, not its contents: the web form asks on every page.
+        from .semantic.store import has_embeddings
+
         return has_embeddings(self.path, self._searcher().reader().generation())
 
     def _semantic_view(self, searcher: Any, kept: Generation) -> SemanticView | None:
@@ -485,6 +489,13 @@ def _folder_size(path: Path) -> int:
     return total
 
 
+def _semantic() -> Any:
+    """``semantic.hybrid``, imported when a semantic search first needs it."""
+    from .semantic import hybrid
+
+    return hybrid
+
+
 def _fused_masks(view: SemanticView, ranked: list[tuple[int, float]], parsed: ParsedQuery, matched: np.ndarray,
                  allowed: np.ndarray | None, ahead: Any) -> tuple[list[tuple[int, float]], np.ndarray]:
     """The lexical ranking fused with the dense one, and the documents that now match (a mask).
@@ -493,8 +504,8 @@ def _fused_masks(view: SemanticView, ranked: list[tuple[int, float]], parsed: Pa
     (``joins``); otherwise the fusion only reorders the lexical matches.
     ``ahead`` is what ``view.prepare`` started.
     """
-    plain = joins(parsed)
-    fused, dense = view.fuse(ranked, query_text(parsed), allowed if plain else matched, ahead)
+    plain = _semantic().joins(parsed)
+    fused, dense = view.fuse(ranked, _semantic().query_text(parsed), allowed if plain else matched, ahead)
     if not plain or not dense:
         return fused, matched
     now = matched.copy()

@@ -15,9 +15,10 @@ import os
 import re
 import warnings
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from whoosh import index as whoosh_index
+from whoosh.reading import TermNotFound
 
 from .errors import IndexCorruptError
 from .schema import SCHEMA, schema_fingerprint
@@ -29,6 +30,7 @@ __all__ = [
     "has_current_schema",
     "has_index",
     "open_whoosh_index",
+    "IndexView",
 ]
 
 
@@ -96,3 +98,80 @@ def _current_fingerprint() -> str:
 def has_current_schema(ix: Any) -> bool:
     """True when the open Whoosh index ``ix`` was written with this version's schema."""
     return schema_fingerprint(ix.schema) == _current_fingerprint()
+
+
+class IndexView:
+    """One generation of an open Whoosh index, as a search reads it.
+
+    What a search asks of a Whoosh ``Searcher`` (its reader, stored fields,
+    document counts, average field lengths, whether it is up to date) comes
+    straight from the reader.  Opening a ``Searcher`` imports
+    ``whoosh.searching`` and with it ``whoosh.query``, ``whoosh.scoring``,
+    ``whoosh.highlight`` and ``whoosh.classify``, which a search (matching
+    from postings) never uses and a one-shot ``commentary search`` would pay
+    for; so one is made, over the same reader, only when something asks
+    for a method this class does not have (``more_like``'s key terms and
+    Whoosh query, tests comparing with Whoosh's own matching).
+    """
+
+    def __init__(self, ix: Any, weighting: Callable[[], Any]) -> None:
+        self._ix = ix
+        self._reader = ix.reader()
+        self._weighting = weighting
+        self._whoosh: Any = None
+        self.schema = self._reader.schema
+        # Whoosh's Searcher divides by every document ever added, deleted
+        # ones included; so does this, for the same averages.
+        self._doc_count_all = self._reader.doc_count_all()
+        self.stored_fields = self._reader.stored_fields
+
+    def reader(self) -> Any:
+        """The Whoosh reader of this generation."""
+        return self._reader
+
+    def doc_count(self) -> int:
+        """Live (not deleted) documents."""
+        return self._reader.doc_count()
+
+    def doc_count_all(self) -> int:
+        """Documents, deleted ones included."""
+        return self._doc_count_all
+
+    def avg_field_length(self, fieldname: str, default: float | None = None) -> float | None:
+        """The average length of ``fieldname`` in words, as Whoosh's ``Searcher`` gives it."""
+        if not self.schema[fieldname].scorable:
+            return default
+        return self._reader.field_length(fieldname) / (self._doc_count_all or 1)
+
+    def document_number(self, **kw: Any) -> int | None:
+        """The number of the document with the given unique field value, or None."""
+        (name, value), = kw.items()  # one unique field, as Whoosh's own shortcut takes it
+        try:
+            return self._reader.first_id(name, self.schema[name].to_bytes(value))
+        except TermNotFound:
+            return None
+
+    def up_to_date(self) -> bool:
+        """False once a newer generation has been committed."""
+        return self._ix.latest_generation() == self._reader.generation()
+
+    def whoosh_searcher(self) -> Any:
+        """A Whoosh ``Searcher`` over this view's reader, made on first use."""
+        if self._whoosh is None:
+            from whoosh.searching import Searcher
+
+            self._whoosh = Searcher(self._reader, weighting=self._weighting(), fromindex=self._ix,
+                                    closereader=False)
+        return self._whoosh
+
+    def __getattr__(self, name: str) -> Any:
+        # Anything else a Whoosh searcher offers, from a real one.
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.whoosh_searcher(), name)
+
+    def close(self) -> None:
+        """Close the reader (and the Whoosh searcher, if one was made)."""
+        if self._whoosh is not None:
+            self._whoosh.close()
+        self._reader.close()

@@ -8,7 +8,7 @@ import re
 import time
 
 from search.results import mark_html
-from search.schema import WORD_PATTERN, phrase_slots, slot_term, text_term
+from search.schema import STOP_TERM, WORD_PATTERN, phrase_slots, slot_term, text_term
 from search.snippets import SCAN_CHARS, SNIPPET_CHARS, TermMatcher, make_snippet, match_spans
 
 FILLER = ("The committee met again and discussed routine matters of procedure, budgets, "
@@ -134,3 +134,26 @@ def test_match_spans_agree_with_word_by_word_analysis():
     for _ in range(300):
         text = "".join(rng.choice(pieces) + rng.choice(["", " ", ", "]) for _ in range(rng.randrange(60)))
         assert match_spans(text, matcher) == _reference_spans(text, matcher), text
+
+
+def test_a_word_is_found_whenever_its_own_term_is_asked_for():
+    # Snippets analyse only the words whose folded form begins as some query
+    # term does (the stemmer rewrites endings only).  Every word-like
+    # string, whatever its first character and its ending, must still be
+    # found when its own term is the query: no matching word is skipped.
+    first = [chr(c) for c in range(0x30000) if re.fullmatch(WORD_PATTERN, chr(c))][::71]
+    endings = ["", "s", "ies", "ying", "ational", "ly", "’s", "eedly"]
+    special = ["dying", "lying", "tying", "skies", "idly", "gently", "ugly", "early", "only", "singly", "news",
+               "Ærø", "Œuvres", "ßtraße", "İstanbul", "ΣΟΦΙΑ", "_under", "42nd", "yesterday", "Yelling",
+               "o’clock", "d‘Alembert", "l'amour", "s's", "x’s", "Y’know", "ﬁnal", "Ĳssel", "Dying", "eying"]
+    checked = 0
+    for word in special + [c + middle + end for c in first for middle in ("", "y") for end in endings]:
+        if not re.fullmatch(WORD_PATTERN, word):
+            continue
+        term = slot_term(word)
+        if term is None or term.startswith(STOP_TERM):
+            continue
+        checked += 1
+        text = f"1 {word} 2"
+        assert match_spans(text, TermMatcher(terms={term, "zzzz"})) == [(2, 2 + len(word))], (word, term)
+    assert checked > 5_000

@@ -21,7 +21,13 @@ KEPT_OUT = ["yaml", "search.indexer", "search.readers", "search.markdown_reader"
             "flask", "waitress",  # the console script is webui.cli: `commentary search` must not load the web
             "markdown", "bleach", "gunicorn", "jinja2",  # the web's rendering and serving
             "whoosh.qparser", "whoosh.writing", "search.segments", "search.docpostings",  # parsing and writing
-            "search.solr", "search.cluster", "sqlite3", "multiprocessing"]
+            "search.solr", "search.cluster", "sqlite3", "multiprocessing",
+            # Whoosh's searcher and query objects: a search matches from postings
+            # (storage.IndexView reads the reader directly), so it needs none of them.
+            "whoosh.searching", "whoosh.query", "whoosh.scoring", "whoosh.highlight", "whoosh.classify",
+            "whoosh.collectors", "whoosh.sorting", "whoosh.spelling",
+            "search.semantic",  # semantic search, only when asked for
+            "search.filtervalues", "difflib"]  # matching typed filter values, only with a filter
 
 PROBE = """
 import json, sys
