@@ -30,7 +30,7 @@ from whoosh.reading import TermNotFound
 
 from . import postings
 from .postings import (Columns, PositionStream, Positions, decode_positions, join_positions, leaf_positions, live_mask,
-                       read_positions)
+                       positions_bytes, read_positions)
 from .schema import STOP_TERM
 
 __all__ = ["phrase_postings", "positions_of", "is_removed"]
@@ -99,19 +99,41 @@ def phrase_postings(reader: Any, fieldname: str, slots: Sequence[Slot],
         for term, stream in streams.items():
             found[term] = stream.upto(end)
             if term in read_whole:
-                read_whole[term].append(found[term])
+                _keep_reading(read_whole, term, found[term], columns)
             part = part[_rows_in(found[term][0], part)]
         if part.size:
             part_docs, part_counts = _phrase_starts(found, wanted, part, bias)
             docs.append(part_docs)
             counts.append(part_counts)
     if columns is not None:
-        for term, parts in read_whole.items():
-            parts.append(streams[term].upto(reader.doc_count_all()))  # the rest of its documents
-            columns.keep_positions(fieldname, term, join_positions(parts))
+        # The rest of each whole-read term's documents, a range at a time
+        # too, so that a wrong estimate costs no more than the cache keeps.
+        total = reader.doc_count_all()
+        for term in list(read_whole):
+            for end in range(int(candidates[-1]) + 1 + PHRASE_RANGE, total + PHRASE_RANGE, PHRASE_RANGE):
+                if term not in read_whole:
+                    break
+                _keep_reading(read_whole, term, streams[term].upto(min(end, total)), columns)
+            if term in read_whole:
+                columns.keep_positions(fieldname, term, join_positions(read_whole[term]))
     if not docs:
         return _NOTHING
     return np.concatenate(docs), np.concatenate(counts)
+
+
+def _keep_reading(read_whole: dict[str, list[Positions]], term: str, part: Positions, columns: Columns | None) -> None:
+    """Add one range of a whole-read term's positions, or give the term up.
+
+    Whether a term is read whole comes from an estimate of its first block
+    (``Columns.could_keep``); an index whose first documents are short can
+    make it far too small.  Once the parts outgrow what the cache would
+    keep, they are dropped and the term goes on as a plain stream, so a
+    query never holds more of it than that.
+    """
+    parts = read_whole[term]
+    parts.append(part)
+    if columns is None or not columns.would_keep(positions_bytes(parts)):
+        del read_whole[term]
 
 
 def _reading(reader: Any, fieldname: str, term: str, candidates: np.ndarray | None, columns: Columns | None) -> str:

@@ -114,7 +114,12 @@ class Columns:
     def could_keep(self, reader: Any, fieldname: str, text: str) -> bool:
         """Whether a term's positions, read whole, would probably be cached
         (an estimate from its first block: see ``estimated_bytes``)."""
-        return estimated_bytes(reader, fieldname, text) <= self._positions.limit // 4
+        return self.would_keep(estimated_bytes(reader, fieldname, text))
+
+    def would_keep(self, nbytes: int) -> bool:
+        """Whether positions of ``nbytes`` bytes would be cached (the cache
+        refuses an entry over a quarter of its size)."""
+        return nbytes <= self._positions.limit // 4
 
     def keep_positions(self, fieldname: str, text: str, positions: Positions) -> None:
         """Cache a term's positions read whole elsewhere (``PositionStream``), as ``positions`` would."""
@@ -326,6 +331,11 @@ def estimated_bytes(reader: Any, fieldname: str, text: str) -> int:
     return 0
 
 
+def positions_bytes(parts: Sequence[Positions]) -> int:
+    """The memory that ``parts`` take, all arrays counted."""
+    return sum(array.nbytes for part in parts for array in part)
+
+
 def join_positions(parts: Sequence[Positions]) -> Positions:
     """Positions of consecutive ranges of documents as one (``Positions``)."""
     parts = [part for part in parts if part[0].size]
@@ -378,7 +388,7 @@ class PositionStream:
     once: blocks holding no wanted document are skipped undecoded.
     """
 
-    def __init__(self, reader: Any, fieldname: str, text: str, live: np.ndarray, within: np.ndarray) -> None:
+    def __init__(self, reader: Any, fieldname: str, text: str, live: np.ndarray, within: np.ndarray | None) -> None:
         self._blocks = _live_blocks(reader, fieldname, text, live, within)
         self._ids = np.zeros(0, dtype=np.int64)  # read, not yet handed out
         self._values: list[bytes] = []

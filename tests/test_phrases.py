@@ -169,6 +169,43 @@ def test_phrase_postings_agree_with_reading_the_texts(tmp_path: Path, deleted: t
             assert any(is_removed(term) for term in cached) and not all(is_removed(term) for term in cached)
 
 
+def test_a_stop_word_underestimated_by_its_first_block_is_not_held_whole(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    # Short documents first, long ones after: the estimate from the first
+    # block is far below the stop word's real size.  With the cache's share
+    # between the two, the phrase still matches exactly, and the stop word's
+    # ranges are given up before they add up to more than that share.
+    docs = [{"id": f"s{i}", "title": "T", "body": f"the cat sat word{i}"} for i in range(300)]
+    docs += [{"id": f"l{i}", "title": "T", "body": "the dog ran and the cat sat " * 40} for i in range(300)]
+    search.build_index(documents=docs, index_dir=tmp_path / "ix")
+    stop = " removed the"
+    with search.open_index(tmp_path / "ix") as index:
+        searcher = index._searcher()
+        reader = searcher.reader()
+        live = postings.live_mask(reader, reader.doc_count_all())
+        estimate = postings.estimated_bytes(reader, "body", stop)
+        actual = postings.positions_bytes([postings.read_positions(reader, "body", stop, live)])
+        assert actual > 5 * estimate  # the situation this test is about
+        share = (estimate + actual) // 2
+        monkeypatch.setattr(postings, "POSITIONS_CACHE_BYTES", 4 * share)
+        monkeypatch.setattr(phrases, "PHRASE_RANGE", 50)
+        joined: list[int] = []
+        real_join = phrases.join_positions
+        monkeypatch.setattr(phrases, "join_positions", lambda parts: joined.append(
+            postings.positions_bytes(parts)) or real_join(parts))
+        columns = postings.Columns(searcher, index.ranking.b)
+        assert columns.could_keep(reader, "body", stop)
+        id_of = reader.column_reader("id")
+        for text in ("the dog", "ran and the", "the cat"):
+            slots = phrase_slots(text)
+            docnums, counts = phrase_postings(reader, "body", slots, columns)
+            found = {id_of[d]: c for d, c in zip(docnums.tolist(), counts.tolist())}
+            expected = {d["id"]: float(n) for d in docs if (n := _brute_force(d["body"], slots))}
+            assert found == expected, text
+        assert all(size <= share for size in joined)
+        assert columns.cached_positions("body", stop) is None
+
+
 def test_searches_find_the_phrases_of_each_generation(tmp_path: Path) -> None:
     # One open index across adding and deleting: each generation's cached
     # positions give exactly that generation's documents.
