@@ -799,6 +799,26 @@ def test_a_query_is_encoded_once_and_ahead(semantic_index: Path, encoder: Concep
     forget_query_vectors()
 
 
+def test_an_encoder_registered_again_is_not_answered_from_the_last_ones_vectors(
+        semantic_index: Path, encoder: ConceptEncoder) -> None:
+    from search.semantic.hybrid import forget_query_vectors
+
+    forget_query_vectors()
+    encoder.texts.clear()
+    with search.open_index(semantic_index) as ix:
+        ix.search("car", semantic=True)
+        # The same name, another encoder (a test double, or a new version of
+        # a custom model): its own vector for the same text.
+        again = ConceptEncoder(encoder.name)
+        register_encoder(again)
+        try:
+            ix.search("car", semantic=True)
+        finally:
+            register_encoder(encoder)
+    assert encoder.texts == ["car"] and again.texts == ["car"]
+    forget_query_vectors()
+
+
 def test_a_failure_to_encode_ahead_is_the_search_error(semantic_index: Path, encoder: ConceptEncoder,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     from search.semantic.hybrid import forget_query_vectors

@@ -271,20 +271,24 @@ class _QueryVectors:
     SIZE = 256
 
     def __init__(self) -> None:
-        self._vectors: OrderedDict[tuple[str, str], Any] = OrderedDict()
+        # Each vector beside the encoder that made it: an encoder registered
+        # again under the same name (another model, a test double) must not
+        # be answered with its predecessor's vectors.
+        self._vectors: OrderedDict[tuple[str, str], tuple[Any, Any]] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, model: str, text: str) -> Any:
         """The vector of ``text`` by ``model`` (read-only), remembered or encoded now."""
         key = (model, text)
+        encoder = get_encoder(model)
         with self._lock:
             found = self._vectors.get(key)
-            if found is not None:
+            if found is not None and found[0] is encoder:
                 self._vectors.move_to_end(key)
-                return found
-        vector = _encode_query(model, text)
+                return found[1]
+        vector = _encode_query(encoder, text)
         with self._lock:
-            self._vectors[key] = vector
+            self._vectors[key] = (encoder, vector)
             while len(self._vectors) > self.SIZE:
                 self._vectors.popitem(last=False)
         return vector
@@ -295,9 +299,8 @@ class _QueryVectors:
             self._vectors.clear()
 
 
-def _encode_query(model: str, text: str) -> Any:
-    """One query's unit vector by ``model``, read-only (the encoder's one-query path when it has one)."""
-    encoder = get_encoder(model)
+def _encode_query(encoder: Any, text: str) -> Any:
+    """One query's unit vector by ``encoder``, read-only (its one-query path when it has one)."""
     one = getattr(encoder, "encode_query", None)
     vector = np.array(one(text) if one is not None else encoder.encode([text])[0], dtype=np.float32)
     vector.flags.writeable = False
