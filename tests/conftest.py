@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Iterator
 import pytest
 
 import search
+from needs import REQUIRE_VARIABLE, required, unavailable
 from solrkit import CLUSTER_START_TIMEOUT, NO_JAVA_REASON, java_missing
 
 if TYPE_CHECKING:
@@ -223,6 +224,13 @@ def webui_write_hostile(root: Path) -> Path:
     return root
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Stop at once when a required capability is missing: the cluster tests'
+    ``skipif(java_missing())`` marks would otherwise skip them quietly."""
+    if "solr" in required() and java_missing():
+        raise pytest.UsageError(f"{REQUIRE_VARIABLE} lists solr, but {NO_JAVA_REASON}")
+
+
 @pytest.fixture
 def small_disk(tmp_path: Path) -> Iterator[Path]:
     """A 512 KB tmpfs mounted at ``tmp_path/disk`` for the test (to fill, or to
@@ -232,7 +240,7 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
     result = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=512k", "tmpfs", str(mount_point)],
                             capture_output=True, text=True)
     if result.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs (needs root with CAP_SYS_ADMIN): {result.stderr.strip()}")
+        unavailable("tmpfs", f"cannot mount a small tmpfs (needs root with CAP_SYS_ADMIN): {result.stderr.strip()}")
     try:
         yield mount_point
     finally:
@@ -318,7 +326,7 @@ def webui_hostile_client(webui_hostile_index_dir: Path) -> Iterator[object]:
 def solr_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator["Cluster"]:
     """The session's running 2-node SolrCloud; skipped without Java and Maven."""
     if java_missing():
-        pytest.skip(NO_JAVA_REASON)
+        unavailable("solr", NO_JAVA_REASON)
     from search.cluster import ClusterError, start_cluster
 
     folder = tmp_path_factory.mktemp("cluster")

@@ -9,7 +9,6 @@ Facets are always checked against the stored documents themselves.
 from __future__ import annotations
 
 import os
-import subprocess
 from collections import Counter
 from pathlib import Path
 from typing import Any, Iterator
@@ -22,6 +21,7 @@ from search.facetstore import facet_path
 from search.storage import committed_generation
 
 from corpus import write_corpus
+from needs import remount_read_only
 
 
 def _facet_files(index_dir: Path) -> list[str]:
@@ -149,8 +149,6 @@ def test_a_read_only_index_without_the_file_searches_as_before(small_disk: Path,
     search.build_index([write_corpus(tmp_path / "docs")], index_dir=index_dir)
     reference = _facets(index_dir, "elections")
     os.remove(facet_path(index_dir, committed_generation(index_dir)))  # as an older build left it
-    remount = subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], capture_output=True, text=True)
-    if remount.returncode != 0:
-        pytest.skip(f"cannot remount the tmpfs read-only: {remount.stderr.strip()}")
+    remount_read_only(small_disk)
     assert _facets(index_dir, "elections") == reference
     assert _facet_files(index_dir) == []

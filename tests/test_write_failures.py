@@ -24,6 +24,7 @@ import search
 from search.cli import cli
 
 from corpus import DOCS, write_corpus
+from needs import remount_read_only
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -201,9 +202,7 @@ def test_a_read_only_index_directory_is_one_line(small_disk: Path, corpus: Path)
     index_dir = small_disk / "index"
     search.build_index([corpus], index_dir=index_dir)
     (corpus / "new.txt").write_text("A New One – Ann Other\n\n2024-01-01\n\nFresh text.\n")
-    remount = subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], capture_output=True, text=True)
-    if remount.returncode != 0:
-        pytest.skip(f"cannot remount the tmpfs read-only: {remount.stderr.strip()}")
+    remount_read_only(small_disk)
     result = _run_cli("index", str(corpus), "--index-dir", str(index_dir))
     assert result.returncode == 1
     assert result.stderr == (
