@@ -8,7 +8,9 @@ out, and the facet counts what a plain count over stored values gives.
 from __future__ import annotations
 
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, Iterator
 
 import numpy as np
 import pytest
@@ -58,12 +60,18 @@ def _terms(reader, fields: tuple[str, ...], first: int | None) -> list[tuple[str
     return terms
 
 
-def test_postings_equal_the_public_api_after_deletions(index_dir: Path) -> None:
+@contextmanager
+def _columns_after_deletions(index_dir: Path) -> Iterator[tuple[Any, Columns]]:
+    """The open index's reader (which has deletions) and a fresh ``Columns`` over it."""
     with search.open_index(index_dir) as ix:
         searcher = ix._searcher()
         reader = searcher.reader()
         assert reader.has_deletions()
-        columns = Columns(searcher, ix.ranking.b)
+        yield reader, Columns(searcher, ix.ranking.b)
+
+
+def test_postings_equal_the_public_api_after_deletions(index_dir: Path) -> None:
+    with _columns_after_deletions(index_dir) as (reader, columns):
         terms = _terms(reader, ("body", "title", "author"), 60)
         deleted_segment_reads = 0
         for fieldname, text in terms:
@@ -131,11 +139,7 @@ def _as_lists(found) -> list[tuple[int, list[int]]]:
 
 
 def test_positions_equal_the_public_api_after_deletions(index_dir: Path) -> None:
-    with search.open_index(index_dir) as ix:
-        searcher = ix._searcher()
-        reader = searcher.reader()
-        assert reader.has_deletions()
-        columns = Columns(searcher, ix.ranking.b)
+    with _columns_after_deletions(index_dir) as (reader, columns):
         terms = _terms(reader, ("body", "title"), 80)
         everyone = np.flatnonzero(columns.live)
         for fieldname, text in terms:
